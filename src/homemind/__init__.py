@@ -1,0 +1,3 @@
+"""homemind: a local-first household AI hub."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from homemind.channels.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""The composition root: the one place that knows every part and wires them together.
+
+Everything else receives what it needs as arguments, so tests build a hub on a
+temporary data dir exactly as the CLI and the server do.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+
+from homemind.conversation import Conversation
+from homemind.core.backend import DeviceBackend
+from homemind.core.events import EventBus
+from homemind.core.homefile import load_home
+from homemind.core.model import Home
+from homemind.core.states import StateRegistry
+from homemind.devices.simulated import SimulatedBackend
+from homemind.nlu.templates import TemplateRecognizer
+from homemind.policy import Actor, Executor
+from homemind.skills import HandlerRegistry, default_registry
+from homemind.store import Store
+
+HOME_FILE = "home.yaml"
+STORE_FILE = "homemind.db"
+
+
+class SetupError(RuntimeError):
+    """The data dir is missing, or would be overwritten; the message says what to do."""
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--data DIR``, else ``$HOMEMIND_DATA``, else the per-user data dir."""
+    if explicit:
+        return Path(explicit).expanduser()
+    from_env = os.environ.get("HOMEMIND_DATA")
+    if from_env:
+        return Path(from_env).expanduser()
+    return Path(platformdirs.user_data_dir("homemind", appauthor=False))
+
+
+def demo_home_text() -> str:
+    return resources.files("homemind.homes").joinpath("demo.yaml").read_text("utf-8")
+
+
+def init_data_dir(directory: Path, *, demo: bool, force: bool = False) -> Path:
+    """Create the data dir with a home file; refuse to overwrite one unless forced."""
+    home_file = directory / HOME_FILE
+    if home_file.exists() and not force:
+        raise SetupError(f"{home_file} already exists; use --force to replace it (its state is reset too)")
+    if not demo:
+        raise SetupError("only the demo home can be created for now: use `homemind init --demo`")
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = home_file.with_suffix(".yaml.tmp")
+    tmp.write_text(demo_home_text(), encoding="utf-8")
+    os.replace(tmp, home_file)  # atomic: a crash leaves the old file or the new, never half
+    if force:
+        for suffix in ("", "-wal", "-shm"):
+            (directory / f"{STORE_FILE}{suffix}").unlink(missing_ok=True)
+    return home_file
+
+
+@dataclass
+class Hub:
+    data: Path
+    home: Home
+    bus: EventBus
+    store: Store
+    states: StateRegistry
+    backend: DeviceBackend
+    executor: Executor
+    handlers: HandlerRegistry
+    conversation: Conversation
+    templates: TemplateRecognizer
+
+    @classmethod
+    def open(cls, directory: Path) -> Hub:
+        home_file = directory / HOME_FILE
+        if not home_file.exists():
+            raise SetupError(
+                f"no home in {directory}: run `homemind init --demo` (or `homemind demo`) first"
+            )
+        home = load_home(home_file)
+        store = Store(directory / STORE_FILE)
+        bus = EventBus()
+        states = StateRegistry(home, bus, persist=store.save_state)
+        states.restore(store.load_states())
+        backend = SimulatedBackend()
+        executor = Executor(home, states, backend, store)
+        handlers = default_registry()
+        templates = TemplateRecognizer(home, handlers.intent_types)
+        conversation = Conversation(home, states, executor, handlers, [templates])
+        return cls(directory, home, bus, store, states, backend, executor, handlers, conversation, templates)
+
+    async def start(self) -> None:
+        await self.backend.start(self.states)
+
+    async def stop(self) -> None:
+        await self.backend.stop()
+        self.store.close()
+
+    def actor(self, member_id: str | None = None, channel: str = "cli", *, direct: bool = False) -> Actor:
+        member_id = member_id or self.home.owner
+        member = self.home.members.get(member_id)
+        if member is None:
+            known = ", ".join(self.home.members)
+            raise SetupError(f"unknown member {member_id!r} (members: {known})")
+        return Actor(member=member, channel=channel, direct=direct)
+
+    def state_dump(self) -> dict[str, object]:
+        return {
+            "entities": {
+                entity_id: {"state": s.state, "attributes": s.attributes}
+                for entity_id, s in sorted(self.states.all().items())
+            }
+        }
+

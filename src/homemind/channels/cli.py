@@ -1,0 +1,183 @@
+"""The `homemind` command. Its options and JSON shapes are a contract: scripts rely on them.
+
+Exit codes: 0 success (for `ask`: done, answered or needs_confirmation), 1 the
+request was understood but failed or was refused, or was not understood, 2 a
+usage or set-up problem (no home, invalid home file, unknown member).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from homemind.app import Hub, SetupError, data_dir, init_data_dir
+from homemind.core.homefile import HomeFileError
+from homemind.store import StoreError
+
+DEFAULT_PORT = 8321
+_OK_STATUSES = {"done", "answered", "needs_confirmation"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data", default=argparse.SUPPRESS,
+        help="data dir (default: $HOMEMIND_DATA, else the per-user data dir)",
+    )
+    parser = argparse.ArgumentParser(prog="homemind", description=__doc__, parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", parents=[common], help="create a home in the data dir")
+    init.add_argument("--demo", action="store_true", help="the Lin family's demo flat")
+    init.add_argument("--force", action="store_true", help="replace an existing home (resets state)")
+
+    ask = sub.add_parser("ask", parents=[common], help="say something to the hub")
+    ask.add_argument("--as", dest="member", help="member id to speak as (default: the owner)")
+    ask.add_argument("--lang", choices=["en", "zh"], help="language (default: detected per sentence)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per command")
+    ask.add_argument("--conversation-id", help="continue a conversation (confirmations, follow-ups)")
+    ask.add_argument("text", nargs="+", help="what to say; '-' reads one command per line from stdin")
+
+    call = sub.add_parser("call", parents=[common], help="call a service directly, as the owner")
+    call.add_argument("service", help="e.g. turn_on, set_temperature, unlock")
+    call.add_argument("entity_id", help="e.g. climate.bedroom_ac")
+    call.add_argument("data", nargs="*", help="key=value pairs, values in YAML syntax (24, true, [255,0,0])")
+
+    state = sub.add_parser("state", parents=[common], help="print every entity's state")
+    state.add_argument("--json", action="store_true")
+
+    for name, text in (("serve", "serve the HTTP API"), ("demo", "create the demo home if needed, then serve")):
+        server = sub.add_parser(name, parents=[common], help=text)
+        server.add_argument("--host", default="127.0.0.1")
+        server.add_argument("--port", type=int, default=DEFAULT_PORT)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    directory = data_dir(getattr(args, "data", None))
+    try:
+        if args.command == "init":
+            path = init_data_dir(directory, demo=args.demo, force=args.force)
+            print(f"created {path}")
+            return 0
+        if args.command in ("serve", "demo"):
+            return _serve(directory, args.host, args.port, init_if_missing=args.command == "demo")
+        return asyncio.run(_run(args, directory))
+    except (SetupError, HomeFileError, StoreError) as exc:
+        print(f"homemind: {exc}", file=sys.stderr)
+        return 2
+
+
+async def _run(args: argparse.Namespace, directory: Path) -> int:
+    hub = Hub.open(directory)
+    await hub.start()
+    try:
+        if args.command == "ask":
+            return await _ask(hub, args)
+        if args.command == "call":
+            return await _call(hub, args)
+        if args.command == "state":
+            dump = hub.state_dump()
+            if args.json:
+                print(json.dumps(dump, ensure_ascii=False, indent=2))
+            else:
+                for entity_id, item in dump["entities"].items():  # type: ignore[union-attr]
+                    print(f"{entity_id:40} {item['state']}")
+            return 0
+        raise AssertionError(args.command)
+    finally:
+        await hub.stop()
+
+
+async def _ask(hub: Hub, args: argparse.Namespace) -> int:
+    actor = hub.actor(args.member, channel="cli")
+    texts = args.text
+    if texts == ["-"]:
+        # Invalid UTF-8 on stdin becomes an error reply for that line, not a crash.
+        sys.stdin.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
+        conversation_id = args.conversation_id
+        for line in sys.stdin:
+            result = await hub.conversation.process(
+                line.rstrip("\n"), actor, language=args.lang, conversation_id=conversation_id
+            )
+            conversation_id = result.conversation_id
+            _print_result(result.as_dict(), args.json)
+            sys.stdout.flush()
+        return 0
+    result = await hub.conversation.process(
+        " ".join(texts), actor, language=args.lang, conversation_id=args.conversation_id
+    )
+    _print_result(result.as_dict(), args.json)
+    return 0 if result.status.value in _OK_STATUSES else 1
+
+
+def _print_result(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(result["response"])
+
+
+def _parse_data(pairs: Sequence[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SetupError(f"service data must be key=value, got {pair!r}")
+        try:
+            data[key] = yaml.safe_load(value) if value else ""
+        except yaml.YAMLError:
+            data[key] = value
+        if key == "code":
+            data[key] = value  # keep leading zeros: a code is text, not a number
+    return data
+
+
+async def _call(hub: Hub, args: argparse.Namespace) -> int:
+    actor = hub.actor(None, channel="cli", direct=True)
+    outcome = await hub.executor.execute(actor, args.entity_id, args.service, _parse_data(args.data))
+    out = outcome.as_dict(hub.home.language)
+    if outcome.state is not None:
+        out["state"] = {"state": outcome.state.state, "attributes": outcome.state.attributes}
+    print(json.dumps(out, ensure_ascii=False))
+    return 0 if outcome.result.value == "ok" else 1
+
+
+def _serve(directory: Path, host: str, port: int, *, init_if_missing: bool) -> int:
+    if not _is_loopback(host):
+        raise SetupError(
+            f"refusing to listen on {host}: the API has no authentication yet, so it only"
+            " binds to a loopback address (127.0.0.1 or ::1)"
+        )
+    if init_if_missing and not (directory / "home.yaml").exists():
+        print(f"created {init_data_dir(directory, demo=True)}")
+    import uvicorn  # only the server pays for importing the web stack
+
+    from homemind.channels.http import create_app
+
+    app = create_app(directory)
+    print(f"homemind: serving {directory} on http://{host}:{port} (API docs at /docs)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,241 @@
+"""The channel-independent conversation pipeline.
+
+text -> checks -> language -> (pending confirmation?) -> understanding tiers ->
+intent handler -> executor -> reply in the same language. The CLI, the HTTP
+API and, later, voice and the dashboard all call :meth:`Conversation.process`,
+so they cannot disagree about what a sentence does.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from homemind.core import i18n
+from homemind.core.model import Home
+from homemind.core.states import StateRegistry
+from homemind.nlu.language import detect_language
+from homemind.nlu.types import ExplainsFailure, IntentMatch, Recognizer
+from homemind.policy import ActionOutcome, Actor, Executor
+from homemind.skills import HandlerRegistry, IntentRequest, Reply, Status
+from homemind.skills.acting import act
+from homemind.skills.base import Pending, PlannedCall
+
+MAX_TEXT_CHARS = 1000
+_MAX_PENDING = 1000
+
+i18n.register(
+    {
+        "conversation.empty": {"en": "Say or type a command.", "zh": "请说出或输入一条指令。"},
+        "conversation.too_long": {
+            "en": "That is too long ({length} characters); the limit is {limit}.",
+            "zh": "内容太长（{length} 个字符），上限是 {limit}。",
+        },
+        "conversation.binary": {
+            "en": "That is not readable text.",
+            "zh": "这不是可读的文字。",
+        },
+        "conversation.not_understood": {
+            "en": "Sorry, I didn't understand that.",
+            "zh": "抱歉，我没听懂。",
+        },
+        "conversation.no_handler": {
+            "en": "Sorry, I can't do that yet.",
+            "zh": "抱歉，我还不会做这件事。",
+        },
+        "conversation.cancelled": {"en": "OK, I won't do it.", "zh": "好的，已取消。"},
+        "conversation.expired": {
+            "en": "That confirmation has expired; please ask again.",
+            "zh": "确认已过期，请重新说一遍。",
+        },
+    }
+)
+
+_YES = re.compile(
+    r"^(yes|yeah|yep|sure|ok|okay|confirm|confirmed|do it|go ahead|yes please|please do|"
+    r"是|是的|好|好的|确认|确定|对|对的|可以|行|嗯|没问题)$",
+    re.IGNORECASE,
+)
+_NO = re.compile(r"^(no|nope|cancel|stop|don't|do not|never mind|不|不要|取消|算了|别|不用了?)$", re.IGNORECASE)
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
+    "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
+}
+
+
+def _clean_answer(text: str) -> str:
+    return re.sub(r"[\s.,!?。，！？]+$", "", text.strip().casefold())
+
+
+def spoken_code(text: str) -> str | None:
+    """Digits said one by one ("one two three four", "1 2 3 4", "一二三四") -> "1234"."""
+    tokens = re.findall(r"[a-z]+|\d|[零〇一幺二两三四五六七八九]", text.casefold())
+    digits = []
+    for token in tokens:
+        if token.isdigit():
+            digits.append(token)
+        elif token in _DIGIT_WORDS:
+            digits.append(_DIGIT_WORDS[token])
+        elif token not in ("the", "code", "is", "it", "s", "my", "密码", "是"):
+            return None
+    code = "".join(digits)
+    return code if 4 <= len(code) <= 8 else None
+
+
+@dataclass
+class ConversationResult:
+    status: Status
+    response: str
+    language: str
+    conversation_id: str
+    intent: IntentMatch | None = None
+    actions: list[ActionOutcome] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.language == "en" and self.response[:1].islower():
+            self.response = self.response[0].upper() + self.response[1:]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "response": self.response,
+            "language": self.language,
+            "conversation_id": self.conversation_id,
+            "intent": self.intent.as_dict() if self.intent else None,
+            "actions": [a.as_dict(self.language) for a in self.actions],
+        }
+
+
+class Conversation:
+    def __init__(
+        self,
+        home: Home,
+        states: StateRegistry,
+        executor: Executor,
+        handlers: HandlerRegistry,
+        recognizers: Sequence[Recognizer],
+    ) -> None:
+        self.home = home
+        self.states = states
+        self.executor = executor
+        self.handlers = handlers
+        self.recognizers = list(recognizers)
+        self._pending: dict[str, Pending] = {}
+
+    def _check_text(self, text: object, language: str) -> str | None:
+        if not isinstance(text, str):
+            return i18n.translate("conversation.binary", language)
+        if len(text) > MAX_TEXT_CHARS:
+            return i18n.translate(
+                "conversation.too_long", language, length=len(text), limit=MAX_TEXT_CHARS
+            )
+        for char in text:
+            if unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") and char not in "\t\n\r":
+                return i18n.translate("conversation.binary", language)
+        if not text.strip():
+            return i18n.translate("conversation.empty", language)
+        return None
+
+    async def process(
+        self,
+        text: str,
+        actor: Actor,
+        *,
+        language: str | None = None,
+        conversation_id: str | None = None,
+    ) -> ConversationResult:
+        conversation_id = conversation_id or uuid.uuid4().hex
+        actor = replace(actor, conversation_id=conversation_id)
+        fallback_language = language or actor.member.language
+        problem = self._check_text(text, fallback_language)
+        if problem is not None:
+            return ConversationResult(Status.ERROR, problem, fallback_language, conversation_id)
+        language = language or detect_language(text)
+
+        pending = self._take_pending(conversation_id, actor)
+        if pending is not None:
+            answered = await self._answer_pending(pending, text, actor, language, conversation_id)
+            if answered is not None:
+                return answered
+
+        match = self._understand(text, language)
+        if match is None:
+            return self._not_understood(text, language, conversation_id)
+        handler = self.handlers.get(match.name)
+        if handler is None:
+            reply = Reply(Status.NOT_UNDERSTOOD, i18n.translate("conversation.no_handler", language))
+        else:
+            request = IntentRequest(match, actor, language, self.home, self.states, self.executor)
+            reply = await handler.handle(request)
+        if reply.pending is not None:
+            self._store_pending(conversation_id, reply.pending)
+        return ConversationResult(reply.status, reply.speech, language, conversation_id, match, reply.actions)
+
+    def _understand(self, text: str, language: str) -> IntentMatch | None:
+        for recognizer in self.recognizers:
+            match = recognizer.recognize(text, language)
+            if match is not None:
+                return match
+        return None
+
+    def _not_understood(self, text: str, language: str, conversation_id: str) -> ConversationResult:
+        for recognizer in self.recognizers:
+            if isinstance(recognizer, ExplainsFailure):
+                unknown = recognizer.unknown_target(text, language)
+                if unknown is not None:
+                    slot, words = unknown
+                    key = "target.no_name" if slot == "name" else "target.no_area"
+                    message = i18n.translate(key, language, name=words, area=words)
+                    return ConversationResult(Status.ERROR, message, language, conversation_id)
+        message = i18n.translate("conversation.not_understood", language)
+        return ConversationResult(Status.NOT_UNDERSTOOD, message, language, conversation_id)
+
+    # --- confirmations ----------------------------------------------------------
+
+    def _store_pending(self, conversation_id: str, pending: Pending) -> None:
+        now = time.monotonic()
+        for key in [k for k, p in self._pending.items() if p.expires_at < now]:
+            del self._pending[key]
+        if len(self._pending) >= _MAX_PENDING:
+            self._pending.pop(next(iter(self._pending)))
+        self._pending[conversation_id] = pending
+
+    def _take_pending(self, conversation_id: str, actor: Actor) -> Pending | None:
+        pending = self._pending.get(conversation_id)
+        if pending is None or pending.member_id != actor.member.id:
+            # Another member cannot confirm what someone else asked for.
+            return None
+        del self._pending[conversation_id]
+        return pending
+
+    async def _answer_pending(
+        self, pending: Pending, text: str, actor: Actor, language: str, conversation_id: str
+    ) -> ConversationResult | None:
+        """Handle the turn after a confirmation prompt; None if it is a new command instead."""
+        answer = _clean_answer(text)
+        expired = pending.expires_at < time.monotonic()
+        code = spoken_code(answer) if pending.needs_code else None
+        is_yes = bool(_YES.match(answer)) and not pending.needs_code
+        if _NO.match(answer):
+            message = i18n.translate("conversation.cancelled", language)
+            return ConversationResult(Status.ANSWERED, message, language, conversation_id)
+        if not (is_yes or code):
+            return None
+        if expired:
+            message = i18n.translate("conversation.expired", language)
+            return ConversationResult(Status.ERROR, message, language, conversation_id)
+        calls = [
+            PlannedCall(c.entity, c.service, {**c.data, "code": code} if code else c.data)
+            for c in pending.calls
+        ]
+        match = IntentMatch("HomemindConfirm", {}, tier="confirmation", language=language)
+        request = IntentRequest(match, actor, language, self.home, self.states, self.executor)
+        reply = await act(request, calls, pending.done_key, confirmed=True, **pending.done_params)
+        return ConversationResult(reply.status, reply.speech, language, conversation_id, match, reply.actions)

@@ -1,0 +1,73 @@
+"""An in-process event bus: every state change, and later every timer or alert, is an event.
+
+Channels (the API's live stream, later the dashboard) subscribe here instead of
+polling, which is how a change made by voice shows up on every other screen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+STATE_CHANGED = "state_changed"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who caused something, and through which channel: carried into events and audit."""
+
+    member_id: str
+    channel: str
+    conversation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    data: dict[str, Any]
+    time: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    context: Context | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        ctx = self.context
+        return {
+            "type": self.type,
+            "time": self.time,
+            "data": self.data,
+            "context": None
+            if ctx is None
+            else {"member": ctx.member_id, "channel": ctx.channel, "conversation_id": ctx.conversation_id},
+        }
+
+
+Listener = Callable[[Event], None]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._listeners: list[tuple[str | None, Listener]] = []
+
+    def subscribe(self, listener: Listener, event_type: str | None = None) -> Callable[[], None]:
+        """Call ``listener`` for each event (of one type, or all); returns an unsubscribe."""
+        entry = (event_type, listener)
+        self._listeners.append(entry)
+
+        def unsubscribe() -> None:
+            if entry in self._listeners:
+                self._listeners.remove(entry)
+
+        return unsubscribe
+
+    def publish(self, event: Event) -> None:
+        # A listener that fails must not undo or hide the change that already happened.
+        for event_type, listener in list(self._listeners):
+            if event_type is None or event_type == event.type:
+                try:
+                    listener(event)
+                except Exception:
+                    log.exception("event listener %r failed on %s", listener, event.type)

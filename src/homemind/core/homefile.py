@@ -1,0 +1,312 @@
+"""Load and validate a YAML home file into a :class:`~homemind.core.model.Home`.
+
+A person edits this file by hand, so every error names the file, the line and
+the field (``home.yaml:42: entities[3].area: unknown area 'kitchn'``). pydantic
+does the validation; PyYAML's node marks give us the lines, which plain
+``yaml.safe_load`` throws away.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from homemind.core.model import (
+    DOMAIN_FEATURES,
+    DOMAIN_STATES,
+    Area,
+    Domain,
+    Entity,
+    Home,
+    Member,
+    Names,
+    Role,
+)
+
+Language = Literal["en", "zh"]
+_SLUG = r"^[a-z0-9_]+$"
+_ENTITY_ID = re.compile(r"^([a-z_]+)\.([a-z0-9_]+)$")
+
+# Static capabilities a domain may declare, and the type each must have.
+_CAPABILITIES: dict[Domain, dict[str, type | tuple[type, ...]]] = {
+    Domain.LIGHT: {"min_color_temp_kelvin": int, "max_color_temp_kelvin": int},
+    Domain.CLIMATE: {
+        "min_temp": (int, float),
+        "max_temp": (int, float),
+        "target_temp_step": (int, float),
+        "hvac_modes": list,
+    },
+    Domain.WATER_HEATER: {"min_temp": (int, float), "max_temp": (int, float)},
+    Domain.SENSOR: {"unit_of_measurement": str, "state_class": str},
+}
+
+
+class HomeFileError(ValueError):
+    """A home file that cannot be used; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HomeSection(_Strict):
+    name: str = Field(min_length=1)
+    timezone: str = "UTC"
+    language: Language = "en"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Asia/Shanghai)") from exc
+        return value
+
+
+class NamedSpec(_Strict):
+    name: dict[Language, str] = Field(min_length=1)
+    aliases: dict[Language, list[str]] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _non_empty_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for language, text in value.items():
+            if not text.strip():
+                raise ValueError(f"the {language} name is empty")
+        return value
+
+    def names(self) -> Names:
+        return Names(
+            name={k: v.strip() for k, v in self.name.items()},
+            aliases={k: tuple(a.strip() for a in v if a.strip()) for k, v in self.aliases.items()},
+        )
+
+
+class AreaSpec(NamedSpec):
+    id: str = Field(pattern=_SLUG)
+
+
+class MemberSpec(NamedSpec):
+    id: str = Field(pattern=_SLUG)
+    role: Role
+    language: Language = "en"
+
+
+class EntitySpec(NamedSpec):
+    id: str
+    area: str | None = None
+    features: list[str] = Field(default_factory=list)
+    device_class: str | None = None
+    state: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    capabilities: dict[str, Any] = Field(default_factory=dict)
+    code: str | None = Field(default=None, pattern=r"^[0-9]{4,8}$")
+
+    @field_validator("id")
+    @classmethod
+    def _entity_id(cls, value: str) -> str:
+        match = _ENTITY_ID.match(value)
+        if not match:
+            raise ValueError(f"entity id {value!r} is not of the form domain.object_id")
+        if match.group(1) not in Domain.__members__.values():
+            known = ", ".join(sorted(d.value for d in Domain))
+            raise ValueError(f"unknown domain {match.group(1)!r} (known: {known})")
+        return value
+
+    @property
+    def domain(self) -> Domain:
+        return Domain(self.id.split(".", 1)[0])
+
+
+class HomeFileSpec(_Strict):
+    home: HomeSection
+    owner: str | None = None
+    members: list[MemberSpec] = Field(default_factory=list)
+    areas: list[AreaSpec] = Field(default_factory=list)
+    entities: list[EntitySpec] = Field(default_factory=list)
+
+
+# --- line tracking -------------------------------------------------------------------
+
+
+def _compose_with_lines(text: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+    """Parse YAML, returning the data and a map from each value's path to its line."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    lines: dict[tuple[str | int, ...], int] = {}
+    scalar_loader = yaml.SafeLoader("")
+
+    def walk(node: yaml.Node, path: tuple[str | int, ...]) -> Any:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value
+                result[key] = walk(value_node, (*path, key))
+                lines[(*path, key)] = key_node.start_mark.line + 1
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [walk(child, (*path, i)) for i, child in enumerate(node.value)]
+        return scalar_loader.construct_object(node, deep=True)
+
+    if root is None:
+        return None, lines
+    return walk(root, ()), lines
+
+
+def _line_for(path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> int:
+    for cut in range(len(path), -1, -1):
+        if path[:cut] in lines:
+            return lines[path[:cut]]
+    return 1
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+# --- loading -------------------------------------------------------------------------
+
+
+def load_home(path: Path) -> Home:
+    """Read, validate and build the home; raise :class:`HomeFileError` on any problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise HomeFileError(f"{path}: no such home file (create one with `homemind init --demo`)") from None
+    except UnicodeDecodeError as exc:
+        raise HomeFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return parse_home(text, str(path))
+
+
+def parse_home(text: str, filename: str = "home.yaml") -> Home:
+    try:
+        data, lines = _compose_with_lines(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise HomeFileError(f"{filename}:{line}: invalid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise HomeFileError(f"{filename}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise HomeFileError(f"{filename}:1: the home file must be a mapping with a 'home' section")
+
+    try:
+        spec = HomeFileSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            problems.append(f"{filename}:{_line_for(loc, lines)}: {_dotted(loc)}: {err['msg']}")
+        raise HomeFileError("\n".join(problems)) from None
+
+    errors: list[str] = []
+
+    def fail(path: tuple[str | int, ...], message: str) -> None:
+        errors.append(f"{filename}:{_line_for(path, lines)}: {_dotted(path)}: {message}")
+
+    home = _build(spec, fail)
+    if errors:
+        raise HomeFileError("\n".join(errors))
+    assert home is not None
+    return home
+
+
+def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
+    areas: dict[str, Area] = {}
+    for i, a in enumerate(spec.areas):
+        if a.id in areas:
+            fail(("areas", i, "id"), f"duplicate area id {a.id!r}")
+        areas[a.id] = Area(id=a.id, names=a.names())
+
+    members: dict[str, Member] = {}
+    for i, m in enumerate(spec.members):
+        if m.id in members:
+            fail(("members", i, "id"), f"duplicate member id {m.id!r}")
+        members[m.id] = Member(id=m.id, names=m.names(), role=m.role, language=m.language)
+
+    entities: dict[str, Entity] = {}
+    initial: dict[str, tuple[str, dict[str, Any]]] = {}
+    for i, e in enumerate(spec.entities):
+        here = ("entities", i)
+        domain = e.domain
+        if e.id in entities:
+            fail((*here, "id"), f"duplicate entity id {e.id!r}")
+        if e.area is not None and e.area not in areas:
+            fail((*here, "area"), f"unknown area {e.area!r} (known: {', '.join(areas) or 'none'})")
+        allowed = DOMAIN_FEATURES[domain]
+        for feature in e.features:
+            if feature not in allowed:
+                fail(
+                    (*here, "features"),
+                    f"{domain.value} does not support feature {feature!r}"
+                    f" (possible: {', '.join(sorted(allowed)) or 'none'})",
+                )
+        known_caps = _CAPABILITIES.get(domain, {})
+        for key, value in e.capabilities.items():
+            if key not in known_caps:
+                fail((*here, "capabilities", key), f"unknown capability for {domain.value}")
+            elif not isinstance(value, known_caps[key]) or isinstance(value, bool):
+                fail((*here, "capabilities", key), f"wrong type {type(value).__name__}")
+        low, high = e.capabilities.get("min_temp"), e.capabilities.get("max_temp")
+        if low is not None and high is not None and low >= high:
+            fail((*here, "capabilities"), f"min_temp {low} must be below max_temp {high}")
+        state = e.state if e.state is not None else _default_state(domain)
+        states = DOMAIN_STATES[domain]
+        if states and state not in states:
+            fail((*here, "state"), f"{state!r} is not a {domain.value} state ({', '.join(sorted(states))})")
+        if e.code is not None and domain is not Domain.ALARM_CONTROL_PANEL and domain is not Domain.LOCK:
+            fail((*here, "code"), "only locks and alarm panels take a code")
+        entities[e.id] = Entity(
+            entity_id=e.id,
+            domain=domain,
+            names=e.names(),
+            area=e.area,
+            features=frozenset(e.features),
+            device_class=e.device_class,
+            capabilities=dict(e.capabilities),
+            secrets={"code": e.code} if e.code else {},
+        )
+        initial[e.id] = (state, dict(e.attributes))
+
+    owner = spec.owner
+    admins = [m.id for m in members.values() if m.role is Role.ADMIN]
+    if owner is None:
+        owner = admins[0] if admins else None
+    if owner is None:
+        fail(("owner",), "the home needs an owner: name one, or give a member the admin role")
+    elif owner not in members:
+        fail(("owner",), f"unknown member {owner!r}")
+    if owner is None:
+        return None
+    return Home(
+        name=spec.home.name,
+        timezone=spec.home.timezone,
+        language=spec.home.language,
+        areas=areas,
+        entities=entities,
+        members=members,
+        owner=owner,
+        initial_states=initial,
+    )
+
+
+def _default_state(domain: Domain) -> str:
+    return {
+        Domain.CLIMATE: "off",
+        Domain.COVER: "closed",
+        Domain.LOCK: "locked",
+        Domain.MEDIA_PLAYER: "off",
+        Domain.VACUUM: "docked",
+        Domain.WATER_HEATER: "off",
+        Domain.ALARM_CONTROL_PANEL: "disarmed",
+        Domain.SENSOR: "unknown",
+    }.get(domain, "off")

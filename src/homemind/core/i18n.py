@@ -1,0 +1,55 @@
+"""Messages in English and Chinese, looked up by key.
+
+Errors are raised deep in the core but read by a person in their own language at
+the channel, so an error carries a key and parameters, never finished text.
+Entity, area and member parameters are rendered in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from homemind.core.model import Area, Entity, Member
+
+_CATALOG: dict[str, dict[str, str]] = {}
+
+
+def register(messages: Mapping[str, Mapping[str, str]]) -> None:
+    """Add messages; a key registered twice is a programming error."""
+    for key, texts in messages.items():
+        if key in _CATALOG and _CATALOG[key] != dict(texts):
+            raise ValueError(f"message {key!r} registered twice")
+        if "en" not in texts or "zh" not in texts:
+            raise ValueError(f"message {key!r} needs both en and zh")
+        _CATALOG[key] = dict(texts)
+
+
+def render_value(value: Any, language: str) -> str:
+    if isinstance(value, Entity | Area | Member):
+        return value.names.display(language)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list | tuple):
+        return join_names([render_value(v, language) for v in value], language)
+    return str(value)
+
+
+def join_names(names: Iterable[str], language: str) -> str:
+    items = list(names)
+    if language == "zh":
+        if len(items) <= 1:
+            return "".join(items)
+        return "、".join(items[:-1]) + "和" + items[-1]
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def translate(key: str, language: str, **params: Any) -> str:
+    texts = _CATALOG.get(key)
+    if texts is None:
+        return key
+    template = texts.get(language) or texts["en"]
+    rendered = {name: render_value(value, language) for name, value in params.items()}
+    return template.format(**rendered)

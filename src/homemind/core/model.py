@@ -1,0 +1,173 @@
+"""The home model: areas, entities, members, and the state an entity is in.
+
+These are plain frozen dataclasses on purpose: every other layer reads them, and
+nothing but the state registry may change an entity's state, so the model itself
+carries no behaviour beyond lookups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+LANGUAGES = ("en", "zh")
+
+
+class Domain(StrEnum):
+    """Entity domains, named as Home Assistant names them."""
+
+    LIGHT = "light"
+    SWITCH = "switch"
+    CLIMATE = "climate"
+    COVER = "cover"
+    LOCK = "lock"
+    FAN = "fan"
+    MEDIA_PLAYER = "media_player"
+    VACUUM = "vacuum"
+    WATER_HEATER = "water_heater"
+    ALARM_CONTROL_PANEL = "alarm_control_panel"
+    SENSOR = "sensor"
+    BINARY_SENSOR = "binary_sensor"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    ADULT = "adult"
+    CHILD = "child"
+    ELDER = "elder"
+    GUEST = "guest"
+
+
+# Features an entity may declare, per domain. A feature absent from an entity
+# means the device cannot do it, and the backend refuses the request clearly.
+DOMAIN_FEATURES: dict[Domain, frozenset[str]] = {
+    Domain.LIGHT: frozenset({"brightness", "color_temp", "color"}),
+    Domain.SWITCH: frozenset(),
+    Domain.CLIMATE: frozenset({"target_temperature"}),
+    Domain.COVER: frozenset({"position"}),
+    Domain.LOCK: frozenset(),
+    Domain.FAN: frozenset(),
+    Domain.MEDIA_PLAYER: frozenset({"volume_set", "volume_mute", "play_pause"}),
+    Domain.VACUUM: frozenset({"start", "pause", "return_home"}),
+    Domain.WATER_HEATER: frozenset({"target_temperature"}),
+    Domain.ALARM_CONTROL_PANEL: frozenset({"arm_home", "arm_away", "code"}),
+    Domain.SENSOR: frozenset(),
+    Domain.BINARY_SENSOR: frozenset(),
+}
+
+# Every state a domain can be in; anything else in a home file is an error.
+DOMAIN_STATES: dict[Domain, frozenset[str]] = {
+    Domain.LIGHT: frozenset({"on", "off"}),
+    Domain.SWITCH: frozenset({"on", "off"}),
+    Domain.FAN: frozenset({"on", "off"}),
+    Domain.CLIMATE: frozenset({"off", "cool", "heat", "dry", "fan_only", "auto"}),
+    Domain.COVER: frozenset({"open", "closed", "opening", "closing"}),
+    Domain.LOCK: frozenset({"locked", "unlocked", "locking", "unlocking", "jammed"}),
+    Domain.MEDIA_PLAYER: frozenset({"off", "on", "idle", "playing", "paused"}),
+    Domain.VACUUM: frozenset({"cleaning", "docked", "paused", "returning", "idle", "error"}),
+    Domain.WATER_HEATER: frozenset({"off", "electric", "eco", "performance"}),
+    Domain.ALARM_CONTROL_PANEL: frozenset(
+        {"disarmed", "armed_home", "armed_away", "arming", "triggered"}
+    ),
+    Domain.SENSOR: frozenset(),  # any value
+    Domain.BINARY_SENSOR: frozenset({"on", "off"}),
+}
+
+UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class Names:
+    """A display name per language plus the other words people use for a thing."""
+
+    name: dict[str, str]
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def display(self, language: str) -> str:
+        return self.name.get(language) or self.name.get("en") or next(iter(self.name.values()))
+
+    def all_for(self, language: str) -> tuple[str, ...]:
+        """Every way to say this thing in one language, display name first."""
+        words = [self.name[language]] if language in self.name else []
+        words.extend(self.aliases.get(language, ()))
+        return tuple(dict.fromkeys(words))
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    names: Names
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    names: Names
+    role: Role
+    language: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A device or sensor as the home file declares it; its live state is elsewhere."""
+
+    entity_id: str
+    domain: Domain
+    names: Names
+    area: str | None
+    features: frozenset[str]
+    device_class: str | None = None
+    # Static capabilities (min/max temperature, HVAC modes, unit); never changed by use.
+    capabilities: dict[str, Any] = field(default_factory=dict)
+    # Secrets such as an alarm code: needed by the backend, never shown as state.
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def object_id(self) -> str:
+        return self.entity_id.split(".", 1)[1]
+
+    def supports(self, feature: str) -> bool:
+        return feature in self.features
+
+
+@dataclass(frozen=True)
+class EntityState:
+    """An entity's state at one moment, as Home Assistant would report it."""
+
+    entity_id: str
+    state: str
+    attributes: dict[str, Any]
+    last_changed: str
+    last_updated: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entity_id": self.entity_id,
+            "state": self.state,
+            "attributes": dict(self.attributes),
+            "last_changed": self.last_changed,
+            "last_updated": self.last_updated,
+        }
+
+
+@dataclass(frozen=True)
+class Home:
+    """Everything the home file declares, with lookups the other layers need."""
+
+    name: str
+    timezone: str
+    language: str
+    areas: dict[str, Area]
+    entities: dict[str, Entity]
+    members: dict[str, Member]
+    owner: str
+    initial_states: dict[str, tuple[str, dict[str, Any]]] = field(repr=False)
+
+    def entities_in(self, area_id: str) -> list[Entity]:
+        return [e for e in self.entities.values() if e.area == area_id]
+
+    def area_name(self, area_id: str | None, language: str) -> str:
+        if area_id is None or area_id not in self.areas:
+            return ""
+        return self.areas[area_id].names.display(language)

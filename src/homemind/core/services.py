@@ -1,0 +1,292 @@
+"""Services (turn_on, set_temperature, ...), what data each takes, and what a device allows.
+
+Named and shaped as in Home Assistant. Validation happens here, once, before any
+backend sees a call, so a simulated lamp and an MQTT lamp refuse the same bad
+request with the same words, and nothing changes on error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from homemind.core import i18n
+from homemind.core.events import Context
+from homemind.core.model import UNAVAILABLE, Domain, Entity
+
+i18n.register(
+    {
+        "error.unknown_service": {
+            "en": "There is no service called {service}.",
+            "zh": "没有名为 {service} 的服务。",
+        },
+        "error.unknown_entity": {
+            "en": "There is no device called {entity_id}.",
+            "zh": "没有 {entity_id} 这个设备。",
+        },
+        "error.service_not_for_domain": {
+            "en": "{entity} can't {service}.",
+            "zh": "{entity}不支持 {service}。",
+        },
+        "error.invalid_data": {
+            "en": "Invalid data for {service}: {detail}.",
+            "zh": "{service} 的参数无效：{detail}。",
+        },
+        "error.unsupported": {
+            "en": "{entity} doesn't support {feature}.",
+            "zh": "{entity}不支持{feature}。",
+        },
+        "error.out_of_range": {
+            "en": "{entity} can only be set between {low} and {high}{unit} (asked for {value}{unit}).",
+            "zh": "{entity}只能设置在 {low} 到 {high}{unit} 之间（要求的是 {value}{unit}）。",
+        },
+        "error.invalid_mode": {
+            "en": "{entity} has no {mode} mode (it has {modes}).",
+            "zh": "{entity}没有 {mode} 模式（支持：{modes}）。",
+        },
+        "error.unknown_color": {
+            "en": "I don't know the colour {color}.",
+            "zh": "我不认识颜色“{color}”。",
+        },
+        "error.unavailable": {
+            "en": "{entity} is offline.",
+            "zh": "{entity}离线了。",
+        },
+        "error.device_off": {
+            "en": "{entity} is off; turn it on first.",
+            "zh": "{entity}是关着的，请先打开。",
+        },
+        "error.code_required": {
+            "en": "{entity} needs its code.",
+            "zh": "{entity}需要密码。",
+        },
+        "error.wrong_code": {
+            "en": "That code is not right for {entity}.",
+            "zh": "{entity}的密码不对。",
+        },
+        "error.backend": {
+            "en": "{entity} did not respond: {detail}.",
+            "zh": "{entity}没有响应：{detail}。",
+        },
+        "feature.brightness": {"en": "dimming", "zh": "调光"},
+        "feature.color": {"en": "colours", "zh": "调色"},
+        "feature.color_temp": {"en": "colour temperature", "zh": "色温"},
+        "feature.position": {"en": "a position", "zh": "设置开合位置"},
+        "feature.target_temperature": {"en": "a target temperature", "zh": "设置温度"},
+        "feature.volume_set": {"en": "volume", "zh": "音量调节"},
+        "feature.volume_mute": {"en": "muting", "zh": "静音"},
+        "feature.play_pause": {"en": "play and pause", "zh": "播放暂停"},
+        "feature.start": {"en": "starting", "zh": "启动"},
+        "feature.pause": {"en": "pausing", "zh": "暂停"},
+        "feature.return_home": {"en": "returning to its dock", "zh": "回充"},
+        "feature.arm_home": {"en": "arming at home", "zh": "在家布防"},
+        "feature.arm_away": {"en": "arming away", "zh": "离家布防"},
+    }
+)
+
+
+class ActionError(Exception):
+    """A request a device cannot carry out; rendered in the reader's language."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def message(self, language: str = "en") -> str:
+        params = dict(self.params)
+        if "feature" in params and isinstance(params["feature"], str):
+            params["feature"] = i18n.translate(f"feature.{params['feature']}", language)
+        return i18n.translate(self.key, language, **params)
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoData(_Data):
+    pass
+
+
+class LightOnData(_Data):
+    brightness_pct: float | None = Field(default=None, ge=0, le=100)
+    brightness: int | None = Field(default=None, ge=0, le=255)
+    rgb_color: tuple[int, int, int] | None = None
+    color_name: str | None = Field(default=None, min_length=1, max_length=40)
+    color_temp_kelvin: int | None = Field(default=None, ge=1000, le=12000)
+
+
+class TemperatureData(_Data):
+    temperature: float
+    hvac_mode: str | None = None
+
+
+class HvacModeData(_Data):
+    hvac_mode: str
+
+
+class PositionData(_Data):
+    position: int = Field(ge=0, le=100)
+
+
+class CodeData(_Data):
+    code: str | None = Field(default=None, pattern=r"^[0-9]{4,8}$")
+
+
+class VolumeData(_Data):
+    volume_level: float = Field(ge=0.0, le=1.0)
+
+
+class MuteData(_Data):
+    is_volume_muted: bool
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    domains: frozenset[Domain]
+    data: type[_Data]
+    # The safe direction of a sensitive device; its opposite needs a confirmation.
+    sensitive: bool = False
+
+
+_SWITCHABLE = frozenset(
+    {Domain.LIGHT, Domain.SWITCH, Domain.FAN, Domain.CLIMATE, Domain.MEDIA_PLAYER, Domain.WATER_HEATER}
+)
+
+SERVICES: dict[str, ServiceSpec] = {
+    s.name: s
+    for s in [
+        ServiceSpec("turn_on", _SWITCHABLE, LightOnData),
+        ServiceSpec("turn_off", _SWITCHABLE, NoData),
+        ServiceSpec("toggle", _SWITCHABLE, NoData),
+        ServiceSpec("set_temperature", frozenset({Domain.CLIMATE, Domain.WATER_HEATER}), TemperatureData),
+        ServiceSpec("set_hvac_mode", frozenset({Domain.CLIMATE}), HvacModeData),
+        ServiceSpec("open_cover", frozenset({Domain.COVER}), NoData),
+        ServiceSpec("close_cover", frozenset({Domain.COVER}), NoData),
+        ServiceSpec("set_cover_position", frozenset({Domain.COVER}), PositionData),
+        ServiceSpec("lock", frozenset({Domain.LOCK}), CodeData),
+        ServiceSpec("unlock", frozenset({Domain.LOCK}), CodeData, sensitive=True),
+        ServiceSpec("volume_set", frozenset({Domain.MEDIA_PLAYER}), VolumeData),
+        ServiceSpec("volume_mute", frozenset({Domain.MEDIA_PLAYER}), MuteData),
+        ServiceSpec("media_play", frozenset({Domain.MEDIA_PLAYER}), NoData),
+        ServiceSpec("media_pause", frozenset({Domain.MEDIA_PLAYER}), NoData),
+        ServiceSpec("start", frozenset({Domain.VACUUM}), NoData),
+        ServiceSpec("pause", frozenset({Domain.VACUUM}), NoData),
+        ServiceSpec("return_to_base", frozenset({Domain.VACUUM}), NoData),
+        ServiceSpec("alarm_arm_home", frozenset({Domain.ALARM_CONTROL_PANEL}), CodeData),
+        ServiceSpec("alarm_arm_away", frozenset({Domain.ALARM_CONTROL_PANEL}), CodeData),
+        ServiceSpec("alarm_disarm", frozenset({Domain.ALARM_CONTROL_PANEL}), CodeData, sensitive=True),
+    ]
+}
+
+# Only lights take turn_on data; other domains turn on plainly.
+_FEATURE_OF_SERVICE: dict[str, str] = {
+    "set_cover_position": "position",
+    "volume_set": "volume_set",
+    "volume_mute": "volume_mute",
+    "media_play": "play_pause",
+    "media_pause": "play_pause",
+    "start": "start",
+    "pause": "pause",
+    "return_to_base": "return_home",
+    "alarm_arm_home": "arm_home",
+    "alarm_arm_away": "arm_away",
+}
+
+COLOR_NAMES: dict[str, tuple[int, int, int]] = {
+    "red": (255, 0, 0),
+    "green": (0, 255, 0),
+    "blue": (0, 0, 255),
+    "yellow": (255, 255, 0),
+    "orange": (255, 165, 0),
+    "purple": (128, 0, 128),
+    "pink": (255, 192, 203),
+    "white": (255, 255, 255),
+    "warm white": (255, 214, 170),
+    "cyan": (0, 255, 255),
+    "magenta": (255, 0, 255),
+    "black": (0, 0, 0),
+    "brown": (165, 42, 42),
+    "turquoise": (64, 224, 208),
+}
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """A validated request to one entity; ``data`` holds only the fields that were given."""
+
+    entity: Entity
+    service: str
+    data: dict[str, Any]
+    context: Context
+
+
+def validate_call(entity: Entity, service: str, data: dict[str, Any], context: Context) -> ServiceCall:
+    """Check a service call against the service's schema and the device's abilities."""
+    spec = SERVICES.get(service)
+    if spec is None:
+        raise ActionError("error.unknown_service", service=service)
+    if entity.domain not in spec.domains:
+        raise ActionError("error.service_not_for_domain", entity=entity, service=service)
+    light_data = service == "turn_on" and entity.domain is not Domain.LIGHT
+    model = NoData if light_data else spec.data
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as exc:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'data'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ActionError("error.invalid_data", service=service, detail=detail) from None
+    clean = parsed.model_dump(exclude_none=True)
+    _check_capabilities(entity, service, clean)
+    return ServiceCall(entity=entity, service=service, data=clean, context=context)
+
+
+def _check_capabilities(entity: Entity, service: str, data: dict[str, Any]) -> None:
+    feature = _FEATURE_OF_SERVICE.get(service)
+    if feature and not entity.supports(feature):
+        raise ActionError("error.unsupported", entity=entity, feature=feature)
+    if service == "turn_on" and entity.domain is Domain.LIGHT:
+        if ("brightness_pct" in data or "brightness" in data) and not entity.supports("brightness"):
+            raise ActionError("error.unsupported", entity=entity, feature="brightness")
+        if ("rgb_color" in data or "color_name" in data) and not entity.supports("color"):
+            raise ActionError("error.unsupported", entity=entity, feature="color")
+        if "color_temp_kelvin" in data:
+            if not entity.supports("color_temp"):
+                raise ActionError("error.unsupported", entity=entity, feature="color_temp")
+            low = entity.capabilities.get("min_color_temp_kelvin", 2000)
+            high = entity.capabilities.get("max_color_temp_kelvin", 6500)
+            if not low <= data["color_temp_kelvin"] <= high:
+                raise ActionError(
+                    "error.out_of_range", entity=entity, low=low, high=high,
+                    value=data["color_temp_kelvin"], unit=" K",
+                )
+        if "rgb_color" in data and any(not 0 <= c <= 255 for c in data["rgb_color"]):
+            raise ActionError("error.invalid_data", service=service, detail="rgb_color values are 0-255")
+        if "color_name" in data and data["color_name"].lower() not in COLOR_NAMES:
+            raise ActionError("error.unknown_color", color=data["color_name"])
+    if service == "set_temperature":
+        if not entity.supports("target_temperature"):
+            raise ActionError("error.unsupported", entity=entity, feature="target_temperature")
+        low = entity.capabilities.get("min_temp", 7)
+        high = entity.capabilities.get("max_temp", 35)
+        if not low <= data["temperature"] <= high:
+            raise ActionError(
+                "error.out_of_range", entity=entity, low=low, high=high,
+                value=data["temperature"], unit=" °C",
+            )
+    if "hvac_mode" in data:
+        modes = entity.capabilities.get("hvac_modes", ["off", "cool", "heat"])
+        if data["hvac_mode"] not in modes:
+            raise ActionError("error.invalid_mode", entity=entity, mode=data["hvac_mode"], modes=modes)
+
+
+def check_available(entity: Entity, state: str) -> None:
+    if state == UNAVAILABLE:
+        raise ActionError("error.unavailable", entity=entity)

@@ -1,0 +1,1 @@
+"""Device backends: implementations of core's DeviceBackend (simulated; MQTT later)."""

@@ -1,0 +1,148 @@
+"""The embedded default: a simulated home whose devices behave like real ones.
+
+Bounds and features are already checked by the core; what is left here is what
+a device does with a valid command: a lamp that turns on at its last
+brightness, a curtain that opens to 100, an alarm that wants its code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homemind.core.model import Domain
+from homemind.core.services import COLOR_NAMES, ActionError, ServiceCall, check_available
+from homemind.core.states import StateRegistry
+
+
+class SimulatedBackend:
+    name = "simulated"
+
+    def __init__(self) -> None:
+        self._states: StateRegistry | None = None
+
+    async def start(self, states: StateRegistry) -> None:
+        self._states = states
+
+    async def stop(self) -> None:
+        self._states = None
+
+    async def call(self, call: ServiceCall) -> None:
+        if self._states is None:
+            raise RuntimeError("simulated backend used before start()")
+        current = self._states.get(call.entity.entity_id)
+        check_available(call.entity, current.state)
+        state, attributes = _apply(call, current.state, dict(current.attributes))
+        self._states.set(call.entity.entity_id, state, attributes, context=call.context)
+
+
+def _apply(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    entity, service, data = call.entity, call.service, call.data
+    domain = entity.domain
+
+    if service == "toggle":
+        off = state == "off"
+        service = "turn_on" if off else "turn_off"
+
+    if domain is Domain.LIGHT:
+        if service == "turn_off":
+            return "off", {}
+        if entity.supports("brightness"):
+            if "brightness_pct" in data:
+                pct = data["brightness_pct"]
+                if pct == 0:
+                    return "off", {}
+                attrs["brightness"] = max(1, round(pct * 255 / 100))
+            elif "brightness" in data:
+                if data["brightness"] == 0:
+                    return "off", {}
+                attrs["brightness"] = data["brightness"]
+            elif not attrs.get("brightness"):
+                attrs["brightness"] = 255
+        if "color_name" in data:
+            attrs["rgb_color"] = list(COLOR_NAMES[data["color_name"].lower()])
+        if "rgb_color" in data:
+            attrs["rgb_color"] = list(data["rgb_color"])
+        if "color_temp_kelvin" in data:
+            attrs["color_temp_kelvin"] = data["color_temp_kelvin"]
+        return "on", attrs
+
+    if domain in (Domain.SWITCH, Domain.FAN):
+        return ("on" if service == "turn_on" else "off"), {}
+
+    if domain is Domain.CLIMATE:
+        if service == "turn_off":
+            return "off", {}
+        if service == "turn_on":
+            return attrs.get("last_hvac_mode") or "cool", {}
+        if service == "set_hvac_mode":
+            mode = data["hvac_mode"]
+            extra = {"last_hvac_mode": mode} if mode != "off" else {}
+            return mode, extra
+        if service == "set_temperature":
+            attrs["temperature"] = data["temperature"]
+            mode = data.get("hvac_mode") or (state if state != "off" else attrs.get("last_hvac_mode") or "cool")
+            if mode != "off":
+                attrs["last_hvac_mode"] = mode
+            return mode, attrs
+
+    if domain is Domain.WATER_HEATER:
+        if service == "turn_off":
+            return "off", {}
+        if service == "turn_on":
+            return "electric", {}
+        if service == "set_temperature":
+            attrs["temperature"] = data["temperature"]
+            return (state if state != "off" else "electric"), attrs
+
+    if domain is Domain.COVER:
+        position = {"open_cover": 100, "close_cover": 0}.get(service, data.get("position"))
+        if position is None:
+            raise ActionError("error.service_not_for_domain", entity=entity, service=service)
+        return ("open" if position > 0 else "closed"), {"current_position": position}
+
+    if domain is Domain.LOCK:
+        _check_code(call)
+        return ("locked" if service == "lock" else "unlocked"), {}
+
+    if domain is Domain.MEDIA_PLAYER:
+        if service == "turn_off":
+            return "off", {}
+        if service == "turn_on":
+            return "idle", {}
+        if state == "off":
+            # A real TV in standby wakes for play but ignores volume changes.
+            if service in ("volume_set", "volume_mute", "media_pause"):
+                raise ActionError("error.device_off", entity=entity)
+        if service == "volume_set":
+            return state, {"volume_level": round(data["volume_level"], 2)}
+        if service == "volume_mute":
+            return state, {"is_volume_muted": data["is_volume_muted"]}
+        if service == "media_play":
+            return "playing", {}
+        if service == "media_pause":
+            return "paused", {}
+
+    if domain is Domain.VACUUM:
+        return {"start": "cleaning", "pause": "paused", "return_to_base": "returning"}[service], {}
+
+    if domain is Domain.ALARM_CONTROL_PANEL:
+        _check_code(call)
+        return {
+            "alarm_arm_home": "armed_home",
+            "alarm_arm_away": "armed_away",
+            "alarm_disarm": "disarmed",
+        }[service], {}
+
+    raise ActionError("error.service_not_for_domain", entity=entity, service=service)
+
+
+def _check_code(call: ServiceCall) -> None:
+    """Locks and panels with a code want it for the unsafe direction only, like real keypads."""
+    expected = call.entity.secrets.get("code")
+    if expected is None or call.service in ("lock", "alarm_arm_home", "alarm_arm_away"):
+        return
+    given = call.data.get("code")
+    if given is None:
+        raise ActionError("error.code_required", entity=call.entity)
+    if given != expected:
+        raise ActionError("error.wrong_code", entity=call.entity)

@@ -1,0 +1,1 @@
+"""Home files that ship with homemind (the demo home)."""

@@ -1,0 +1,154 @@
+"""The template tier: hassil over home-assistant-intents plus homemind's own sentences.
+
+The home's names, aliases and areas become hassil slot lists, so "turn on the
+telly" matches because the home file says the TV is also called the telly.
+Only intents some skill handles are loaded: a sentence we could match but not
+act on would be a promise we cannot keep.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from hassil import Intents, TextSlotList, recognize_best
+from home_assistant_intents import get_intents
+
+from homemind.core.model import Home, Names
+from homemind.nlu.normalize import normalize
+from homemind.nlu.types import IntentMatch, Slot
+
+# home-assistant-intents names Simplified Chinese zh-CN; homemind says zh.
+_HA_LANGUAGE = {"en": "en", "zh": "zh-CN"}
+
+
+@cache
+def _own_sentences(language: str) -> dict[str, Any]:
+    text = resources.files("homemind.nlu").joinpath(f"sentences/{language}.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def build_intent_data(language: str, intent_types: Iterable[str]) -> dict[str, Any]:
+    """home-assistant-intents for one language, cut to our intents, with our sentences merged."""
+    wanted = set(intent_types)
+    base = copy.deepcopy(get_intents(_HA_LANGUAGE[language]) or {})
+    own = _own_sentences(language)
+    intents: dict[str, Any] = {
+        name: data for name, data in base.get("intents", {}).items() if name in wanted
+    }
+    for name, data in (own.get("intents") or {}).items():
+        if name not in wanted:
+            continue
+        # Ours first: on a tie hassil keeps the earlier sentence.
+        intents.setdefault(name, {"data": []})
+        intents[name]["data"] = list(data["data"]) + list(intents[name]["data"])
+    return {
+        "language": language,
+        "settings": base.get("settings", {}),
+        "intents": intents,
+        "lists": {**base.get("lists", {}), **(own.get("lists") or {})},
+        "expansion_rules": {**base.get("expansion_rules", {}), **(own.get("expansion_rules") or {})},
+        "skip_words": list(dict.fromkeys([*base.get("skip_words", []), *(own.get("skip_words") or [])])),
+    }
+
+
+def _slot_values(pairs: Iterable[tuple[str, str, dict[str, Any]]]) -> TextSlotList:
+    # allow_template=False: a device called "Lamp [old]" is a name, not template syntax.
+    return TextSlotList.from_tuples(pairs, allow_template=False)
+
+
+def _words(names: Names, languages: list[str]) -> list[str]:
+    words = [w for lang in languages for w in names.all_for(lang)]
+    if "zh" in languages:
+        # zh matching ignores spaces, so "living room" inside Chinese reads as "livingroom".
+        words += [w.replace(" ", "") for w in words if " " in w]
+    return list(dict.fromkeys(words))
+
+
+class TemplateRecognizer:
+    tier = "template"
+
+    def __init__(self, home: Home, intent_types: Iterable[str]) -> None:
+        types = list(intent_types)
+        self._data = {lang: build_intent_data(lang, types) for lang in _HA_LANGUAGE}
+        self._intents = {lang: Intents.from_dict(data) for lang, data in self._data.items()}
+        self._slot_lists = {lang: self._home_lists(home, lang) for lang in _HA_LANGUAGE}
+
+    @staticmethod
+    def _home_lists(home: Home, language: str) -> dict[str, TextSlotList]:
+        # Chinese speakers mix in English names ("把 TV 关掉"), so zh gets both.
+        languages = [language] if language == "en" else ["zh", "en"]
+        names = []
+        for entity in home.entities.values():
+            for word in _words(entity.names, languages):
+                names.append((word, entity.entity_id, {"domain": entity.domain.value}))
+        areas = []
+        for area in home.areas.values():
+            for word in _words(area.names, languages):
+                areas.append((word, area.id, {"area": area.id}))
+        return {
+            "name": _slot_values(names),
+            "area": _slot_values(areas),
+            "floor": TextSlotList(name="floor", values=[]),
+        }
+
+    def warm_up(self) -> None:
+        """Build hassil's lookup structures now rather than on the first command."""
+        self.recognize("turn on the light", "en")
+        self.recognize("打开灯", "zh")
+
+    def recognize(self, text: str, language: str) -> IntentMatch | None:
+        normalized = normalize(text, language)
+        if not normalized:
+            return None
+        result = recognize_best(
+            normalized,
+            self._intents[language],
+            slot_lists=self._slot_lists[language],
+            language=_HA_LANGUAGE[language],
+            best_slot_name="name",
+        )
+        if result is None:
+            return None
+        slots = {
+            name: Slot(value=entity.value, text=str(entity.text or "").strip())
+            for name, entity in result.entities.items()
+        }
+        metadata = dict(result.intent_metadata or {})
+        metadata["response"] = result.response
+        return IntentMatch(
+            name=result.intent.name, slots=slots, tier=self.tier, language=language, metadata=metadata
+        )
+
+    def unknown_target(self, text: str, language: str) -> tuple[str, str] | None:
+        """When nothing matched: does the sentence fit a template but name an unknown device or room?
+
+        Home Assistant answers "no device called X" the same way: a second pass that
+        lets the name and area slots take any words, used only to explain a failure.
+        """
+        normalized = normalize(text, language)
+        if not normalized:
+            return None
+        result = recognize_best(
+            normalized,
+            self._intents[language],
+            slot_lists=self._slot_lists[language],
+            language=_HA_LANGUAGE[language],
+            best_slot_name="name",
+            allow_unmatched_entities=True,
+        )
+        # Too little of a template matched ("blah blah" fits "{name}"): not an unknown name.
+        if result is None or result.text_chunks_matched < 4:
+            return None
+        unmatched = {k: v for k, v in result.unmatched_entities.items() if k != "domain"}
+        if not unmatched or not set(unmatched) <= {"name", "area"}:
+            return None
+        slot = "name" if "name" in unmatched else "area"
+        words = str(getattr(unmatched[slot], "text", "")).strip().removesuffix("的").lstrip("把将给").strip()
+        if not words or len(words) > 40 or words.startswith("<"):
+            return None
+        return slot, words

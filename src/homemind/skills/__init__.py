@@ -1,0 +1,14 @@
+"""Household skills: one module per domain, each registering its intent handlers."""
+
+from homemind.skills import devices, queries
+from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
+
+
+def default_registry() -> HandlerRegistry:
+    registry = HandlerRegistry()
+    for module in (devices, queries):
+        module.register(registry)
+    return registry
+
+
+__all__ = ["HandlerRegistry", "IntentHandler", "IntentRequest", "Reply", "Status", "default_registry"]

@@ -1,0 +1,105 @@
+"""Carrying out planned calls through the executor and saying what happened.
+
+Shared by every device skill so that partial failures, refusals and
+confirmations read the same whichever intent started them.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from homemind.core import i18n
+from homemind.core.model import Entity
+from homemind.policy.executor import Result
+from homemind.skills.base import IntentRequest, Pending, PlannedCall, Reply, Status
+from homemind.skills.targets import Targets
+
+CONFIRMATION_SECONDS = 30.0
+
+i18n.register(
+    {
+        "confirm.action": {
+            "en": "Do you want me to {action}? Say yes to confirm.",
+            "zh": "确定要{action}吗？请说“确认”。",
+        },
+        "confirm.code": {
+            "en": "To {action}, say its code.",
+            "zh": "要{action}，请说出密码。",
+        },
+        "action.unlock": {"en": "unlock {names}", "zh": "解锁{names}"},
+        "action.alarm_disarm": {"en": "disarm {names}", "zh": "撤防{names}"},
+        "partial.failed": {"en": " But: {errors}", "zh": "但是：{errors}"},
+    }
+)
+
+
+def names(entities: list[Entity], language: str) -> str:
+    """Entity names joined for a sentence: "the Kettle and Grandma's Light", "电水壶和客厅灯"."""
+    words = []
+    for entity in entities:
+        name = entity.names.display(language)
+        if language == "en" and "'" not in name:
+            name = f"the {name}"
+        words.append(name)
+    return i18n.join_names(words, language)
+
+
+def target_error(request: IntentRequest, targets: Targets) -> Reply:
+    params: dict[str, Any] = dict(targets.error_params or {})
+    if isinstance(params.get("what"), str):
+        params["what"] = request.t(params["what"])
+    if "choices" in params:
+        params["choices"] = i18n.join_names(
+            [e.names.display(request.language) for e in params["choices"]], request.language
+        ).replace(" and ", " or ").replace("和", "还是")
+    status = Status.NOT_UNDERSTOOD if targets.error_key in ("target.ambiguous", "target.missing") else Status.ERROR
+    return Reply(status, request.t(targets.error_key or "target.missing", **params))
+
+
+async def act(
+    request: IntentRequest,
+    calls: list[PlannedCall],
+    done_key: str,
+    *,
+    confirmed: bool = False,
+    **done_params: Any,
+) -> Reply:
+    """Run ``calls``; reply with what was done, what failed, or what needs confirming."""
+    outcomes = []
+    held: list[PlannedCall] = []
+    for call in calls:
+        outcome = await request.executor.execute(
+            request.actor, call.entity.entity_id, call.service, call.data, confirmed=confirmed
+        )
+        outcomes.append(outcome)
+        if outcome.result is Result.NEEDS_CONFIRMATION:
+            held.append(call)
+
+    done = [c.entity for c, o in zip(calls, outcomes, strict=True) if o.result is Result.OK]
+    errors = [o.error.message(request.language) for o in outcomes if o.error is not None]
+    refused = [o for o in outcomes if o.result is Result.REFUSED]
+
+    if held:
+        first = held[0]
+        needs_code = bool(first.entity.secrets.get("code")) and "code" not in first.data
+        action = request.t(f"action.{first.service}", names=names([c.entity for c in held], request.language))
+        prompt = request.t("confirm.code" if needs_code else "confirm.action", action=action)
+        pending = Pending(
+            calls=held,
+            needs_code=needs_code,
+            member_id=request.actor.member.id,
+            expires_at=time.monotonic() + CONFIRMATION_SECONDS,
+            done_key=done_key,
+            done_params=done_params,
+        )
+        return Reply(Status.NEEDS_CONFIRMATION, prompt, outcomes, pending)
+
+    if done:
+        speech = request.t(done_key, names=names(done, request.language), **done_params)
+        if errors:
+            speech += request.t("partial.failed", errors=" ".join(errors))
+        return Reply(Status.DONE, speech, outcomes)
+    if refused and len(refused) == len(outcomes):
+        return Reply(Status.REFUSED, " ".join(errors), outcomes)
+    return Reply(Status.ERROR, " ".join(dict.fromkeys(errors)), outcomes)

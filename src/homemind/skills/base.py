@@ -1,0 +1,97 @@
+"""What a skill is: intent handlers registered by intent type, each returning a Reply.
+
+Modelled on Home Assistant's ``helpers/intent.py``: a handler declares its
+``intent_type`` and the slots it reads, and the pipeline looks it up by name, so
+a new household domain is a new module, not an edit to the pipeline.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from homemind.core import i18n
+from homemind.core.model import Entity, Home
+from homemind.core.states import StateRegistry
+from homemind.nlu.types import IntentMatch
+from homemind.policy import ActionOutcome, Actor, Executor
+
+
+class Status(StrEnum):
+    DONE = "done"
+    ANSWERED = "answered"
+    NEEDS_CONFIRMATION = "needs_confirmation"
+    REFUSED = "refused"
+    NOT_UNDERSTOOD = "not_understood"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    entity: Entity
+    service: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Pending:
+    """Actions held until the same member confirms (or gives the code) in the same conversation."""
+
+    calls: list[PlannedCall]
+    needs_code: bool
+    member_id: str
+    expires_at: float
+    done_key: str
+    done_params: dict[str, Any]
+
+
+@dataclass
+class Reply:
+    status: Status
+    speech: str
+    actions: list[ActionOutcome] = field(default_factory=list)
+    pending: Pending | None = None
+
+
+@dataclass
+class IntentRequest:
+    match: IntentMatch
+    actor: Actor
+    language: str
+    home: Home
+    states: StateRegistry
+    executor: Executor
+
+    def t(self, key: str, **params: Any) -> str:
+        return i18n.translate(key, self.language, **params)
+
+    def reply(self, status: Status, key: str, **params: Any) -> Reply:
+        return Reply(status, self.t(key, **params))
+
+
+class IntentHandler(ABC):
+    intent_type: ClassVar[str]
+    # Slot name -> what it holds; documents the handler and, later, the LLM tool schema.
+    slots: ClassVar[dict[str, str]] = {}
+
+    @abstractmethod
+    async def handle(self, request: IntentRequest) -> Reply: ...
+
+
+class HandlerRegistry:
+    def __init__(self) -> None:
+        self._handlers: dict[str, IntentHandler] = {}
+
+    def register(self, handler: IntentHandler) -> None:
+        if handler.intent_type in self._handlers:
+            raise ValueError(f"two handlers for {handler.intent_type}")
+        self._handlers[handler.intent_type] = handler
+
+    def get(self, intent_type: str) -> IntentHandler | None:
+        return self._handlers.get(intent_type)
+
+    @property
+    def intent_types(self) -> list[str]:
+        return list(self._handlers)

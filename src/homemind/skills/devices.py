@@ -1,0 +1,368 @@
+"""Device control: switching, dimming, temperature, covers, locks, media, vacuum, alarm."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from homemind.core import i18n
+from homemind.core.model import Domain, Entity
+from homemind.skills.acting import act, target_error
+from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, PlannedCall, Reply, Status
+from homemind.skills.targets import resolve
+
+i18n.register(
+    {
+        "done.turn_on": {"en": "Turned on {names}.", "zh": "已打开{names}。"},
+        "done.turn_off": {"en": "Turned off {names}.", "zh": "已关闭{names}。"},
+        "done.open_cover": {"en": "Opened {names}.", "zh": "已打开{names}。"},
+        "done.close_cover": {"en": "Closed {names}.", "zh": "已关上{names}。"},
+        "done.lock": {"en": "Locked {names}.", "zh": "已锁上{names}。"},
+        "done.unlock": {"en": "Unlocked {names}.", "zh": "已解锁{names}。"},
+        "done.start": {"en": "Started {names}.", "zh": "{names}开始打扫了。"},
+        "done.pause": {"en": "Paused {names}.", "zh": "已暂停{names}。"},
+        "done.return_to_base": {"en": "Sent {names} back to its dock.", "zh": "{names}正在回去充电。"},
+        "done.alarm_arm_home": {"en": "Armed {names} in home mode.", "zh": "{names}已在家布防。"},
+        "done.alarm_arm_away": {"en": "Armed {names} in away mode.", "zh": "{names}已离家布防。"},
+        "done.alarm_disarm": {"en": "Disarmed {names}.", "zh": "{names}已撤防。"},
+        "done.brightness": {"en": "Set {names} to {brightness}% brightness.", "zh": "已将{names}亮度调到{brightness}%。"},
+        "done.color": {"en": "Set {names} to {color}.", "zh": "已将{names}调成{color}。"},
+        "done.color_temp": {"en": "Set {names} to {kelvin} K.", "zh": "已将{names}色温调到 {kelvin}K。"},
+        "done.set_temperature": {"en": "Set {names} to {temperature} °C.", "zh": "已将{names}调到{temperature}度。"},
+        "done.set_hvac_mode": {"en": "Set {names} to {mode} mode.", "zh": "已将{names}调成{mode}模式。"},
+        "done.set_cover_position": {"en": "Set {names} to {position}% open.", "zh": "已将{names}打开到{position}%。"},
+        "done.volume_set": {"en": "Set the volume of {names} to {volume}%.", "zh": "已将{names}音量调到{volume}%。"},
+        "done.volume_mute": {"en": "Muted {names}.", "zh": "{names}已静音。"},
+        "done.volume_unmute": {"en": "Unmuted {names}.", "zh": "{names}已取消静音。"},
+        "done.media_play": {"en": "Resumed {names}.", "zh": "{names}继续播放。"},
+        "done.media_pause": {"en": "Paused {names}.", "zh": "已暂停{names}。"},
+        "error.cannot_switch": {"en": "{names} can't be switched on or off.", "zh": "{names}不能开关。"},
+        "error.volume_needs_level": {"en": "What volume should I set?", "zh": "要把音量调到多少？"},
+        "mode.cool": {"en": "cooling", "zh": "制冷"},
+        "mode.heat": {"en": "heating", "zh": "制热"},
+        "mode.dry": {"en": "dry", "zh": "除湿"},
+        "mode.fan_only": {"en": "fan", "zh": "送风"},
+        "mode.auto": {"en": "auto", "zh": "自动"},
+        "mode.off": {"en": "off", "zh": "关闭"},
+        "color.red": {"en": "red", "zh": "红色"},
+        "color.green": {"en": "green", "zh": "绿色"},
+        "color.blue": {"en": "blue", "zh": "蓝色"},
+        "color.yellow": {"en": "yellow", "zh": "黄色"},
+        "color.orange": {"en": "orange", "zh": "橙色"},
+        "color.purple": {"en": "purple", "zh": "紫色"},
+        "color.pink": {"en": "pink", "zh": "粉色"},
+        "color.white": {"en": "white", "zh": "白色"},
+        "color.black": {"en": "black", "zh": "黑色"},
+        "color.brown": {"en": "brown", "zh": "棕色"},
+        "color.turquoise": {"en": "turquoise", "zh": "青绿色"},
+    }
+)
+
+# Which service "on" and "off" mean for each domain, as Home Assistant's intents do.
+_ON = {
+    Domain.COVER: "open_cover",
+    Domain.LOCK: "lock",
+    Domain.VACUUM: "start",
+    Domain.ALARM_CONTROL_PANEL: "alarm_arm_away",
+}
+_OFF = {
+    Domain.COVER: "close_cover",
+    Domain.LOCK: "unlock",
+    Domain.VACUUM: "return_to_base",
+    Domain.ALARM_CONTROL_PANEL: "alarm_disarm",
+}
+_READ_ONLY = frozenset({Domain.SENSOR, Domain.BINARY_SENSOR})
+
+
+def _group_by_service(request: IntentRequest, entities: list[Entity], turn_on: bool) -> list[PlannedCall]:
+    calls = []
+    for entity in entities:
+        if entity.domain is Domain.LOCK:
+            # HA's lock sentences ("lock the door", "unlock the door", 解锁大门) answer with the
+            # "lock" response and mean on=lock, off=unlock. Any other wording is open/close:
+            # "打开大门" opens (unlocks, so it is held for confirmation), "关上大门" locks.
+            if request.match.metadata.get("response") == "lock":
+                service = "lock" if turn_on else "unlock"
+            else:
+                service = "unlock" if turn_on else "lock"
+        else:
+            table = _ON if turn_on else _OFF
+            service = table.get(entity.domain, "turn_on" if turn_on else "turn_off")
+        calls.append(PlannedCall(entity, service))
+    return calls
+
+
+async def _act_per_service(request: IntentRequest, calls: list[PlannedCall]) -> Reply:
+    """Run calls that may mix services (open the curtains and turn on the light) in one reply."""
+    by_service: dict[str, list[PlannedCall]] = {}
+    for call in calls:
+        by_service.setdefault(call.service, []).append(call)
+    replies = [await act(request, group, f"done.{service}") for service, group in by_service.items()]
+    if len(replies) == 1:
+        return replies[0]
+    for reply in replies:
+        if reply.status is Status.NEEDS_CONFIRMATION:
+            others = [r for r in replies if r is not reply]
+            reply.speech = " ".join([r.speech for r in others] + [reply.speech])
+            reply.actions = [a for r in replies for a in r.actions]
+            return reply
+    status = Status.DONE if any(r.status is Status.DONE for r in replies) else replies[0].status
+    return Reply(status, " ".join(r.speech for r in replies), [a for r in replies for a in r.actions])
+
+
+class _Switch(IntentHandler):
+    turn_on: ClassVar[bool]
+    slots = {"name": "a device", "area": "a room", "domain": "a kind of device"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        targets = resolve(request.home, request.match, default_all=True)
+        if not targets.ok:
+            return target_error(request, targets)
+        usable = [e for e in targets.entities if e.domain not in _READ_ONLY]
+        if not usable:
+            return request.reply(Status.ERROR, "error.cannot_switch", names=targets.entities)
+        return await _act_per_service(request, _group_by_service(request, usable, self.turn_on))
+
+
+class TurnOn(_Switch):
+    intent_type = "HassTurnOn"
+    turn_on = True
+
+
+class TurnOff(_Switch):
+    intent_type = "HassTurnOff"
+    turn_on = False
+
+
+class WhichLight(IntentHandler):
+    """ "Turn on the light" in a flat with seven: ask which, unless there is only one."""
+
+    intent_type = "HomemindWhichLight"
+    slots = {"command": "on or off"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        lights = [e for e in request.home.entities.values() if e.domain is Domain.LIGHT]
+        if len(lights) != 1:
+            targets = resolve(request.home, request.match, domains={Domain.LIGHT})
+            return target_error(request, targets)
+        turn_on = request.match.value("command") == "on"
+        return await act(request, _group_by_service(request, lights, turn_on), "done.turn_on" if turn_on else "done.turn_off")
+
+
+class _Single(IntentHandler):
+    """An intent that maps to one service on entities of given domains."""
+
+    domains: ClassVar[frozenset[Domain]]
+    service: ClassVar[str]
+    data: ClassVar[dict[str, Any]] = {}
+    slots = {"name": "a device", "area": "a room"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        targets = resolve(request.home, request.match, domains=self.domains, default_all=True)
+        if not targets.ok:
+            return target_error(request, targets)
+        calls = [PlannedCall(e, self.service, dict(self.data)) for e in targets.entities]
+        return await act(request, calls, self.done_key())
+
+    def done_key(self) -> str:
+        return f"done.{self.service}"
+
+
+class Lock(_Single):
+    intent_type = "HomemindLock"
+    domains = frozenset({Domain.LOCK})
+    service = "lock"
+
+
+class Unlock(_Single):
+    intent_type = "HomemindUnlock"
+    domains = frozenset({Domain.LOCK})
+    service = "unlock"
+
+
+class VacuumStart(_Single):
+    intent_type = "HassVacuumStart"
+    domains = frozenset({Domain.VACUUM})
+    service = "start"
+
+
+class VacuumReturn(_Single):
+    intent_type = "HassVacuumReturnToBase"
+    domains = frozenset({Domain.VACUUM})
+    service = "return_to_base"
+
+
+class VacuumPause(_Single):
+    intent_type = "HomemindVacuumPause"
+    domains = frozenset({Domain.VACUUM})
+    service = "pause"
+
+
+class AlarmDisarm(_Single):
+    intent_type = "HomemindAlarmDisarm"
+    domains = frozenset({Domain.ALARM_CONTROL_PANEL})
+    service = "alarm_disarm"
+
+
+class MediaPause(_Single):
+    intent_type = "HassMediaPause"
+    domains = frozenset({Domain.MEDIA_PLAYER})
+    service = "media_pause"
+
+
+class MediaUnpause(_Single):
+    intent_type = "HassMediaUnpause"
+    domains = frozenset({Domain.MEDIA_PLAYER})
+    service = "media_play"
+
+
+class Mute(_Single):
+    intent_type = "HassMediaPlayerMute"
+    domains = frozenset({Domain.MEDIA_PLAYER})
+    service = "volume_mute"
+    data = {"is_volume_muted": True}
+
+
+class Unmute(_Single):
+    intent_type = "HassMediaPlayerUnmute"
+    domains = frozenset({Domain.MEDIA_PLAYER})
+    service = "volume_mute"
+    data = {"is_volume_muted": False}
+
+    def done_key(self) -> str:
+        return "done.volume_unmute"
+
+
+class AlarmArm(IntentHandler):
+    intent_type = "HomemindAlarmArm"
+    slots = {"name": "the alarm panel", "alarm_mode": "home or away"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        domains = {Domain.ALARM_CONTROL_PANEL}
+        targets = resolve(request.home, request.match, domains=domains, default_all=True)
+        if not targets.ok:
+            return target_error(request, targets)
+        service = "alarm_arm_home" if request.match.value("alarm_mode") == "home" else "alarm_arm_away"
+        return await act(request, [PlannedCall(e, service) for e in targets.entities], f"done.{service}")
+
+
+class LightSet(IntentHandler):
+    intent_type = "HassLightSet"
+    slots = {"name": "a light", "area": "a room", "brightness": "0-100 %", "color": "a colour name"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        targets = resolve(request.home, request.match, domains={Domain.LIGHT}, default_all=True)
+        if not targets.ok:
+            return target_error(request, targets)
+        match = request.match
+        data: dict[str, Any] = {}
+        params: dict[str, Any] = {}
+        if match.value("brightness") is not None:
+            data["brightness_pct"] = float(match.value("brightness"))
+            key, params = "done.brightness", {"brightness": round(data["brightness_pct"])}
+        elif match.value("color") is not None:
+            color = str(match.value("color"))
+            data["color_name"] = color
+            key, params = "done.color", {"color": request.t(f"color.{color}")}
+        elif match.value("temperature") is not None:
+            data["color_temp_kelvin"] = int(match.value("temperature"))
+            key, params = "done.color_temp", {"kelvin": data["color_temp_kelvin"]}
+        else:
+            key = "done.turn_on"
+        calls = [PlannedCall(e, "turn_on", data) for e in targets.entities]
+        return await act(request, calls, key, **params)
+
+
+class SetTemperature(IntentHandler):
+    intent_type = "HassClimateSetTemperature"
+    slots = {"name": "an AC or water heater", "area": "a room", "temperature": "°C"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        domains = {Domain.CLIMATE, Domain.WATER_HEATER}
+        if request.match.value("name") is None:
+            domains = {Domain.CLIMATE}  # "set the bedroom to 24" means its AC
+        targets = resolve(request.home, request.match, domains=domains, default_all=True)
+        if not targets.ok:
+            return target_error(request, targets)
+        temperature = float(request.match.value("temperature"))
+        calls = [PlannedCall(e, "set_temperature", {"temperature": temperature}) for e in targets.entities]
+        return await act(request, calls, "done.set_temperature", temperature=temperature)
+
+
+class SetHvacMode(IntentHandler):
+    intent_type = "HomemindSetHvacMode"
+    slots = {"name": "an AC", "area": "a room", "hvac_mode": "cool, heat, dry, fan_only, auto"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        targets = resolve(request.home, request.match, domains={Domain.CLIMATE}, default_all=True)
+        if not targets.ok:
+            return target_error(request, targets)
+        mode = str(request.match.value("hvac_mode"))
+        calls = [PlannedCall(e, "set_hvac_mode", {"hvac_mode": mode}) for e in targets.entities]
+        return await act(request, calls, "done.set_hvac_mode", mode=request.t(f"mode.{mode}"))
+
+
+class SetPosition(IntentHandler):
+    intent_type = "HassSetPosition"
+    slots = {"name": "a curtain or blind", "area": "a room", "position": "0-100 %"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        targets = resolve(request.home, request.match, domains={Domain.COVER}, default_all=True)
+        if not targets.ok:
+            return target_error(request, targets)
+        position = round(float(request.match.value("position")))
+        calls = [PlannedCall(e, "set_cover_position", {"position": position}) for e in targets.entities]
+        return await act(request, calls, "done.set_cover_position", position=position)
+
+
+def _volume_targets(request: IntentRequest) -> tuple[list[Entity], Reply | None]:
+    targets = resolve(request.home, request.match, domains={Domain.MEDIA_PLAYER}, default_all=True)
+    if not targets.ok:
+        return [], target_error(request, targets)
+    return targets.entities, None
+
+
+class SetVolume(IntentHandler):
+    intent_type = "HassSetVolume"
+    slots = {"name": "a TV or speaker", "volume_level": "0-100 %"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        entities, error = _volume_targets(request)
+        if error:
+            return error
+        level = request.match.value("volume_level")
+        if level is None:
+            return request.reply(Status.NOT_UNDERSTOOD, "error.volume_needs_level")
+        volume = float(level)
+        calls = [PlannedCall(e, "volume_set", {"volume_level": volume / 100}) for e in entities]
+        return await act(request, calls, "done.volume_set", volume=round(volume))
+
+
+class SetVolumeRelative(IntentHandler):
+    intent_type = "HassSetVolumeRelative"
+    slots = {"name": "a TV or speaker", "volume_step": "up, down, or a step in %"}
+    step = 0.1
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        entities, error = _volume_targets(request)
+        if error:
+            return error
+        step_value = request.match.value("volume_step", "up")
+        if step_value in ("up", "down"):
+            step = self.step if step_value == "up" else -self.step
+        else:
+            step = float(step_value) / 100
+        calls = []
+        for entity in entities:
+            current = float(request.states.get(entity.entity_id).attributes.get("volume_level", 0.3))
+            calls.append(PlannedCall(entity, "volume_set", {"volume_level": min(1.0, max(0.0, current + step))}))
+        level = round(calls[0].data["volume_level"] * 100) if calls else 0
+        return await act(request, calls, "done.volume_set", volume=level)
+
+
+def register(registry: HandlerRegistry) -> None:
+    for handler in (
+        TurnOn(), TurnOff(), WhichLight(), Lock(), Unlock(), LightSet(), SetTemperature(), SetHvacMode(),
+        SetPosition(), SetVolume(), SetVolumeRelative(), Mute(), Unmute(), MediaPause(),
+        MediaUnpause(), VacuumStart(), VacuumReturn(), VacuumPause(), AlarmArm(), AlarmDisarm(),
+    ):
+        registry.register(handler)

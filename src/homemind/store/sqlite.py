@@ -1,0 +1,108 @@
+"""The SQLite store.
+
+WAL mode with ``synchronous=FULL``: each state change is committed before the
+hub reports it done, so ``kill -9`` can never lose a change somebody was told
+of. Several processes (the server and a CLI command) may share the file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from homemind.core.model import EntityState
+from homemind.store.migrations import MIGRATIONS
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: cannot open the store: {exc}") from None
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this homemind knows"
+                f" ({len(MIGRATIONS)}); upgrade homemind"
+            )
+        for number in range(version + 1, len(MIGRATIONS) + 1):
+            with self.transaction() as db:
+                for statement in MIGRATIONS[number - 1].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- entity state -------------------------------------------------------------
+
+    def save_state(self, state: EntityState) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO entity_state VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(entity_id) DO UPDATE SET state=excluded.state,"
+                " attributes=excluded.attributes, last_changed=excluded.last_changed,"
+                " last_updated=excluded.last_updated",
+                (
+                    state.entity_id,
+                    state.state,
+                    json.dumps(state.attributes, ensure_ascii=False),
+                    state.last_changed,
+                    state.last_updated,
+                ),
+            )
+
+    def load_states(self) -> dict[str, EntityState]:
+        rows = self._db.execute("SELECT * FROM entity_state").fetchall()
+        return {row[0]: EntityState(row[0], row[1], json.loads(row[2]), row[3], row[4]) for row in rows}
+
+    # --- action log ---------------------------------------------------------------
+
+    def log_action(self, entry: dict[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO action_log (time, member, channel, entity_id, service, data, result, detail)"
+                " VALUES (:time, :member, :channel, :entity_id, :service, :data, :result, :detail)",
+                {**entry, "data": json.dumps(entry["data"], ensure_ascii=False)},
+            )
+
+    def actions(self, limit: int = 100) -> list[dict[str, Any]]:
+        cursor = self._db.execute("SELECT * FROM action_log ORDER BY id DESC LIMIT ?", (limit,))
+        names = [c[0] for c in cursor.description]
+        out = []
+        for row in cursor.fetchall():
+            item = dict(zip(names, row, strict=True))
+            item["data"] = json.loads(item["data"])
+            out.append(item)
+        return out
