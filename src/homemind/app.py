@@ -81,9 +81,7 @@ class Hub:
     def open(cls, directory: Path) -> Hub:
         home_file = directory / HOME_FILE
         if not home_file.exists():
-            raise SetupError(
-                f"no home in {directory}: run `homemind init --demo` (or `homemind demo`) first"
-            )
+            raise SetupError(f"no home in {directory}: run `homemind init --demo` (or `homemind demo`) first")
         home = load_home(home_file)
         store = Store(directory / STORE_FILE)
         bus = EventBus()
@@ -94,7 +92,18 @@ class Hub:
         handlers = default_registry()
         templates = TemplateRecognizer(home, handlers.intent_types)
         conversation = Conversation(home, states, executor, handlers, [templates])
-        return cls(directory, home, bus, store, states, backend, executor, handlers, conversation, templates)
+        return cls(
+            directory,
+            home,
+            bus,
+            store,
+            states,
+            backend,
+            executor,
+            handlers,
+            conversation,
+            templates,
+        )
 
     async def start(self) -> None:
         await self.backend.start(self.states)
@@ -118,4 +127,3 @@ class Hub:
                 for entity_id, s in sorted(self.states.all().items())
             }
         }
-

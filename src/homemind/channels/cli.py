@@ -29,7 +29,8 @@ _OK_STATUSES = {"done", "answered", "needs_confirmation"}
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--data", default=argparse.SUPPRESS,
+        "--data",
+        default=argparse.SUPPRESS,
         help="data dir (default: $HOMEMIND_DATA, else the per-user data dir)",
     )
     parser = argparse.ArgumentParser(prog="homemind", description=__doc__, parents=[common])
@@ -49,12 +50,20 @@ def _parser() -> argparse.ArgumentParser:
     call = sub.add_parser("call", parents=[common], help="call a service directly, as the owner")
     call.add_argument("service", help="e.g. turn_on, set_temperature, unlock")
     call.add_argument("entity_id", help="e.g. climate.bedroom_ac")
-    call.add_argument("data", nargs="*", help="key=value pairs, values in YAML syntax (24, true, [255,0,0])")
+    call.add_argument(
+        "service_data",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="service data, values in YAML syntax (24, true, [255,0,0])",
+    )
 
     state = sub.add_parser("state", parents=[common], help="print every entity's state")
     state.add_argument("--json", action="store_true")
 
-    for name, text in (("serve", "serve the HTTP API"), ("demo", "create the demo home if needed, then serve")):
+    for name, text in (
+        ("serve", "serve the HTTP API"),
+        ("demo", "create the demo home if needed, then serve"),
+    ):
         server = sub.add_parser(name, parents=[common], help=text)
         server.add_argument("--host", default="127.0.0.1")
         server.add_argument("--port", type=int, default=DEFAULT_PORT)
@@ -144,7 +153,7 @@ def _parse_data(pairs: Sequence[str]) -> dict[str, Any]:
 
 async def _call(hub: Hub, args: argparse.Namespace) -> int:
     actor = hub.actor(None, channel="cli", direct=True)
-    outcome = await hub.executor.execute(actor, args.entity_id, args.service, _parse_data(args.data))
+    outcome = await hub.executor.execute(actor, args.entity_id, args.service, _parse_data(args.service_data))
     out = outcome.as_dict(hub.home.language)
     if outcome.state is not None:
         out["state"] = {"state": outcome.state.state, "attributes": outcome.state.attributes}

@@ -175,9 +175,7 @@ def create_app(directory: Path) -> FastAPI:
             409: {"model": ErrorResponse},
         },
     )
-    async def call_service(
-        service: str, body: ServiceCallRequest, hub: HubDep, actor: ActorDep
-    ) -> Any:
+    async def call_service(service: str, body: ServiceCallRequest, hub: HubDep, actor: ActorDep) -> Any:
         outcome = await hub.executor.execute(
             actor, body.entity_id, service, body.data, confirmed=body.confirm
         )
@@ -216,7 +214,10 @@ def create_app(directory: Path) -> FastAPI:
                 yield {"event": "ready", "data": json.dumps({"entities": len(hub.home.entities)})}
                 while True:
                     event = await queue.get()
-                    yield {"event": event.type, "data": json.dumps(event.as_dict(), ensure_ascii=False)}
+                    yield {
+                        "event": event.type,
+                        "data": json.dumps(event.as_dict(), ensure_ascii=False),
+                    }
             finally:
                 unsubscribe()
 

@@ -61,12 +61,34 @@ _YES = re.compile(
     r"是|是的|好|好的|确认|确定|对|对的|可以|行|嗯|没问题)$",
     re.IGNORECASE,
 )
-_NO = re.compile(r"^(no|nope|cancel|stop|don't|do not|never mind|不|不要|取消|算了|别|不用了?)$", re.IGNORECASE)
+_NO = re.compile(
+    r"^(no|nope|cancel|stop|don't|do not|never mind|不|不要|取消|算了|别|不用了?)$", re.IGNORECASE
+)
 _DIGIT_WORDS = {
-    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-    "six": "6", "seven": "7", "eight": "8", "nine": "9",
-    "零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
-    "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
+    "zero": "0",
+    "oh": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "零": "0",
+    "〇": "0",
+    "一": "1",
+    "幺": "1",
+    "二": "2",
+    "两": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
 }
 
 
@@ -133,9 +155,7 @@ class Conversation:
         if not isinstance(text, str):
             return i18n.translate("conversation.binary", language)
         if len(text) > MAX_TEXT_CHARS:
-            return i18n.translate(
-                "conversation.too_long", language, length=len(text), limit=MAX_TEXT_CHARS
-            )
+            return i18n.translate("conversation.too_long", language, length=len(text), limit=MAX_TEXT_CHARS)
         for char in text:
             if unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") and char not in "\t\n\r":
                 return i18n.translate("conversation.binary", language)

@@ -41,7 +41,11 @@ class Event:
             "data": self.data,
             "context": None
             if ctx is None
-            else {"member": ctx.member_id, "channel": ctx.channel, "conversation_id": ctx.conversation_id},
+            else {
+                "member": ctx.member_id,
+                "channel": ctx.channel,
+                "conversation_id": ctx.conversation_id,
+            },
         }
 
 

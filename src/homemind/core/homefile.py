@@ -193,7 +193,10 @@ def parse_home(text: str, filename: str = "home.yaml") -> Home:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise HomeFileError(f"{filename}:{line}: invalid YAML: {exc.problem or exc}") from None
+        began = ""
+        if exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            began = f" ({exc.context} at line {exc.context_mark.line + 1})"
+        raise HomeFileError(f"{filename}:{line}: invalid YAML: {exc.problem or exc}{began}") from None
     except yaml.YAMLError as exc:
         raise HomeFileError(f"{filename}: invalid YAML: {exc}") from None
     if not isinstance(data, dict):
@@ -262,7 +265,10 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
         state = e.state if e.state is not None else _default_state(domain)
         states = DOMAIN_STATES[domain]
         if states and state not in states:
-            fail((*here, "state"), f"{state!r} is not a {domain.value} state ({', '.join(sorted(states))})")
+            fail(
+                (*here, "state"),
+                f"{state!r} is not a {domain.value} state ({', '.join(sorted(states))})",
+            )
         if e.code is not None and domain is not Domain.ALARM_CONTROL_PANEL and domain is not Domain.LOCK:
             fail((*here, "code"), "only locks and alarm panels take a code")
         entities[e.id] = Entity(

@@ -67,9 +67,7 @@ DOMAIN_STATES: dict[Domain, frozenset[str]] = {
     Domain.MEDIA_PLAYER: frozenset({"off", "on", "idle", "playing", "paused"}),
     Domain.VACUUM: frozenset({"cleaning", "docked", "paused", "returning", "idle", "error"}),
     Domain.WATER_HEATER: frozenset({"off", "electric", "eco", "performance"}),
-    Domain.ALARM_CONTROL_PANEL: frozenset(
-        {"disarmed", "armed_home", "armed_away", "arming", "triggered"}
-    ),
+    Domain.ALARM_CONTROL_PANEL: frozenset({"disarmed", "armed_home", "armed_away", "arming", "triggered"}),
     Domain.SENSOR: frozenset(),  # any value
     Domain.BINARY_SENSOR: frozenset({"on", "off"}),
 }

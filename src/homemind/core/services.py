@@ -156,7 +156,14 @@ class ServiceSpec:
 
 
 _SWITCHABLE = frozenset(
-    {Domain.LIGHT, Domain.SWITCH, Domain.FAN, Domain.CLIMATE, Domain.MEDIA_PLAYER, Domain.WATER_HEATER}
+    {
+        Domain.LIGHT,
+        Domain.SWITCH,
+        Domain.FAN,
+        Domain.CLIMATE,
+        Domain.MEDIA_PLAYER,
+        Domain.WATER_HEATER,
+    }
 )
 
 SERVICES: dict[str, ServiceSpec] = {
@@ -264,8 +271,12 @@ def _check_capabilities(entity: Entity, service: str, data: dict[str, Any]) -> N
             high = entity.capabilities.get("max_color_temp_kelvin", 6500)
             if not low <= data["color_temp_kelvin"] <= high:
                 raise ActionError(
-                    "error.out_of_range", entity=entity, low=low, high=high,
-                    value=data["color_temp_kelvin"], unit=" K",
+                    "error.out_of_range",
+                    entity=entity,
+                    low=low,
+                    high=high,
+                    value=data["color_temp_kelvin"],
+                    unit=" K",
                 )
         if "rgb_color" in data and any(not 0 <= c <= 255 for c in data["rgb_color"]):
             raise ActionError("error.invalid_data", service=service, detail="rgb_color values are 0-255")
@@ -278,8 +289,12 @@ def _check_capabilities(entity: Entity, service: str, data: dict[str, Any]) -> N
         high = entity.capabilities.get("max_temp", 35)
         if not low <= data["temperature"] <= high:
             raise ActionError(
-                "error.out_of_range", entity=entity, low=low, high=high,
-                value=data["temperature"], unit=" °C",
+                "error.out_of_range",
+                entity=entity,
+                low=low,
+                high=high,
+                value=data["temperature"],
+                unit=" °C",
             )
     if "hvac_mode" in data:
         modes = entity.capabilities.get("hvac_modes", ["off", "cool", "heat"])

@@ -84,9 +84,7 @@ class StateRegistry:
         if old.state == state and old.attributes == merged:
             return old
         now = _now()
-        new = EntityState(
-            entity_id, state, merged, now if old.state != state else old.last_changed, now
-        )
+        new = EntityState(entity_id, state, merged, now if old.state != state else old.last_changed, now)
         if self._persist is not None:
             self._persist(new)
         self._states[entity_id] = new

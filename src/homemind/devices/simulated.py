@@ -80,7 +80,9 @@ def _apply(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[str, d
             return mode, extra
         if service == "set_temperature":
             attrs["temperature"] = data["temperature"]
-            mode = data.get("hvac_mode") or (state if state != "off" else attrs.get("last_hvac_mode") or "cool")
+            mode = data.get("hvac_mode") or (
+                state if state != "off" else attrs.get("last_hvac_mode") or "cool"
+            )
             if mode != "off":
                 attrs["last_hvac_mode"] = mode
             return mode, attrs
@@ -109,10 +111,9 @@ def _apply(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[str, d
             return "off", {}
         if service == "turn_on":
             return "idle", {}
-        if state == "off":
-            # A real TV in standby wakes for play but ignores volume changes.
-            if service in ("volume_set", "volume_mute", "media_pause"):
-                raise ActionError("error.device_off", entity=entity)
+        # A real TV in standby wakes for play but ignores volume changes.
+        if state == "off" and service in ("volume_set", "volume_mute", "media_pause"):
+            raise ActionError("error.device_off", entity=entity)
         if service == "volume_set":
             return state, {"volume_level": round(data["volume_level"], 2)}
         if service == "volume_mute":

@@ -37,9 +37,7 @@ def build_intent_data(language: str, intent_types: Iterable[str]) -> dict[str, A
     wanted = set(intent_types)
     base = copy.deepcopy(get_intents(_HA_LANGUAGE[language]) or {})
     own = _own_sentences(language)
-    intents: dict[str, Any] = {
-        name: data for name, data in base.get("intents", {}).items() if name in wanted
-    }
+    intents: dict[str, Any] = {name: data for name, data in base.get("intents", {}).items() if name in wanted}
     for name, data in (own.get("intents") or {}).items():
         if name not in wanted:
             continue
@@ -51,7 +49,10 @@ def build_intent_data(language: str, intent_types: Iterable[str]) -> dict[str, A
         "settings": base.get("settings", {}),
         "intents": intents,
         "lists": {**base.get("lists", {}), **(own.get("lists") or {})},
-        "expansion_rules": {**base.get("expansion_rules", {}), **(own.get("expansion_rules") or {})},
+        "expansion_rules": {
+            **base.get("expansion_rules", {}),
+            **(own.get("expansion_rules") or {}),
+        },
         "skip_words": list(dict.fromkeys([*base.get("skip_words", []), *(own.get("skip_words") or [])])),
     }
 
@@ -73,10 +74,17 @@ class TemplateRecognizer:
     tier = "template"
 
     def __init__(self, home: Home, intent_types: Iterable[str]) -> None:
-        types = list(intent_types)
-        self._data = {lang: build_intent_data(lang, types) for lang in _HA_LANGUAGE}
-        self._intents = {lang: Intents.from_dict(data) for lang, data in self._data.items()}
-        self._slot_lists = {lang: self._home_lists(home, lang) for lang in _HA_LANGUAGE}
+        self._home = home
+        self._types = list(intent_types)
+        self._intents: dict[str, Intents] = {}
+        self._slot_lists: dict[str, dict[str, TextSlotList]] = {}
+
+    def _language(self, language: str) -> tuple[Intents, dict[str, TextSlotList]]:
+        # Built on first use: a one-shot `homemind ask` in English never loads Chinese.
+        if language not in self._intents:
+            self._intents[language] = Intents.from_dict(build_intent_data(language, self._types))
+            self._slot_lists[language] = self._home_lists(self._home, language)
+        return self._intents[language], self._slot_lists[language]
 
     @staticmethod
     def _home_lists(home: Home, language: str) -> dict[str, TextSlotList]:
@@ -105,10 +113,11 @@ class TemplateRecognizer:
         normalized = normalize(text, language)
         if not normalized:
             return None
+        intents, slot_lists = self._language(language)
         result = recognize_best(
             normalized,
-            self._intents[language],
-            slot_lists=self._slot_lists[language],
+            intents,
+            slot_lists=slot_lists,
             language=_HA_LANGUAGE[language],
             best_slot_name="name",
         )
@@ -121,7 +130,11 @@ class TemplateRecognizer:
         metadata = dict(result.intent_metadata or {})
         metadata["response"] = result.response
         return IntentMatch(
-            name=result.intent.name, slots=slots, tier=self.tier, language=language, metadata=metadata
+            name=result.intent.name,
+            slots=slots,
+            tier=self.tier,
+            language=language,
+            metadata=metadata,
         )
 
     def unknown_target(self, text: str, language: str) -> tuple[str, str] | None:
@@ -133,16 +146,17 @@ class TemplateRecognizer:
         normalized = normalize(text, language)
         if not normalized:
             return None
+        intents, slot_lists = self._language(language)
         result = recognize_best(
             normalized,
-            self._intents[language],
-            slot_lists=self._slot_lists[language],
+            intents,
+            slot_lists=slot_lists,
             language=_HA_LANGUAGE[language],
             best_slot_name="name",
             allow_unmatched_entities=True,
         )
         # Too little of a template matched ("blah blah" fits "{name}"): not an unknown name.
-        if result is None or result.text_chunks_matched < 4:
+        if result is None or result.text_chunks_matched < (2 if language == "zh" else 4):
             return None
         unmatched = {k: v for k, v in result.unmatched_entities.items() if k != "domain"}
         if not unmatched or not set(unmatched) <= {"name", "area"}:

@@ -11,4 +11,11 @@ def default_registry() -> HandlerRegistry:
     return registry
 
 
-__all__ = ["HandlerRegistry", "IntentHandler", "IntentRequest", "Reply", "Status", "default_registry"]
+__all__ = [
+    "HandlerRegistry",
+    "IntentHandler",
+    "IntentRequest",
+    "Reply",
+    "Status",
+    "default_registry",
+]

@@ -50,10 +50,14 @@ def target_error(request: IntentRequest, targets: Targets) -> Reply:
     if isinstance(params.get("what"), str):
         params["what"] = request.t(params["what"])
     if "choices" in params:
-        params["choices"] = i18n.join_names(
-            [e.names.display(request.language) for e in params["choices"]], request.language
-        ).replace(" and ", " or ").replace("和", "还是")
-    status = Status.NOT_UNDERSTOOD if targets.error_key in ("target.ambiguous", "target.missing") else Status.ERROR
+        params["choices"] = (
+            i18n.join_names([e.names.display(request.language) for e in params["choices"]], request.language)
+            .replace(" and ", " or ")
+            .replace("和", "还是")
+        )
+    status = (
+        Status.NOT_UNDERSTOOD if targets.error_key in ("target.ambiguous", "target.missing") else Status.ERROR
+    )
     return Reply(status, request.t(targets.error_key or "target.missing", **params))
 
 

@@ -7,7 +7,14 @@ from typing import Any, ClassVar
 from homemind.core import i18n
 from homemind.core.model import Domain, Entity
 from homemind.skills.acting import act, target_error
-from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, PlannedCall, Reply, Status
+from homemind.skills.base import (
+    HandlerRegistry,
+    IntentHandler,
+    IntentRequest,
+    PlannedCall,
+    Reply,
+    Status,
+)
 from homemind.skills.targets import resolve
 
 i18n.register(
@@ -20,22 +27,46 @@ i18n.register(
         "done.unlock": {"en": "Unlocked {names}.", "zh": "已解锁{names}。"},
         "done.start": {"en": "Started {names}.", "zh": "{names}开始打扫了。"},
         "done.pause": {"en": "Paused {names}.", "zh": "已暂停{names}。"},
-        "done.return_to_base": {"en": "Sent {names} back to its dock.", "zh": "{names}正在回去充电。"},
+        "done.return_to_base": {
+            "en": "Sent {names} back to its dock.",
+            "zh": "{names}正在回去充电。",
+        },
         "done.alarm_arm_home": {"en": "Armed {names} in home mode.", "zh": "{names}已在家布防。"},
         "done.alarm_arm_away": {"en": "Armed {names} in away mode.", "zh": "{names}已离家布防。"},
         "done.alarm_disarm": {"en": "Disarmed {names}.", "zh": "{names}已撤防。"},
-        "done.brightness": {"en": "Set {names} to {brightness}% brightness.", "zh": "已将{names}亮度调到{brightness}%。"},
+        "done.brightness": {
+            "en": "Set {names} to {brightness}% brightness.",
+            "zh": "已将{names}亮度调到{brightness}%。",
+        },
         "done.color": {"en": "Set {names} to {color}.", "zh": "已将{names}调成{color}。"},
-        "done.color_temp": {"en": "Set {names} to {kelvin} K.", "zh": "已将{names}色温调到 {kelvin}K。"},
-        "done.set_temperature": {"en": "Set {names} to {temperature} °C.", "zh": "已将{names}调到{temperature}度。"},
-        "done.set_hvac_mode": {"en": "Set {names} to {mode} mode.", "zh": "已将{names}调成{mode}模式。"},
-        "done.set_cover_position": {"en": "Set {names} to {position}% open.", "zh": "已将{names}打开到{position}%。"},
-        "done.volume_set": {"en": "Set the volume of {names} to {volume}%.", "zh": "已将{names}音量调到{volume}%。"},
+        "done.color_temp": {
+            "en": "Set {names} to {kelvin} K.",
+            "zh": "已将{names}色温调到 {kelvin}K。",
+        },
+        "done.set_temperature": {
+            "en": "Set {names} to {temperature} °C.",
+            "zh": "已将{names}调到{temperature}度。",
+        },
+        "done.set_hvac_mode": {
+            "en": "Set {names} to {mode} mode.",
+            "zh": "已将{names}调成{mode}模式。",
+        },
+        "done.set_cover_position": {
+            "en": "Set {names} to {position}% open.",
+            "zh": "已将{names}打开到{position}%。",
+        },
+        "done.volume_set": {
+            "en": "Set the volume of {names} to {volume}%.",
+            "zh": "已将{names}音量调到{volume}%。",
+        },
         "done.volume_mute": {"en": "Muted {names}.", "zh": "{names}已静音。"},
         "done.volume_unmute": {"en": "Unmuted {names}.", "zh": "{names}已取消静音。"},
         "done.media_play": {"en": "Resumed {names}.", "zh": "{names}继续播放。"},
         "done.media_pause": {"en": "Paused {names}.", "zh": "已暂停{names}。"},
-        "error.cannot_switch": {"en": "{names} can't be switched on or off.", "zh": "{names}不能开关。"},
+        "error.cannot_switch": {
+            "en": "{names} can't be switched on or off.",
+            "zh": "{names}不能开关。",
+        },
         "error.volume_needs_level": {"en": "What volume should I set?", "zh": "要把音量调到多少？"},
         "mode.cool": {"en": "cooling", "zh": "制冷"},
         "mode.heat": {"en": "heating", "zh": "制热"},
@@ -145,7 +176,11 @@ class WhichLight(IntentHandler):
             targets = resolve(request.home, request.match, domains={Domain.LIGHT})
             return target_error(request, targets)
         turn_on = request.match.value("command") == "on"
-        return await act(request, _group_by_service(request, lights, turn_on), "done.turn_on" if turn_on else "done.turn_off")
+        return await act(
+            request,
+            _group_by_service(request, lights, turn_on),
+            "done.turn_on" if turn_on else "done.turn_off",
+        )
 
 
 class _Single(IntentHandler):
@@ -354,15 +389,34 @@ class SetVolumeRelative(IntentHandler):
         calls = []
         for entity in entities:
             current = float(request.states.get(entity.entity_id).attributes.get("volume_level", 0.3))
-            calls.append(PlannedCall(entity, "volume_set", {"volume_level": min(1.0, max(0.0, current + step))}))
+            calls.append(
+                PlannedCall(entity, "volume_set", {"volume_level": min(1.0, max(0.0, current + step))})
+            )
         level = round(calls[0].data["volume_level"] * 100) if calls else 0
         return await act(request, calls, "done.volume_set", volume=level)
 
 
 def register(registry: HandlerRegistry) -> None:
     for handler in (
-        TurnOn(), TurnOff(), WhichLight(), Lock(), Unlock(), LightSet(), SetTemperature(), SetHvacMode(),
-        SetPosition(), SetVolume(), SetVolumeRelative(), Mute(), Unmute(), MediaPause(),
-        MediaUnpause(), VacuumStart(), VacuumReturn(), VacuumPause(), AlarmArm(), AlarmDisarm(),
+        TurnOn(),
+        TurnOff(),
+        WhichLight(),
+        Lock(),
+        Unlock(),
+        LightSet(),
+        SetTemperature(),
+        SetHvacMode(),
+        SetPosition(),
+        SetVolume(),
+        SetVolumeRelative(),
+        Mute(),
+        Unmute(),
+        MediaPause(),
+        MediaUnpause(),
+        VacuumStart(),
+        VacuumReturn(),
+        VacuumPause(),
+        AlarmArm(),
+        AlarmDisarm(),
     ):
         registry.register(handler)

@@ -23,13 +23,19 @@ i18n.register(
             "en": "It's {value} °C {where}; {names} {verb} set to {target} °C.",
             "zh": "{where}现在{value}度，{names}设定在{target}度。",
         },
-        "answer.temperature_of": {"en": "{names} is at {value} °C.", "zh": "{names}现在{value}度。"},
+        "answer.temperature_of": {
+            "en": "{names} is at {value} °C.",
+            "zh": "{names}现在{value}度。",
+        },
         "answer.no_temperature": {
             "en": "I have no temperature reading {where}.",
             "zh": "{where}没有温度读数。",
         },
         "answer.measure": {"en": "{names} {verb} {value}{unit}.", "zh": "{names}是{value}{unit}。"},
-        "answer.no_measure": {"en": "I have no {what} reading{where}.", "zh": "{where}没有{what}读数。"},
+        "answer.no_measure": {
+            "en": "I have no {what} reading{where}.",
+            "zh": "{where}没有{what}读数。",
+        },
         "answer.time": {"en": "It's {time}.", "zh": "现在是{time}。"},
         "answer.date": {"en": "Today is {date}.", "zh": "今天是{date}。"},
         "answer.ok": {"en": "OK.", "zh": "好的。"},
@@ -72,9 +78,29 @@ _ASKED: dict[str, dict[Domain, str]] = {
     "closed": {Domain.LOCK: "locked", Domain.BINARY_SENSOR: "off"},
 }
 # Which states count as "on" when somebody asks whether a thing is on.
-_ON_STATES = frozenset({"on", "open", "unlocked", "playing", "paused", "idle", "cleaning", "returning",
-                        "cool", "heat", "dry", "fan_only", "auto", "electric", "eco", "performance",
-                        "armed_home", "armed_away", "triggered"})
+_ON_STATES = frozenset(
+    {
+        "on",
+        "open",
+        "unlocked",
+        "playing",
+        "paused",
+        "idle",
+        "cleaning",
+        "returning",
+        "cool",
+        "heat",
+        "dry",
+        "fan_only",
+        "auto",
+        "electric",
+        "eco",
+        "performance",
+        "armed_home",
+        "armed_away",
+        "triggered",
+    }
+)
 
 
 def _verb(entities: list[Entity], language: str) -> str:
@@ -82,7 +108,11 @@ def _verb(entities: list[Entity], language: str) -> str:
 
 
 def _describe(request: IntentRequest, entity: Entity, state: EntityState) -> str:
-    if entity.domain is Domain.BINARY_SENSOR and entity.device_class in ("door", "window", "opening"):
+    if entity.domain is Domain.BINARY_SENSOR and entity.device_class in (
+        "door",
+        "window",
+        "opening",
+    ):
         key = "state.open" if state.state == "on" else "state.closed"
         return request.t(key)
     if entity.domain is Domain.SENSOR:
@@ -109,7 +139,12 @@ def _matches(entity: Entity, state: str, asked: str) -> bool:
 
 class GetState(IntentHandler):
     intent_type = "HassGetState"
-    slots = {"name": "a device", "area": "a room", "domain": "a kind of device", "state": "asked state"}
+    slots = {
+        "name": "a device",
+        "area": "a room",
+        "domain": "a kind of device",
+        "state": "asked state",
+    }
 
     async def handle(self, request: IntentRequest) -> Reply:
         targets = resolve(request.home, request.match, default_all=True)
@@ -121,8 +156,12 @@ class GetState(IntentHandler):
         states = {e.entity_id: request.states.get(e.entity_id) for e in entities}
         if asked is None:
             parts = [
-                request.t("answer.state", names=names([e], language), verb="is",
-                          state=_describe(request, e, states[e.entity_id]))
+                request.t(
+                    "answer.state",
+                    names=names([e], language),
+                    verb="is",
+                    state=_describe(request, e, states[e.entity_id]),
+                )
                 for e in entities
             ]
             return Reply(Status.ANSWERED, " ".join(parts))
@@ -133,14 +172,22 @@ class GetState(IntentHandler):
             key = "answer.yes" if hits else "answer.no"
             return Reply(
                 Status.ANSWERED,
-                request.t(key, names=names(entities, language), verb="is",
-                          state=_describe(request, entity, states[entity.entity_id])),
+                request.t(
+                    key,
+                    names=names(entities, language),
+                    verb="is",
+                    state=_describe(request, entity, states[entity.entity_id]),
+                ),
             )
         if hits:
             return Reply(
                 Status.ANSWERED,
-                request.t("answer.some", names=names(hits, language), verb=_verb(hits, language),
-                          state=_describe(request, hits[0], states[hits[0].entity_id])),
+                request.t(
+                    "answer.some",
+                    names=names(hits, language),
+                    verb=_verb(hits, language),
+                    state=_describe(request, hits[0], states[hits[0].entity_id]),
+                ),
             )
         state_word = request.t(f"state.{asked}")
         return Reply(Status.ANSWERED, request.t("answer.none", verb="are", state=state_word))
@@ -187,16 +234,34 @@ class GetTemperature(IntentHandler):
         if reading is None:
             return Reply(Status.ANSWERED, request.t("answer.no_temperature", where=where))
         if match.value("name") is not None and entities[0].domain is not Domain.SENSOR:
-            return Reply(Status.ANSWERED, request.t(
-                "answer.temperature_of", names=names(entities[:1], language), value=_fmt(reading)))
-        climates = [e for e in entities if e.domain is Domain.CLIMATE
-                    and request.states.get(e.entity_id).state not in ("off", UNAVAILABLE)]
+            return Reply(
+                Status.ANSWERED,
+                request.t(
+                    "answer.temperature_of",
+                    names=names(entities[:1], language),
+                    value=_fmt(reading),
+                ),
+            )
+        climates = [
+            e
+            for e in entities
+            if e.domain is Domain.CLIMATE
+            and request.states.get(e.entity_id).state not in ("off", UNAVAILABLE)
+        ]
         if climates and (area_id or match.value("name")):
             target = request.states.get(climates[0].entity_id).attributes.get("temperature")
             if target is not None:
-                return Reply(Status.ANSWERED, request.t(
-                    "answer.temperature_target", value=_fmt(reading), where=where,
-                    names=names(climates[:1], language), verb="is", target=_fmt(float(target))))
+                return Reply(
+                    Status.ANSWERED,
+                    request.t(
+                        "answer.temperature_target",
+                        value=_fmt(reading),
+                        where=where,
+                        names=names(climates[:1], language),
+                        verb="is",
+                        target=_fmt(float(target)),
+                    ),
+                )
         return Reply(Status.ANSWERED, request.t("answer.temperature", value=_fmt(reading), where=where))
 
 
@@ -208,22 +273,35 @@ class Measure(IntentHandler):
         home, language = request.home, request.language
         measure = str(request.match.value("measure", "humidity"))
         area_id = request.match.value("area")
-        sensors = [e for e in home.entities.values()
-                   if e.domain is Domain.SENSOR and e.device_class == measure
-                   and (area_id is None or e.area == area_id)]
+        sensors = [
+            e
+            for e in home.entities.values()
+            if e.domain is Domain.SENSOR
+            and e.device_class == measure
+            and (area_id is None or e.area == area_id)
+        ]
         if not sensors:
             where = ""
             if area_id in home.areas:
                 area_name = home.areas[area_id].names.display(language)
                 where = f" for the {area_name}" if language == "en" else area_name
-            return Reply(Status.ANSWERED, request.t(
-                "answer.no_measure", what=request.t(f"measure.{measure}"), where=where))
+            return Reply(
+                Status.ANSWERED,
+                request.t("answer.no_measure", what=request.t(f"measure.{measure}"), where=where),
+            )
         parts = []
         for sensor in sensors:
             state = request.states.get(sensor.entity_id)
             unit = state.attributes.get("unit_of_measurement", "")
-            parts.append(request.t("answer.measure", names=names([sensor], language), verb="is",
-                                   value=state.state, unit=unit if unit == "%" else f" {unit}"))
+            parts.append(
+                request.t(
+                    "answer.measure",
+                    names=names([sensor], language),
+                    verb="is",
+                    value=state.state,
+                    unit=unit if unit == "%" else f" {unit}",
+                )
+            )
         return Reply(Status.ANSWERED, " ".join(parts))
 
 
@@ -260,6 +338,12 @@ class Nevermind(IntentHandler):
 
 
 def register(registry: HandlerRegistry) -> None:
-    for handler in (GetState(), GetTemperature(), Measure(), CurrentTime(), CurrentDate(), Nevermind()):
+    for handler in (
+        GetState(),
+        GetTemperature(),
+        Measure(),
+        CurrentTime(),
+        CurrentDate(),
+        Nevermind(),
+    ):
         registry.register(handler)
-

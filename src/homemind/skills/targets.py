@@ -58,7 +58,14 @@ i18n.register(
 
 # What "everything" means in "turn everything off": things that have an off.
 SWITCHABLE = frozenset(
-    {Domain.LIGHT, Domain.SWITCH, Domain.FAN, Domain.CLIMATE, Domain.MEDIA_PLAYER, Domain.WATER_HEATER}
+    {
+        Domain.LIGHT,
+        Domain.SWITCH,
+        Domain.FAN,
+        Domain.CLIMATE,
+        Domain.MEDIA_PLAYER,
+        Domain.WATER_HEATER,
+    }
 )
 
 
@@ -142,8 +149,12 @@ def resolve(
         if area_id is not None:
             return Targets([], "target.none_in_area", {"area": home.areas[area_id], "what": what})
         return Targets([], "target.none", {"what": what})
-    if area_id is None and domain is None and not default_all and len(pool) > 1 and (
-        match.metadata.get("homemind") != "everything_home"
+    if (
+        area_id is None
+        and domain is None
+        and not default_all
+        and len(pool) > 1
+        and (match.metadata.get("homemind") != "everything_home")
     ):
         return Targets(pool, "target.ambiguous", {"choices": pool})
     return Targets(pool)

@@ -1,0 +1,138 @@
+"""Shared fixtures: a fresh demo home per test, driven in-process or as real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from homemind.app import Hub, init_data_dir
+from homemind.conversation import ConversationResult
+from homemind.policy import Actor
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "data"
+    init_data_dir(directory, demo=True)
+    return directory
+
+
+class HubDriver:
+    """A hub opened on a data dir, with synchronous helpers for tests."""
+
+    def __init__(self, directory: Path) -> None:
+        self.hub = Hub.open(directory)
+        asyncio.run(self.hub.start())
+
+    def ask(
+        self,
+        text: str,
+        member: str | None = None,
+        *,
+        language: str | None = None,
+        conversation_id: str | None = None,
+    ) -> ConversationResult:
+        actor = self.hub.actor(member, channel="test")
+        return asyncio.run(
+            self.hub.conversation.process(text, actor, language=language, conversation_id=conversation_id)
+        )
+
+    def call(self, service: str, entity_id: str, actor: Actor | None = None, **data: Any) -> Any:
+        actor = actor or self.hub.actor(None, channel="test", direct=True)
+        return asyncio.run(self.hub.executor.execute(actor, entity_id, service, data))
+
+    def state(self, entity_id: str) -> str:
+        return self.hub.states.get(entity_id).state
+
+    def attr(self, entity_id: str, name: str) -> Any:
+        return self.hub.states.get(entity_id).attributes.get(name)
+
+    def snapshot(self) -> dict[str, Any]:
+        return json.loads(json.dumps(self.hub.state_dump()))
+
+    def close(self) -> None:
+        asyncio.run(self.hub.stop())
+
+
+@pytest.fixture
+def hub(data_dir: Path) -> Iterator[HubDriver]:
+    driver = HubDriver(data_dir)
+    yield driver
+    driver.close()
+
+
+def run_cli(
+    data: Path, *args: str, stdin: str | bytes | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "HOMEMIND_DATA": str(data), "PYTHONIOENCODING": "utf-8"}
+    payload = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+    return subprocess.run(
+        [sys.executable, "-m", "homemind", *args],
+        input=payload,
+        capture_output=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    def __init__(self, data: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "HOMEMIND_DATA": str(data)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "homemind", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                output = self.process.stdout.read().decode() if self.process.stdout else ""
+                raise RuntimeError(f"server exited: {output}")
+            try:
+                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not start within 30 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture
+def server(data_dir: Path) -> Iterator[Server]:
+    srv = Server(data_dir)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def api(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client

@@ -1,0 +1,103 @@
+"""The HTTP API against a real server process: contract, errors, live stream."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import httpx
+
+from conftest import Server
+
+
+def test_openapi_schema_lists_the_api(api: httpx.Client) -> None:
+    schema = api.get("/openapi.json").json()
+    for path in (
+        "/api/conversation",
+        "/api/entities",
+        "/api/entities/{entity_id}",
+        "/api/services/{service}",
+        "/api/events",
+    ):
+        assert path in schema["paths"]
+
+
+def test_entities(api: httpx.Client) -> None:
+    entities = api.get("/api/entities").json()
+    assert len(entities) == 24
+    tv = api.get("/api/entities/media_player.living_room_tv").json()
+    assert tv["name"] == {"en": "TV", "zh": "电视"} and tv["area"] == "living_room"
+    missing = api.get("/api/entities/light.garage")
+    assert missing.status_code == 404 and "no device called light.garage" in missing.json()["detail"]
+
+
+def test_service_calls_and_errors(api: httpx.Client) -> None:
+    ok = api.post(
+        "/api/services/set_temperature",
+        json={"entity_id": "climate.bedroom_ac", "data": {"temperature": 23.5}},
+    )
+    assert ok.status_code == 200
+    assert ok.json()["state"]["attributes"]["temperature"] == 23.5
+    too_hot = api.post(
+        "/api/services/set_temperature",
+        json={"entity_id": "climate.bedroom_ac", "data": {"temperature": 40}},
+    )
+    assert too_hot.status_code == 400 and "16 and 30" in too_hot.json()["detail"]
+    assert api.post("/api/services/fly", json={"entity_id": "light.kitchen"}).status_code == 404
+    assert api.post("/api/services/turn_on", json={"entity_id": "light.nope"}).status_code == 404
+    assert api.post("/api/services/turn_on", json={"data": {}}).status_code == 422
+    garbage = api.post(
+        "/api/services/turn_on", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert garbage.status_code == 422
+    assert api.get("/api/entities/climate.bedroom_ac").json()["attributes"]["temperature"] == 23.5
+
+
+def test_sensitive_service_needs_confirmation(api: httpx.Client) -> None:
+    held = api.post("/api/services/unlock", json={"entity_id": "lock.front_door"})
+    assert held.status_code == 409 and held.json()["result"] == "needs_confirmation"
+    assert api.get("/api/entities/lock.front_door").json()["state"] == "locked"
+    done = api.post("/api/services/unlock", json={"entity_id": "lock.front_door", "confirm": True})
+    assert done.status_code == 200 and done.json()["state"]["state"] == "unlocked"
+
+
+def test_conversation_bad_input(api: httpx.Client) -> None:
+    long = api.post("/api/conversation", json={"text": "a" * 10_000})
+    assert long.status_code == 200 and long.json()["status"] == "error"
+    binary = api.post("/api/conversation", json={"text": "turn on\u0000 the kettle"})
+    assert binary.json()["status"] == "error"
+    assert api.post("/api/conversation", json={"text": 42}).status_code == 422
+    assert api.post("/api/conversation", json={}).status_code == 422
+    assert api.post("/api/conversation", json={"text": "hi", "language": "fr"}).status_code == 422
+    huge = api.post("/api/conversation", json={"text": "a" * 200_000})
+    assert huge.status_code == 422
+    assert api.get("/api/entities/switch.kettle").json()["state"] == "off"
+
+
+def test_live_stream_sees_changes_from_elsewhere(server: Server) -> None:
+    events: list[dict] = []
+    ready = threading.Event()
+
+    def listen() -> None:
+        with httpx.stream("GET", f"{server.url}/api/events", timeout=20) as stream:
+            kind = None
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    kind = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and kind == "ready":
+                    ready.set()
+                elif line.startswith("data:") and kind == "state_changed":
+                    events.append(json.loads(line.split(":", 1)[1]))
+                    if len(events) == 2:
+                        return
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    with httpx.Client(base_url=server.url) as client:
+        client.post("/api/conversation", json={"text": "打开电水壶"})
+        client.post("/api/services/turn_on", json={"entity_id": "light.kitchen"})
+    thread.join(10)
+    assert [e["data"]["entity_id"] for e in events] == ["switch.kettle", "light.kitchen"]
+    assert events[0]["data"]["new_state"]["state"] == "on"
+    assert events[0]["context"]["channel"] == "api"
