@@ -101,3 +101,35 @@ def test_live_stream_sees_changes_from_elsewhere(server: Server) -> None:
     assert [e["data"]["entity_id"] for e in events] == ["switch.kettle", "light.kitchen"]
     assert events[0]["data"]["new_state"]["state"] == "on"
     assert events[0]["context"]["channel"] == "api"
+
+
+def test_cli_changes_beside_the_server_show_up(server: Server, data_dir) -> None:
+    from conftest import run_cli
+
+    events: list[dict] = []
+    ready = threading.Event()
+
+    def listen() -> None:
+        with httpx.stream("GET", f"{server.url}/api/events", timeout=20) as stream:
+            kind = None
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    kind = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and kind == "ready":
+                    ready.set()
+                elif line.startswith("data:") and kind == "state_changed":
+                    events.append(json.loads(line.split(":", 1)[1]))
+                    return
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    assert run_cli(data_dir, "ask", "turn on the rice cooker").returncode == 0
+    thread.join(10)
+    assert events and events[0]["data"]["entity_id"] == "switch.rice_cooker"
+    assert events[0]["data"]["new_state"]["state"] == "on"
+    with httpx.Client(base_url=server.url) as client:
+        assert client.get("/api/entities/switch.rice_cooker").json()["state"] == "on"
+        # The server acts on the fresh state: toggling turns it off, not on again.
+        client.post("/api/services/toggle", json={"entity_id": "switch.rice_cooker"})
+        assert client.get("/api/entities/switch.rice_cooker").json()["state"] == "off"

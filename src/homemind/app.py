@@ -7,7 +7,7 @@ temporary data dir exactly as the CLI and the server do.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -76,6 +76,7 @@ class Hub:
     handlers: HandlerRegistry
     conversation: Conversation
     templates: TemplateRecognizer
+    _store_version: int = field(default=0, repr=False)
 
     @classmethod
     def open(cls, directory: Path) -> Hub:
@@ -104,6 +105,13 @@ class Hub:
             conversation,
             templates,
         )
+
+    def sync_from_store(self) -> None:
+        """Pick up changes another process (a CLI command beside the server) committed."""
+        version = self.store.data_version()
+        if version != self._store_version:
+            self._store_version = version
+            self.states.restore(self.store.load_states(), announce=True)
 
     async def start(self) -> None:
         await self.backend.start(self.states)

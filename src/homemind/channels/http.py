@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
@@ -94,8 +94,13 @@ class ErrorResponse(BaseModel):
     result: str | None = None
 
 
+_SYNC_SECONDS = 0.25
+
+
 def _hub(request: Request) -> Hub:
-    return request.app.state.hub  # type: ignore[no-any-return]
+    hub: Hub = request.app.state.hub
+    hub.sync_from_store()  # act on what the CLI may have changed a moment ago
+    return hub
 
 
 def current_actor(request: Request) -> Actor:
@@ -128,9 +133,17 @@ def create_app(directory: Path) -> FastAPI:
         hub.templates.warm_up()
         await hub.start()
         app.state.hub = hub
+
+        async def follow_store() -> None:
+            while True:
+                await asyncio.sleep(_SYNC_SECONDS)
+                hub.sync_from_store()
+
+        follower = asyncio.create_task(follow_store())
         try:
             yield
         finally:
+            follower.cancel()
             await hub.stop()
 
     app = FastAPI(
@@ -139,6 +152,11 @@ def create_app(directory: Path) -> FastAPI:
         description="A local-first household AI hub.",
         lifespan=lifespan,
     )
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        # The dashboard arrives with the web issue; until then the API docs are the front page.
+        return RedirectResponse("/docs")
 
     @app.get("/api/health")
     async def health(hub: HubDep) -> dict[str, Any]:

@@ -47,16 +47,32 @@ class StateRegistry:
             merged["device_class"] = entity.device_class
         return merged
 
-    def restore(self, saved: Mapping[str, EntityState]) -> None:
-        """Take states saved by an earlier run, for entities the home still has."""
+    def restore(self, saved: Mapping[str, EntityState], *, announce: bool = False) -> None:
+        """Take states saved by an earlier run, or by another process, for entities the home has.
+
+        With ``announce`` each difference is published as a state change, so a
+        command run from the CLI while the server runs shows up in its live stream.
+        """
         for entity_id, saved_state in saved.items():
-            if entity_id in self._states:
-                self._states[entity_id] = EntityState(
-                    entity_id,
-                    saved_state.state,
-                    self._with_capabilities(entity_id, saved_state.attributes),
-                    saved_state.last_changed,
-                    saved_state.last_updated,
+            old = self._states.get(entity_id)
+            if old is None:
+                continue
+            new = EntityState(
+                entity_id,
+                saved_state.state,
+                self._with_capabilities(entity_id, saved_state.attributes),
+                saved_state.last_changed,
+                saved_state.last_updated,
+            )
+            if new == old:
+                continue
+            self._states[entity_id] = new
+            if announce:
+                self._bus.publish(
+                    Event(
+                        STATE_CHANGED,
+                        {"entity_id": entity_id, "old_state": old.as_dict(), "new_state": new.as_dict()},
+                    )
                 )
 
     def get(self, entity_id: str) -> EntityState:

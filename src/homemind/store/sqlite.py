@@ -65,6 +65,10 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
+    def data_version(self) -> int:
+        """Changes whenever another connection (another homemind process) commits."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
     # --- entity state -------------------------------------------------------------
 
     def save_state(self, state: EntityState) -> None:
