@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import httpx
 
-from conftest import Server
+from conftest import Server, run_cli
 
 
 def test_openapi_schema_lists_the_api(api: httpx.Client) -> None:
@@ -74,58 +75,49 @@ def test_conversation_bad_input(api: httpx.Client) -> None:
     assert api.get("/api/entities/switch.kettle").json()["state"] == "off"
 
 
-def test_live_stream_sees_changes_from_elsewhere(server: Server) -> None:
-    events: list[dict] = []
-    ready = threading.Event()
+class EventListener:
+    """Reads the server's event stream in a thread until it has seen ``count`` state changes."""
 
-    def listen() -> None:
-        with httpx.stream("GET", f"{server.url}/api/events", timeout=20) as stream:
+    def __init__(self, server: Server, count: int) -> None:
+        self.events: list[dict] = []
+        self.ready = threading.Event()
+        self._thread = threading.Thread(target=self._listen, args=(server.url, count), daemon=True)
+        self._thread.start()
+        assert self.ready.wait(10), "the event stream did not open"
+
+    def _listen(self, url: str, count: int) -> None:
+        with httpx.stream("GET", f"{url}/api/events", timeout=20) as stream:
             kind = None
             for line in stream.iter_lines():
                 if line.startswith("event:"):
                     kind = line.split(":", 1)[1].strip()
                 elif line.startswith("data:") and kind == "ready":
-                    ready.set()
+                    self.ready.set()
                 elif line.startswith("data:") and kind == "state_changed":
-                    events.append(json.loads(line.split(":", 1)[1]))
-                    if len(events) == 2:
+                    self.events.append(json.loads(line.split(":", 1)[1]))
+                    if len(self.events) == count:
                         return
 
-    thread = threading.Thread(target=listen, daemon=True)
-    thread.start()
-    assert ready.wait(10)
+    def wait(self) -> list[dict]:
+        self._thread.join(10)
+        return self.events
+
+
+def test_live_stream_sees_changes_from_elsewhere(server: Server) -> None:
+    listener = EventListener(server, 2)
     with httpx.Client(base_url=server.url) as client:
         client.post("/api/conversation", json={"text": "打开电水壶"})
         client.post("/api/services/turn_on", json={"entity_id": "light.kitchen"})
-    thread.join(10)
+    events = listener.wait()
     assert [e["data"]["entity_id"] for e in events] == ["switch.kettle", "light.kitchen"]
     assert events[0]["data"]["new_state"]["state"] == "on"
     assert events[0]["context"]["channel"] == "api"
 
 
-def test_cli_changes_beside_the_server_show_up(server: Server, data_dir) -> None:
-    from conftest import run_cli
-
-    events: list[dict] = []
-    ready = threading.Event()
-
-    def listen() -> None:
-        with httpx.stream("GET", f"{server.url}/api/events", timeout=20) as stream:
-            kind = None
-            for line in stream.iter_lines():
-                if line.startswith("event:"):
-                    kind = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and kind == "ready":
-                    ready.set()
-                elif line.startswith("data:") and kind == "state_changed":
-                    events.append(json.loads(line.split(":", 1)[1]))
-                    return
-
-    thread = threading.Thread(target=listen, daemon=True)
-    thread.start()
-    assert ready.wait(10)
+def test_cli_changes_beside_the_server_show_up(server: Server, data_dir: Path) -> None:
+    listener = EventListener(server, 1)
     assert run_cli(data_dir, "ask", "turn on the rice cooker").returncode == 0
-    thread.join(10)
+    events = listener.wait()
     assert events and events[0]["data"]["entity_id"] == "switch.rice_cooker"
     assert events[0]["data"]["new_state"]["state"] == "on"
     with httpx.Client(base_url=server.url) as client:

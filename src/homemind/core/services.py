@@ -267,17 +267,15 @@ def _check_capabilities(entity: Entity, service: str, data: dict[str, Any]) -> N
         if "color_temp_kelvin" in data:
             if not entity.supports("color_temp"):
                 raise ActionError("error.unsupported", entity=entity, feature="color_temp")
-            low = entity.capabilities.get("min_color_temp_kelvin", 2000)
-            high = entity.capabilities.get("max_color_temp_kelvin", 6500)
-            if not low <= data["color_temp_kelvin"] <= high:
-                raise ActionError(
-                    "error.out_of_range",
-                    entity=entity,
-                    low=low,
-                    high=high,
-                    value=data["color_temp_kelvin"],
-                    unit=" K",
-                )
+            _check_range(
+                entity,
+                data["color_temp_kelvin"],
+                "min_color_temp_kelvin",
+                2000,
+                "max_color_temp_kelvin",
+                6500,
+                " K",
+            )
         if "rgb_color" in data and any(not 0 <= c <= 255 for c in data["rgb_color"]):
             raise ActionError("error.invalid_data", service=service, detail="rgb_color values are 0-255")
         if "color_name" in data and data["color_name"].lower() not in COLOR_NAMES:
@@ -285,21 +283,21 @@ def _check_capabilities(entity: Entity, service: str, data: dict[str, Any]) -> N
     if service == "set_temperature":
         if not entity.supports("target_temperature"):
             raise ActionError("error.unsupported", entity=entity, feature="target_temperature")
-        low = entity.capabilities.get("min_temp", 7)
-        high = entity.capabilities.get("max_temp", 35)
-        if not low <= data["temperature"] <= high:
-            raise ActionError(
-                "error.out_of_range",
-                entity=entity,
-                low=low,
-                high=high,
-                value=data["temperature"],
-                unit=" °C",
-            )
+        _check_range(entity, data["temperature"], "min_temp", 7, "max_temp", 35, " °C")
     if "hvac_mode" in data:
         modes = entity.capabilities.get("hvac_modes", ["off", "cool", "heat"])
         if data["hvac_mode"] not in modes:
             raise ActionError("error.invalid_mode", entity=entity, mode=data["hvac_mode"], modes=modes)
+
+
+def _check_range(
+    entity: Entity, value: float, low_key: str, low: float, high_key: str, high: float, unit: str
+) -> None:
+    """Device limits come from the home file (or discovery); the defaults are Home Assistant's."""
+    low = entity.capabilities.get(low_key, low)
+    high = entity.capabilities.get(high_key, high)
+    if not low <= value <= high:
+        raise ActionError("error.out_of_range", entity=entity, low=low, high=high, value=value, unit=unit)
 
 
 def check_available(entity: Entity, state: str) -> None:

@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from hassil import Intents, TextSlotList, recognize_best
+from hassil import Intents, RecognizeResult, TextSlotList, recognize_best
 from home_assistant_intents import get_intents
 
 from homemind.core.model import Home, Names
@@ -109,18 +109,22 @@ class TemplateRecognizer:
         self.recognize("turn on the light", "en")
         self.recognize("打开灯", "zh")
 
-    def recognize(self, text: str, language: str) -> IntentMatch | None:
+    def _best(self, text: str, language: str, *, allow_unmatched: bool) -> RecognizeResult | None:
         normalized = normalize(text, language)
         if not normalized:
             return None
         intents, slot_lists = self._language(language)
-        result = recognize_best(
+        return recognize_best(
             normalized,
             intents,
             slot_lists=slot_lists,
             language=_HA_LANGUAGE[language],
             best_slot_name="name",
+            allow_unmatched_entities=allow_unmatched,
         )
+
+    def recognize(self, text: str, language: str) -> IntentMatch | None:
+        result = self._best(text, language, allow_unmatched=False)
         if result is None:
             return None
         slots = {
@@ -143,18 +147,7 @@ class TemplateRecognizer:
         Home Assistant answers "no device called X" the same way: a second pass that
         lets the name and area slots take any words, used only to explain a failure.
         """
-        normalized = normalize(text, language)
-        if not normalized:
-            return None
-        intents, slot_lists = self._language(language)
-        result = recognize_best(
-            normalized,
-            intents,
-            slot_lists=slot_lists,
-            language=_HA_LANGUAGE[language],
-            best_slot_name="name",
-            allow_unmatched_entities=True,
-        )
+        result = self._best(text, language, allow_unmatched=True)
         # Too little of a template matched ("blah blah" fits "{name}"): not an unknown name.
         if result is None or result.text_chunks_matched < (2 if language == "zh" else 4):
             return None
