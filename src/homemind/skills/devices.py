@@ -315,7 +315,8 @@ class SetTemperature(IntentHandler):
         domains = {Domain.CLIMATE, Domain.WATER_HEATER}
         if request.match.value("name") is None:
             domains = {Domain.CLIMATE}  # "set the bedroom to 24" means its AC
-        targets = resolve(request.home, request.match, domains=domains, default_all=True)
+        # "Set the temperature to 23" in a flat with two ACs: ask which, do not set both.
+        targets = resolve(request.home, request.match, domains=domains)
         if not targets.ok:
             return target_error(request, targets)
         temperature = float(request.match.value("temperature"))

@@ -104,7 +104,16 @@ _ON_STATES = frozenset(
 
 
 def _verb(entities: list[Entity], language: str) -> str:
-    return "are" if language == "en" and len(entities) > 1 else "is"
+    if language != "en":
+        return ""
+    plural = len(entities) > 1 or _plural_name(entities[0].names.display("en"))
+    return "are" if plural else "is"
+
+
+def _plural_name(name: str) -> bool:
+    """ "Curtains" and "Blinds" take "are"; "Grandma's Light" and "Glass" do not."""
+    last = name.split()[-1].lower() if name.split() else ""
+    return last.endswith("s") and not last.endswith(("ss", "'s", "us"))
 
 
 def _describe(request: IntentRequest, entity: Entity, state: EntityState) -> str:
@@ -159,7 +168,7 @@ class GetState(IntentHandler):
                 request.t(
                     "answer.state",
                     names=names([e], language),
-                    verb="is",
+                    verb=_verb([e], language),
                     state=_describe(request, e, states[e.entity_id]),
                 )
                 for e in entities
@@ -175,7 +184,7 @@ class GetState(IntentHandler):
                 request.t(
                     key,
                     names=names(entities, language),
-                    verb="is",
+                    verb=_verb(entities, language),
                     state=_describe(request, entity, states[entity.entity_id]),
                 ),
             )
@@ -258,7 +267,7 @@ class GetTemperature(IntentHandler):
                         value=_fmt(reading),
                         where=where,
                         names=names(climates[:1], language),
-                        verb="is",
+                        verb=_verb(climates[:1], language),
                         target=_fmt(float(target)),
                     ),
                 )
@@ -297,7 +306,7 @@ class Measure(IntentHandler):
                 request.t(
                     "answer.measure",
                     names=names([sensor], language),
-                    verb="is",
+                    verb=_verb([sensor], language),
                     value=state.state,
                     unit=unit if unit == "%" else f" {unit}",
                 )
