@@ -154,3 +154,19 @@ def test_capability_bounds_checked() -> None:
     )
     with pytest.raises(HomeFileError, match="min_temp 30 must be below max_temp 16"):
         parse_home(text)
+
+
+def test_duplicate_keys_are_errors_not_silently_overwritten() -> None:
+    text = MINIMAL.replace("    area: kitchen", "    area: kitchen\n    area: bedroom")
+    with pytest.raises(HomeFileError, match=r"h\.yaml:15: entities\[0\]\.area: given twice"):
+        parse_home(text, "h.yaml")
+
+
+def test_yaml_11_booleans_are_words_for_states() -> None:
+    home = parse_home(MINIMAL.replace("    area: kitchen", "    area: kitchen\n    state: on"))
+    assert home.initial_states["light.kitchen"][0] == "on"
+    text = MINIMAL + (
+        "  - id: media_player.tv\n    name: {en: TV}\n    features: [volume_mute]\n"
+        "    attributes: {is_volume_muted: true}\n"
+    )
+    assert parse_home(text).initial_states["media_player.tv"][1] == {"is_volume_muted": True}

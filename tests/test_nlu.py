@@ -97,3 +97,25 @@ def test_device_names_are_data_not_syntax(tmp_path) -> None:
     match = recognizer.recognize("turn on Lamp [old] (a|b) {name}", "en")
     assert match is not None and match.value("name") == "light.odd"
     assert recognizer.recognize("turn on Lamp old a", "en") is None
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_sentence_files_have_no_duplicate_keys(language: str) -> None:
+    """YAML keeps the last of two equal keys silently: a second intent block would hide the first."""
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("homemind.nlu").joinpath(f"sentences/{language}.yaml").read_text("utf-8")
+
+    def check(node: yaml.Node) -> None:
+        if isinstance(node, yaml.MappingNode):
+            keys = [k.value for k, _ in node.value]
+            assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+            for _, value in node.value:
+                check(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                check(child)
+
+    check(yaml.compose(text, Loader=yaml.SafeLoader))

@@ -46,6 +46,9 @@ _CAPABILITIES: dict[Domain, dict[str, type | tuple[type, ...]]] = {
 }
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
 class HomeFileError(ValueError):
     """A home file that cannot be used; the message says where and why."""
 
@@ -135,10 +138,18 @@ class HomeFileSpec(_Strict):
 # --- line tracking -------------------------------------------------------------------
 
 
-def _compose_with_lines(text: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
-    """Parse YAML, returning the data and a map from each value's path to its line."""
+def _compose_with_lines(
+    text: str,
+) -> tuple[Any, dict[tuple[str | int, ...], int], list[tuple[tuple[str | int, ...], int]]]:
+    """Parse YAML into data, a map from each value's path to its line, and duplicate keys.
+
+    Two differences from ``yaml.safe_load``, both for hand-written files: a key given
+    twice is reported instead of the last one silently winning, and YAML 1.1's
+    ``on``/``off``/``yes``/``no`` stay words (``state: off`` means the state "off").
+    """
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     lines: dict[tuple[str | int, ...], int] = {}
+    duplicates: list[tuple[tuple[str | int, ...], int]] = []
     scalar_loader = yaml.SafeLoader("")
 
     def walk(node: yaml.Node, path: tuple[str | int, ...]) -> Any:
@@ -147,16 +158,20 @@ def _compose_with_lines(text: str) -> tuple[Any, dict[tuple[str | int, ...], int
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 key = key_node.value
+                if key in result:
+                    duplicates.append(((*path, key), key_node.start_mark.line + 1))
                 result[key] = walk(value_node, (*path, key))
                 lines[(*path, key)] = key_node.start_mark.line + 1
             return result
         if isinstance(node, yaml.SequenceNode):
             return [walk(child, (*path, i)) for i, child in enumerate(node.value)]
+        if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
+            return node.value
         return scalar_loader.construct_object(node, deep=True)
 
     if root is None:
-        return None, lines
-    return walk(root, ()), lines
+        return None, lines, duplicates
+    return walk(root, ()), lines, duplicates
 
 
 def _line_for(path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> int:
@@ -189,7 +204,7 @@ def load_home(path: Path) -> Home:
 
 def parse_home(text: str, filename: str = "home.yaml") -> Home:
     try:
-        data, lines = _compose_with_lines(text)
+        data, lines, duplicates = _compose_with_lines(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -199,6 +214,10 @@ def parse_home(text: str, filename: str = "home.yaml") -> Home:
         raise HomeFileError(f"{filename}:{line}: invalid YAML: {exc.problem or exc}{began}") from None
     except yaml.YAMLError as exc:
         raise HomeFileError(f"{filename}: invalid YAML: {exc}") from None
+    if duplicates:
+        raise HomeFileError(
+            "\n".join(f"{filename}:{line}: {_dotted(path)}: given twice" for path, line in duplicates)
+        )
     if not isinstance(data, dict):
         raise HomeFileError(f"{filename}:1: the home file must be a mapping with a 'home' section")
 
