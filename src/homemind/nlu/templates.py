@@ -29,7 +29,7 @@ _HA_LANGUAGE = {"en": "en", "zh": "zh-CN"}
 @cache
 def _own_sentences(language: str) -> dict[str, Any]:
     text = resources.files("homemind.nlu").joinpath(f"sentences/{language}.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def build_intent_data(language: str, intent_types: Iterable[str]) -> dict[str, Any]:
