@@ -58,6 +58,7 @@ def test_ask_json_contract(data_dir: Path) -> None:
             "service": "set_temperature",
             "data": {"temperature": 24.0},
             "result": "ok",
+            "error": None,
         }
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import HubDriver
-from homemind.policy.executor import Result
+from homemind.policy import Result
 
 
 def test_light_brightness_colour_and_restore(hub: HubDriver) -> None:

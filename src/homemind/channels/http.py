@@ -24,8 +24,7 @@ from homemind import __version__
 from homemind.app import Hub
 from homemind.core.events import STATE_CHANGED, Event
 from homemind.core.model import EntityState
-from homemind.policy import Actor
-from homemind.policy.executor import Result
+from homemind.policy import Actor, Result
 
 _STREAM_QUEUE = 1000
 

@@ -22,9 +22,7 @@ from homemind.core.states import StateRegistry
 from homemind.nlu.language import detect_language
 from homemind.nlu.types import ExplainsFailure, IntentMatch, Recognizer
 from homemind.policy import ActionOutcome, Actor, Executor
-from homemind.skills import HandlerRegistry, IntentRequest, Reply, Status
-from homemind.skills.acting import act
-from homemind.skills.base import Pending, PlannedCall
+from homemind.skills import HandlerRegistry, IntentRequest, Pending, PlannedCall, Reply, Status, act
 
 MAX_TEXT_CHARS = 1000
 _MAX_PENDING = 1000

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from homemind.core import i18n
 from homemind.core.events import Context
@@ -53,6 +53,14 @@ i18n.register(
         "error.unavailable": {
             "en": "{entity} is offline.",
             "zh": "{entity}离线了。",
+        },
+        "error.bad_step": {
+            "en": "{entity} is set in steps of {step} °C ({value} °C is between steps).",
+            "zh": "{entity}只能以 {step} 度为单位调节（{value} 度不行）。",
+        },
+        "error.invalid_text": {
+            "en": "That request contains unreadable text.",
+            "zh": "请求中含有无法识别的字符。",
         },
         "error.device_off": {
             "en": "{entity} is off; turn it on first.",
@@ -105,8 +113,24 @@ class ActionError(Exception):
         return self.message("en")
 
 
+def _has_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    return isinstance(value, list | tuple) and any(isinstance(v, bool) for v in value)
+
+
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # No NaN or infinity, and no true/false where a number is meant: lax parsing
+    # would otherwise read `position: true` as 1 %.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bools_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields[info.field_name or ""]
+        if field.annotation is not bool and _has_bool(value):
+            raise ValueError("expected a number or text, not true/false")
+        return value
 
 
 class NoData(_Data):
@@ -151,11 +175,11 @@ class ServiceSpec:
     name: str
     domains: frozenset[Domain]
     data: type[_Data]
-    # The safe direction of a sensitive device; its opposite needs a confirmation.
+    # The unsafe direction of a sensitive device (unlock, disarm): held for confirmation.
     sensitive: bool = False
 
 
-_SWITCHABLE = frozenset(
+SWITCHABLE_DOMAINS = frozenset(
     {
         Domain.LIGHT,
         Domain.SWITCH,
@@ -169,9 +193,9 @@ _SWITCHABLE = frozenset(
 SERVICES: dict[str, ServiceSpec] = {
     s.name: s
     for s in [
-        ServiceSpec("turn_on", _SWITCHABLE, LightOnData),
-        ServiceSpec("turn_off", _SWITCHABLE, NoData),
-        ServiceSpec("toggle", _SWITCHABLE, NoData),
+        ServiceSpec("turn_on", SWITCHABLE_DOMAINS, LightOnData),
+        ServiceSpec("turn_off", SWITCHABLE_DOMAINS, NoData),
+        ServiceSpec("toggle", SWITCHABLE_DOMAINS, NoData),
         ServiceSpec("set_temperature", frozenset({Domain.CLIMATE, Domain.WATER_HEATER}), TemperatureData),
         ServiceSpec("set_hvac_mode", frozenset({Domain.CLIMATE}), HvacModeData),
         ServiceSpec("open_cover", frozenset({Domain.COVER}), NoData),
@@ -284,6 +308,9 @@ def _check_capabilities(entity: Entity, service: str, data: dict[str, Any]) -> N
         if not entity.supports("target_temperature"):
             raise ActionError("error.unsupported", entity=entity, feature="target_temperature")
         _check_range(entity, data["temperature"], "min_temp", 7, "max_temp", 35, " °C")
+        step = entity.capabilities.get("target_temp_step")
+        if step and abs(round(data["temperature"] / step) * step - data["temperature"]) > 1e-6:
+            raise ActionError("error.bad_step", entity=entity, step=step, value=data["temperature"])
     if "hvac_mode" in data:
         modes = entity.capabilities.get("hvac_modes", ["off", "cool", "heat"])
         if data["hvac_mode"] not in modes:

@@ -13,6 +13,7 @@ from typing import Any
 
 from homemind.core.events import STATE_CHANGED, Context, Event, EventBus
 from homemind.core.model import EntityState, Home
+from homemind.store import StateRow
 
 Persist = Callable[[EntityState], None]
 
@@ -47,7 +48,7 @@ class StateRegistry:
             merged["device_class"] = entity.device_class
         return merged
 
-    def restore(self, saved: Mapping[str, EntityState], *, announce: bool = False) -> None:
+    def restore(self, saved: Mapping[str, StateRow], *, announce: bool = False) -> None:
         """Take states saved by an earlier run, or by another process, for entities the home has.
 
         With ``announce`` each difference is published as a state change, so a

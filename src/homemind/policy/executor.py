@@ -8,7 +8,8 @@ is no second path to a device for a new channel to forget to guard.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -25,9 +26,13 @@ log = logging.getLogger(__name__)
 
 i18n.register(
     {
-        "policy.not_allowed": {
-            "en": "Sorry, {member} may not {service} {entity}.",
-            "zh": "抱歉，{member}没有权限对{entity}执行 {service}。",
+        "policy.not_allowed.unlock": {
+            "en": "Sorry, {member} may not unlock {entity}.",
+            "zh": "抱歉，{member}没有权限解锁{entity}。",
+        },
+        "policy.not_allowed.alarm_disarm": {
+            "en": "Sorry, {member} may not disarm {entity}.",
+            "zh": "抱歉，{member}没有权限给{entity}撤防。",
         },
     }
 )
@@ -36,6 +41,20 @@ i18n.register(
 # only adults, elders and admins may take the unsafe direction of a sensitive device.
 _MAY_DO_SENSITIVE = frozenset({Role.ADMIN, Role.ADULT, Role.ELDER})
 _SECRET_FIELDS = frozenset({"code"})
+
+
+def is_clean_text(*values: Any) -> bool:
+    """No control characters or lone surrogates anywhere (they cannot be stored or shown)."""
+    for value in values:
+        if isinstance(value, str):
+            if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+                return False
+        elif isinstance(value, dict):
+            if not is_clean_text(*value.keys(), *value.values()):
+                return False
+        elif isinstance(value, list | tuple) and not is_clean_text(*value):
+            return False
+    return True
 
 
 class Result(StrEnum):
@@ -66,18 +85,15 @@ class ActionOutcome:
     result: Result
     error: ActionError | None = None
     state: EntityState | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self, language: str = "en") -> dict[str, Any]:
-        out: dict[str, Any] = {
+        return {
             "entity_id": self.entity_id,
             "service": self.service,
             "data": _redact(self.data),
             "result": self.result.value,
+            "error": self.error.message(language) if self.error is not None else None,
         }
-        if self.error is not None:
-            out["error"] = self.error.message(language)
-        return out
 
 
 def _redact(data: dict[str, Any]) -> dict[str, Any]:
@@ -107,6 +123,8 @@ class Executor:
         data = dict(data or {})
         outcome = ActionOutcome(entity_id, service, data, Result.ERROR)
         try:
+            if not is_clean_text(entity_id, service, data):
+                raise ActionError("error.invalid_text")
             entity = self.home.entities.get(entity_id)
             if entity is None:
                 raise ActionError("error.unknown_entity", entity_id=entity_id)
@@ -116,7 +134,7 @@ class Executor:
                 if actor.member.role not in _MAY_DO_SENSITIVE:
                     outcome.result = Result.REFUSED
                     outcome.error = ActionError(
-                        "policy.not_allowed", member=actor.member, service=service, entity=entity
+                        f"policy.not_allowed.{service}", member=actor.member, entity=entity
                     )
                     return outcome
                 if not confirmed:
@@ -137,6 +155,14 @@ class Executor:
             self._log(actor, outcome)
 
     def _log(self, actor: Actor, outcome: ActionOutcome) -> None:
+        try:
+            self._write_log(actor, outcome)
+        except Exception:
+            # The action already happened (or was refused); a log that cannot be written
+            # must not turn the answer into a crash. It is reported on the hub's log.
+            log.exception("could not write the action log for %s %s", outcome.service, outcome.entity_id)
+
+    def _write_log(self, actor: Actor, outcome: ActionOutcome) -> None:
         self.store.log_action(
             {
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),

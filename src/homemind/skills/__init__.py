@@ -1,7 +1,16 @@
 """Household skills: one module per domain, each registering its intent handlers."""
 
 from homemind.skills import devices, queries
-from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
+from homemind.skills.acting import act
+from homemind.skills.base import (
+    HandlerRegistry,
+    IntentHandler,
+    IntentRequest,
+    Pending,
+    PlannedCall,
+    Reply,
+    Status,
+)
 
 
 def default_registry() -> HandlerRegistry:
@@ -15,7 +24,10 @@ __all__ = [
     "HandlerRegistry",
     "IntentHandler",
     "IntentRequest",
+    "Pending",
+    "PlannedCall",
     "Reply",
     "Status",
+    "act",
     "default_registry",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from homemind.core import i18n
 from homemind.core.model import Entity
-from homemind.policy.executor import Result
+from homemind.policy import Result
 from homemind.skills.base import IntentRequest, Pending, PlannedCall, Reply, Status
 from homemind.skills.targets import Targets
 

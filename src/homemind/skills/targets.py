@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from homemind.core import i18n
 from homemind.core.model import Domain, Entity, Home
+from homemind.core.services import SWITCHABLE_DOMAINS
 from homemind.nlu.types import IntentMatch
 
 i18n.register(
@@ -53,18 +54,6 @@ i18n.register(
         "domain.sensor": {"en": "sensor", "zh": "传感器"},
         "domain.binary_sensor": {"en": "sensor", "zh": "传感器"},
         "domain.any": {"en": "device", "zh": "设备"},
-    }
-)
-
-# What "everything" means in "turn everything off": things that have an off.
-SWITCHABLE = frozenset(
-    {
-        Domain.LIGHT,
-        Domain.SWITCH,
-        Domain.FAN,
-        Domain.CLIMATE,
-        Domain.MEDIA_PLAYER,
-        Domain.WATER_HEATER,
     }
 )
 
@@ -135,16 +124,17 @@ def resolve(
     elif allowed is not None:
         pool = [e for e in pool if e.domain in allowed]
     elif match.metadata.get("homemind") in ("everything_area", "everything_home"):
-        pool = [e for e in pool if e.domain in SWITCHABLE]
+        pool = [e for e in pool if e.domain in SWITCHABLE_DOMAINS]
     elif area_id is None:
         return Targets([], "target.missing", {})
     else:
-        pool = [e for e in pool if e.domain in SWITCHABLE]
+        pool = [e for e in pool if e.domain in SWITCHABLE_DOMAINS]
     if device_class:
         pool = [e for e in pool if e.device_class == device_class]
     if area_id is not None:
         pool = [e for e in pool if e.area == area_id]
-    what = f"domain.{domain.value}" if domain else "domain.any"
+    named = domain or (next(iter(allowed)) if allowed is not None and len(allowed) == 1 else None)
+    what = f"domain.{named.value}" if named else "domain.any"
     if not pool:
         if area_id is not None:
             return Targets([], "target.none_in_area", {"area": home.areas[area_id], "what": what})

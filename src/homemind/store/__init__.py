@@ -1,5 +1,5 @@
 """Persistence: one SQLite file in the data dir, with versioned migrations."""
 
-from homemind.store.sqlite import Store, StoreError
+from homemind.store.sqlite import StateRow, Store, StoredState, StoreError
 
-__all__ = ["Store", "StoreError"]
+__all__ = ["StateRow", "Store", "StoreError", "StoredState"]

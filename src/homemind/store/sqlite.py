@@ -11,11 +11,44 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from homemind.core.model import EntityState
 from homemind.store.migrations import MIGRATIONS
+
+
+class StateRow(Protocol):
+    """What the store needs of a state; the core's EntityState is one."""
+
+    @property
+    def entity_id(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def attributes(self) -> dict[str, Any]: ...
+    @property
+    def last_changed(self) -> str: ...
+    @property
+    def last_updated(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """A row of entity state; the core turns it into its own EntityState."""
+
+    entity_id: str
+    state: str
+    attributes: dict[str, Any]
+    last_changed: str
+    last_updated: str
+
+
+def _storable(text: str | None) -> str | None:
+    """Text SQLite can hold: a lone surrogate becomes a visible escape instead of an error."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class StoreError(RuntimeError):
@@ -71,7 +104,7 @@ class Store:
 
     # --- entity state -------------------------------------------------------------
 
-    def save_state(self, state: EntityState) -> None:
+    def save_state(self, state: StateRow) -> None:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO entity_state VALUES (?, ?, ?, ?, ?)"
@@ -87,9 +120,9 @@ class Store:
                 ),
             )
 
-    def load_states(self) -> dict[str, EntityState]:
+    def load_states(self) -> dict[str, StoredState]:
         rows = self._db.execute("SELECT * FROM entity_state").fetchall()
-        return {row[0]: EntityState(row[0], row[1], json.loads(row[2]), row[3], row[4]) for row in rows}
+        return {row[0]: StoredState(row[0], row[1], json.loads(row[2]), row[3], row[4]) for row in rows}
 
     # --- action log ---------------------------------------------------------------
 
@@ -98,7 +131,10 @@ class Store:
             db.execute(
                 "INSERT INTO action_log (time, member, channel, entity_id, service, data, result, detail)"
                 " VALUES (:time, :member, :channel, :entity_id, :service, :data, :result, :detail)",
-                {**entry, "data": json.dumps(entry["data"], ensure_ascii=False)},
+                {
+                    **{k: _storable(v) if isinstance(v, str) else v for k, v in entry.items()},
+                    "data": json.dumps(entry["data"]),
+                },
             )
 
     def actions(self, limit: int = 100) -> list[dict[str, Any]]:
