@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from conftest import Server, run_cli
+from conftest import Server, free_port, run_cli
 
 
 def test_openapi_schema_lists_the_api(api: httpx.Client) -> None:
@@ -125,3 +125,42 @@ def test_cli_changes_beside_the_server_show_up(server: Server, data_dir: Path) -
         # The server acts on the fresh state: toggling turns it off, not on again.
         client.post("/api/services/toggle", json={"entity_id": "switch.rice_cooker"})
         assert client.get("/api/entities/switch.rice_cooker").json()["state"] == "off"
+
+
+def test_unreadable_text_is_a_clear_error_not_a_crash(api: httpx.Client) -> None:
+    # Lone surrogates are legal JSON escapes but not text anyone can store or show.
+    for path, body in [
+        ("/api/services/turn_on", '{"entity_id": "light.\\ud800"}'),
+        ("/api/services/turn_on", '{"entity_id": "light.floor_lamp", "data": {"color_name": "\\ud800"}}'),
+        ("/api/conversation", '{"text": "turn on \\ud800 the kettle"}'),
+        ("/api/conversation", '{"text": ["\\ud800"]}'),
+    ]:
+        response = api.post(path, content=body, headers={"content-type": "application/json"})
+        assert response.status_code in (200, 400, 422), (path, body, response.text)
+        assert "\\ud800" not in response.text or response.status_code == 422
+        if response.status_code == 200:
+            assert response.json()["status"] == "error"
+    assert api.get("/api/entities/switch.kettle").json()["state"] == "off"
+    assert api.get("/api/entities/light.floor_lamp").json()["state"] == "off"
+
+
+def test_validation_errors_do_not_echo_the_input(api: httpx.Client) -> None:
+    response = api.post("/api/conversation", json={"text": "x" * 200_000})
+    assert response.status_code == 422
+    assert len(response.text) < 1000 and "text" in response.text
+
+
+def test_docs_work_offline(api: httpx.Client) -> None:
+    page = api.get("/docs").text
+    assert "cdn" not in page.lower()
+    script = page.split('src="', 1)[1].split('"', 1)[0]
+    assert api.get(script).status_code == 200
+    assert api.get("/", follow_redirects=False).headers["location"] == "/docs"
+
+
+def test_one_server_per_data_dir(server: Server, data_dir: Path) -> None:
+    second = run_cli(data_dir, "serve", "--port", str(free_port()))
+    assert second.returncode == 2 and b"server is running" in second.stderr
+    wipe = run_cli(data_dir, "init", "--demo", "--force")
+    assert wipe.returncode == 2 and b"stop it before" in wipe.stderr
+    assert (data_dir / "homemind.db").exists()

@@ -137,3 +137,34 @@ def test_state_json(data_dir: Path) -> None:
 def test_serve_refuses_non_loopback(data_dir: Path) -> None:
     result = run_cli(data_dir, "serve", "--host", "0.0.0.0", "--port", "1")
     assert result.returncode == 2 and b"loopback" in result.stderr
+
+
+def test_service_data_words_and_numbers(data_dir: Path) -> None:
+    off = run_cli(data_dir, "call", "set_hvac_mode", "climate.bedroom_ac", "hvac_mode=off")
+    assert json.loads(off.stdout)["result"] == "ok"  # YAML 1.1 would have read `off` as false
+    for args, words in [
+        (("set_cover_position", "cover.bedroom_blinds", "position=true"), "not true/false"),
+        (("turn_on", "light.floor_lamp", "rgb_color=[true,false,1]"), "not true/false"),
+        (("set_temperature", "climate.bedroom_ac", "temperature=.nan"), "finite"),
+        (("set_temperature", "climate.bedroom_ac", "temperature=.inf"), "finite"),
+        (("set_temperature", "climate.bedroom_ac", "temperature=24.3"), "steps of 0.5"),
+        (("turn_on", "light.floor_lamp", "rgb_color=[1,2]"), "rgb_color"),
+        (("turn_on", "light.floor_lamp", "brightness_pct=abc"), "brightness_pct"),
+    ]:
+        result = run_cli(data_dir, "call", *args)
+        assert result.returncode == 1, args
+        assert words in json.loads(result.stdout)["error"], (args, result.stdout)
+    state = json.loads(run_cli(data_dir, "state", "--json").stdout)["entities"]
+    assert state["cover.bedroom_blinds"]["attributes"]["current_position"] == 0
+
+
+def test_unreadable_arguments(data_dir: Path) -> None:
+    result = run_cli(data_dir, "call", "turn_on", "light.\udcff")
+    assert result.returncode == 1
+    assert "unreadable text" in json.loads(result.stdout)["error"]
+
+
+def test_port_must_be_a_port(data_dir: Path) -> None:
+    for port in ("99999", "0x", "-1"):
+        result = run_cli(data_dir, "serve", "--port", port)
+        assert result.returncode == 2 and b"--port" in result.stderr

@@ -6,6 +6,7 @@ temporary data dir exactly as the CLI and the server do.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -27,6 +28,7 @@ from homemind.store import Store
 
 HOME_FILE = "home.yaml"
 STORE_FILE = "homemind.db"
+LOCK_FILE = "homemind.lock"
 
 
 class SetupError(RuntimeError):
@@ -43,6 +45,36 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("homemind", appauthor=False))
 
 
+class DataDirLock:
+    """An exclusive lock on a data dir, held by the server for its lifetime.
+
+    CLI commands share the store with a running server (SQLite handles that); what
+    must not happen is a second server, or `init --force` deleting the store from
+    under one. An OS file lock is released by the kernel even after kill -9.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / LOCK_FILE
+        self._fd: int | None = None
+
+    def acquire(self, purpose: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise SetupError(
+                f"a homemind server is running on {self.path.parent}; stop it before you {purpose}"
+            ) from None
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 def demo_home_text() -> str:
     return resources.files("homemind.homes").joinpath("demo.yaml").read_text("utf-8")
 
@@ -54,13 +86,17 @@ def init_data_dir(directory: Path, *, demo: bool, force: bool = False) -> Path:
         raise SetupError(f"{home_file} already exists; use --force to replace it (its state is reset too)")
     if not demo:
         raise SetupError("only the demo home can be created for now: use `homemind init --demo`")
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp = home_file.with_suffix(".yaml.tmp")
-    tmp.write_text(demo_home_text(), encoding="utf-8")
-    os.replace(tmp, home_file)  # atomic: a crash leaves the old file or the new, never half
-    if force:
-        for suffix in ("", "-wal", "-shm"):
-            (directory / f"{STORE_FILE}{suffix}").unlink(missing_ok=True)
+    lock = DataDirLock(directory)
+    lock.acquire("replace its home")
+    try:
+        tmp = home_file.with_suffix(".yaml.tmp")
+        tmp.write_text(demo_home_text(), encoding="utf-8")
+        os.replace(tmp, home_file)  # atomic: a crash leaves the old file or the new, never half
+        if force:
+            for suffix in ("", "-wal", "-shm"):
+                (directory / f"{STORE_FILE}{suffix}").unlink(missing_ok=True)
+    finally:
+        lock.release()
     return home_file
 
 

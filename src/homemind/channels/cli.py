@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import ipaddress
 import json
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from homemind.app import Hub, SetupError, data_dir, init_data_dir
+from homemind.app import DataDirLock, Hub, SetupError, data_dir, init_data_dir
 from homemind.core.homefile import HomeFileError
 from homemind.store import StoreError
 
@@ -66,11 +67,23 @@ def _parser() -> argparse.ArgumentParser:
     ):
         server = sub.add_parser(name, parents=[common], help=text)
         server.add_argument("--host", default="127.0.0.1")
-        server.add_argument("--port", type=int, default=DEFAULT_PORT)
+        server.add_argument("--port", type=_port, default=DEFAULT_PORT)
     return parser
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1-65535, not {port}")
+    return port
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Whatever text comes back (an echoed odd byte), printing it must not crash.
+    sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     args = _parser().parse_args(argv)
     directory = data_dir(getattr(args, "data", None))
     try:
@@ -143,11 +156,13 @@ def _parse_data(pairs: Sequence[str]) -> dict[str, Any]:
         if not sep or not key:
             raise SetupError(f"service data must be key=value, got {pair!r}")
         try:
-            data[key] = yaml.safe_load(value) if value else ""
+            parsed = yaml.safe_load(value) if value else ""
         except yaml.YAMLError:
-            data[key] = value
-        if key == "code":
-            data[key] = value  # keep leading zeros: a code is text, not a number
+            parsed = value
+        # A code keeps its leading zeros; YAML 1.1's on/off/yes/no stay words (hvac_mode=off).
+        if key == "code" or (isinstance(parsed, bool) and value.lower() not in ("true", "false")):
+            parsed = value
+        data[key] = parsed
     return data
 
 
@@ -169,14 +184,35 @@ def _serve(directory: Path, host: str, port: int, *, init_if_missing: bool) -> i
         )
     if init_if_missing and not (directory / "home.yaml").exists():
         print(f"created {init_data_dir(directory, demo=True)}")
+    lock = DataDirLock(directory)
+    lock.acquire("start another")
+    sock = _listen(host, port)
     import uvicorn  # only the server pays for importing the web stack
 
     from homemind.channels.http import create_app
 
     app = create_app(directory)
     print(f"homemind: serving {directory} on http://{host}:{port} (API docs at /docs)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:
+        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    finally:
+        lock.release()
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind before saying "serving", so a busy port is a clear error, not a traceback."""
+    address = "127.0.0.1" if host == "localhost" else host
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((address, port))
+    except OSError as exc:
+        sock.close()
+        raise SetupError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    return sock
 
 
 def _is_loopback(host: str) -> bool:

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
@@ -145,12 +148,20 @@ def create_app(directory: Path) -> FastAPI:
             follower.cancel()
             await hub.stop()
 
-    app = FastAPI(
+    # FastAPIOffline serves the /docs assets from the package: no CDN, as befits a local hub.
+    app = FastAPIOffline(
         title="homemind",
         version=__version__,
         description="A local-first household AI hub.",
         lifespan=lifespan,
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # Not echoing the input: it may be 100 kB, or hold bytes that are not valid UTF-8.
+        errors = [{k: v for k, v in error.items() if k not in ("input", "ctx")} for error in exc.errors()]
+        body = json.dumps({"detail": jsonable_encoder(errors)}, ensure_ascii=True)
+        return Response(body, status_code=422, media_type="application/json")
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
