@@ -118,6 +118,9 @@ def test_covers_locks_vacuum_media_alarm(hub: HubDriver) -> None:
     ) == ("closed", 0)
     hub.call("unlock", "lock.front_door")
     assert hub.state("lock.front_door") == "unlocked"
+    assert hub.call("pause", "vacuum.robot").result is Result.ERROR  # docked: nothing to pause
+    assert hub.call("return_to_base", "vacuum.robot").result is Result.OK
+    assert hub.state("vacuum.robot") == "docked"  # already home
     for service, state in [
         ("start", "cleaning"),
         ("pause", "paused"),
@@ -177,3 +180,30 @@ def test_every_action_is_logged_without_secrets(hub: HubDriver) -> None:
     ]
     assert log[1]["data"] == {"code": "***"}
     assert "16 and 30" in log[0]["detail"]
+
+
+def test_a_returning_vacuum_docks(data_dir) -> None:
+    import asyncio
+
+    from homemind.app import Hub
+
+    async def scenario() -> list[str]:
+        hub = Hub.open(data_dir)
+        hub.backend._return_seconds = 0.05  # type: ignore[attr-defined]
+        await hub.start()
+        actor = hub.actor(None, "test", direct=True)
+        await hub.executor.execute(actor, "vacuum.robot", "start")
+        await hub.executor.execute(actor, "vacuum.robot", "return_to_base")
+        seen = [hub.states.get("vacuum.robot").state]
+        await asyncio.sleep(0.2)
+        seen.append(hub.states.get("vacuum.robot").state)
+        await hub.executor.execute(actor, "vacuum.robot", "start")
+        await hub.executor.execute(actor, "vacuum.robot", "return_to_base")
+        await hub.stop()  # stopped on its way home ...
+        again = Hub.open(data_dir)
+        await again.start()  # ... and found docked by the next run
+        seen.append(again.states.get("vacuum.robot").state)
+        await again.stop()
+        return seen
+
+    assert asyncio.run(scenario()) == ["returning", "docked", "docked"]

@@ -59,7 +59,9 @@ def test_conversation_through_the_cli(data_dir: Path, language: str) -> None:
     state = run_cli(data_dir, "state", "--json")
     snapshot = json.loads(state.stdout)["entities"]
     for key, value in final_expectations(steps).items():
-        assert read(snapshot, key) == value, key
+        # A vacuum sent home is found docked by the next process (it has arrived meanwhile).
+        allowed = ["returning", "docked"] if value == "returning" else [value]
+        assert read(snapshot, key) in allowed, key
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

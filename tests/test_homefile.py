@@ -170,3 +170,41 @@ def test_yaml_11_booleans_are_words_for_states() -> None:
         "    attributes: {is_volume_muted: true}\n"
     )
     assert parse_home(text).initial_states["media_player.tv"][1] == {"is_volume_muted": True}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "field", "words"),
+    [
+        ("{brightness: 9999}", "attributes.brightness", "0 to 255"),
+        ("{brightness: true}", "attributes.brightness", "0 to 255"),
+        ("{rgb_color: [1, 2]}", "attributes.rgb_color", "three whole numbers"),
+        ("{current_position: -5}", "attributes.current_position", "0 to 100"),
+    ],
+)
+def test_starting_attributes_are_checked(attributes: str, field: str, words: str) -> None:
+    text = MINIMAL.replace("    area: kitchen", f"    area: kitchen\n    attributes: {attributes}")
+    with pytest.raises(HomeFileError, match=rf"h\.yaml:15: entities\[0\]\.{field}: .*{words}"):
+        parse_home(text, "h.yaml")
+
+
+def test_target_temperature_outside_the_device_range() -> None:
+    text = MINIMAL + (
+        "  - id: climate.ac\n    name: {en: AC}\n    features: [target_temperature]\n"
+        "    capabilities: {min_temp: 16, max_temp: 30}\n    attributes: {temperature: 45}\n"
+    )
+    with pytest.raises(HomeFileError, match=r"entities\[1\]\.attributes\.temperature: .*16 to 30"):
+        parse_home(text, "h.yaml")
+
+
+def test_alias_loops_and_bombs_are_refused() -> None:
+    with pytest.raises(HomeFileError, match="refers to itself"):
+        parse_home("home: &a [*a]\n", "loop.yaml")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for level in "bcdefgh":
+        previous = chr(ord(level) - 1)
+        refs = ", ".join([f"*{previous}"] * 6)
+        bomb += f"{level}: &{level} [{refs}]\n"
+    with pytest.raises(HomeFileError, match="more than 200000 values"):
+        parse_home(bomb, "bomb.yaml")
+    with pytest.raises(HomeFileError, match="too large"):
+        parse_home("# " + "x" * 2_000_001, "huge.yaml")

@@ -51,8 +51,16 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_MAX_BYTES = 2_000_000
+_MAX_NODES = 200_000
+
+
 class HomeFileError(ValueError):
     """A home file that cannot be used; the message says where and why."""
+
+
+class _TooBig(ValueError):
+    pass
 
 
 class _Strict(BaseModel):
@@ -154,8 +162,28 @@ def _compose_with_lines(
     duplicates: list[tuple[tuple[str | int, ...], int]] = []
     scalar_loader = yaml.SafeLoader("")
 
+    open_nodes: set[int] = set()
+    count = 0
+
     def walk(node: yaml.Node, path: tuple[str | int, ...]) -> Any:
+        nonlocal count
+        count += 1
         lines[path] = node.start_mark.line + 1
+        if count > _MAX_NODES:
+            raise _TooBig(f"more than {_MAX_NODES} values once aliases are expanded")
+        if id(node) in open_nodes:
+            raise _TooBig(f"an alias refers to itself at line {node.start_mark.line + 1}")
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            open_nodes.add(id(node))
+            try:
+                return walk_collection(node, path)
+            finally:
+                open_nodes.discard(id(node))
+        if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
+            return node.value
+        return scalar_loader.construct_object(node, deep=True)
+
+    def walk_collection(node: yaml.Node, path: tuple[str | int, ...]) -> Any:
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -165,11 +193,7 @@ def _compose_with_lines(
                 result[key] = walk(value_node, (*path, key))
                 lines[(*path, key)] = key_node.start_mark.line + 1
             return result
-        if isinstance(node, yaml.SequenceNode):
-            return [walk(child, (*path, i)) for i, child in enumerate(node.value)]
-        if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
-            return node.value
-        return scalar_loader.construct_object(node, deep=True)
+        return [walk(child, (*path, i)) for i, child in enumerate(node.value)]
 
     if root is None:
         return None, lines, duplicates
@@ -205,8 +229,12 @@ def load_home(path: Path) -> Home:
 
 
 def parse_home(text: str, filename: str = "home.yaml") -> Home:
+    if len(text) > _MAX_BYTES:
+        raise HomeFileError(f"{filename}: {len(text)} characters is too large for a home file")
     try:
         data, lines, duplicates = _compose_with_lines(text)
+    except _TooBig as exc:
+        raise HomeFileError(f"{filename}: {exc}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -283,6 +311,8 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
         low, high = e.capabilities.get("min_temp"), e.capabilities.get("max_temp")
         if low is not None and high is not None and low >= high:
             fail((*here, "capabilities"), f"min_temp {low} must be below max_temp {high}")
+        for key, problem in _attribute_problems(e.attributes, e.capabilities):
+            fail((*here, "attributes", key), problem)
         state = e.state if e.state is not None else _default_state(domain)
         states = DOMAIN_STATES[domain]
         if states and state not in states:
@@ -324,6 +354,50 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
         owner=owner,
         initial_states=initial,
     )
+
+
+def _in_range(low: float, high: float) -> Any:
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            return f"must be a number from {low} to {high}"
+        return None
+
+    return check
+
+
+def _rgb(value: Any) -> str | None:
+    ok = isinstance(value, list) and len(value) == 3
+    if not ok or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c <= 255 for c in value):
+        return "must be three whole numbers from 0 to 255"
+    return None
+
+
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _attribute_problems(attributes: dict[str, Any], capabilities: dict[str, Any]) -> list[tuple[str, str]]:
+    """Starting values must be ones the device could really be in (HA's attribute ranges)."""
+    checks = {
+        "brightness": _in_range(0, 255),
+        "current_position": _in_range(0, 100),
+        "volume_level": _in_range(0, 1),
+        "is_volume_muted": _boolean,
+        "rgb_color": _rgb,
+        "battery_level": _in_range(0, 100),
+        "temperature": _in_range(capabilities.get("min_temp", -50), capabilities.get("max_temp", 100)),
+        "current_temperature": _in_range(-50, 100),
+        "color_temp_kelvin": _in_range(
+            capabilities.get("min_color_temp_kelvin", 1000), capabilities.get("max_color_temp_kelvin", 12000)
+        ),
+    }
+    problems = []
+    for key, value in attributes.items():
+        check = checks.get(key)
+        problem = check(value) if check else None
+        if problem:
+            problems.append((key, problem))
+    return problems
 
 
 def _default_state(domain: Domain) -> str:

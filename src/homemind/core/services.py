@@ -62,6 +62,10 @@ i18n.register(
             "en": "That request contains unreadable text.",
             "zh": "请求中含有无法识别的字符。",
         },
+        "error.vacuum_not_moving": {
+            "en": "{entity} isn't cleaning right now.",
+            "zh": "{entity}现在没有在打扫。",
+        },
         "error.device_off": {
             "en": "{entity} is off; turn it on first.",
             "zh": "{entity}是关着的，请先打开。",

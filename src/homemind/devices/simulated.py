@@ -7,6 +7,7 @@ brightness, a curtain that opens to 100, an alarm that wants its code.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from homemind.core.model import Domain
@@ -17,14 +18,27 @@ from homemind.core.states import StateRegistry
 class SimulatedBackend:
     name = "simulated"
 
-    def __init__(self) -> None:
+    def __init__(self, return_seconds: float = 20.0) -> None:
         self._states: StateRegistry | None = None
+        self._return_seconds = return_seconds
+        self._timers: list[asyncio.TimerHandle] = []
 
     async def start(self, states: StateRegistry) -> None:
         self._states = states
+        # A vacuum that was on its way home when the hub last stopped has long arrived.
+        for entity_id, state in states.all().items():
+            if state.state == "returning":
+                states.set(entity_id, "docked")
 
     async def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
         self._states = None
+
+    def _arrive(self, entity_id: str) -> None:
+        if self._states is not None and self._states.get(entity_id).state == "returning":
+            self._states.set(entity_id, "docked")
 
     async def call(self, call: ServiceCall) -> None:
         if self._states is None:
@@ -33,6 +47,10 @@ class SimulatedBackend:
         check_available(call.entity, current.state)
         state, attributes = _apply(call, current.state, dict(current.attributes))
         self._states.set(call.entity.entity_id, state, attributes, context=call.context)
+        if state == "returning":
+            loop = asyncio.get_running_loop()
+            self._timers = [t for t in self._timers if not t.cancelled()]
+            self._timers.append(loop.call_later(self._return_seconds, self._arrive, call.entity.entity_id))
 
 
 def _apply(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -124,7 +142,13 @@ def _apply(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[str, d
             return "paused", {}
 
     if domain is Domain.VACUUM:
-        return {"start": "cleaning", "pause": "paused", "return_to_base": "returning"}[service], {}
+        if service == "start":
+            return "cleaning", {}
+        if service == "pause":
+            if state not in ("cleaning", "returning"):
+                raise ActionError("error.vacuum_not_moving", entity=entity)
+            return "paused", {}
+        return ("docked" if state == "docked" else "returning"), {}
 
     if domain is Domain.ALARM_CONTROL_PANEL:
         _check_code(call)
