@@ -31,7 +31,10 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(hub: HubDriver, text: st
 @pytest.mark.parametrize(
     ("text", "status", "words"),
     [
-        ("turn on the garage light", "error", "no room called garage"),
+        ("turn on the garage light", "error", "device called garage light"),
+        ("turn on the air purifier in the kitchen", "error", "device called air purifier"),
+        ("put the kettle on", "not_understood", "didn't understand"),
+        ("turn on the kitchen light 💡", "not_understood", "didn't understand"),
         ("turn off the lights in the attic", "error", "no room called attic"),
         ("turn on the blender", "error", "device called blender"),
         ("打开车库的灯", "error", "车库"),

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-LANGUAGES = ("en", "zh")
-
 
 class Domain(StrEnum):
     """Entity domains, named as Home Assistant names them."""
@@ -121,10 +119,6 @@ class Entity:
     # Secrets such as an alarm code: needed by the backend, never shown as state.
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
 
-    @property
-    def object_id(self) -> str:
-        return self.entity_id.split(".", 1)[1]
-
     def supports(self, feature: str) -> bool:
         return feature in self.features
 
@@ -161,11 +155,3 @@ class Home:
     members: dict[str, Member]
     owner: str
     initial_states: dict[str, tuple[str, dict[str, Any]]] = field(repr=False)
-
-    def entities_in(self, area_id: str) -> list[Entity]:
-        return [e for e in self.entities.values() if e.area == area_id]
-
-    def area_name(self, area_id: str | None, language: str) -> str:
-        if area_id is None or area_id not in self.areas:
-            return ""
-        return self.areas[area_id].names.display(language)

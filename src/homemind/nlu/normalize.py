@@ -13,7 +13,7 @@ import unicodedata
 _NUM = "零〇一二两三四五六七八九十百千万点"
 _PERCENT = re.compile(rf"百分之([{_NUM}]+)")
 _BEFORE_UNIT = re.compile(rf"([{_NUM}]+)(?=(?:摄氏)?度|%|分钟|秒|小时|个|瓶|盒|袋)")
-_AFTER_SET = re.compile(rf"(?<=[到为成至])([{_NUM}]{{2,}}|[一二两三四五六七八九十])(?![{_NUM}下些会])")
+_AFTER_SET = re.compile(rf"(?<=[到为成至])([{_NUM}]{{2,}}|[零一二两三四五六七八九十])(?![{_NUM}下些会])")
 _TRAILING = re.compile(r"[\s.,!?;:。，！？；：、~～…]+$")
 _SPACES = re.compile(r"\s+")
 

@@ -9,18 +9,23 @@ act on would be a promise we cannot keep.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
-from hassil import Intents, RecognizeResult, TextSlotList, recognize_best
+from hassil import Intents, RecognizeResult, TextSlotList, recognize_all, recognize_best
 from home_assistant_intents import get_intents
 
 from homemind.core.model import Home, Names
 from homemind.nlu.normalize import normalize
 from homemind.nlu.types import IntentMatch, Slot
+
+# Words that glue a sentence together, never part of a device's name.
+_EN_GRAMMAR = frozenset({"of", "to", "on", "off", "in", "with", "and", "put", "is", "are", "set", "the"})
+_ZH_GRAMMAR = frozenset("都全部把将给了吗呢吧调开关")
 
 # home-assistant-intents names Simplified Chinese zh-CN; homemind says zh.
 _HA_LANGUAGE = {"en": "en", "zh": "zh-CN"}
@@ -147,15 +152,54 @@ class TemplateRecognizer:
         Home Assistant answers "no device called X" the same way: a second pass that
         lets the name and area slots take any words, used only to explain a failure.
         """
-        result = self._best(text, language, allow_unmatched=True)
-        # Too little of a template matched ("blah blah" fits "{name}"): not an unknown name.
-        if result is None or result.text_chunks_matched < (2 if language == "zh" else 4):
+        normalized = normalize(text, language)
+        if not normalized:
             return None
-        unmatched = {k: v for k, v in result.unmatched_entities.items() if k != "domain"}
-        if not unmatched or not set(unmatched) <= {"name", "area"}:
-            return None
-        slot = "name" if "name" in unmatched else "area"
-        words = str(getattr(unmatched[slot], "text", "")).strip().removesuffix("的").lstrip("把将给").strip()
+        intents, slot_lists = self._language(language)
+        results = recognize_all(
+            normalized,
+            intents,
+            slot_lists=slot_lists,
+            language=_HA_LANGUAGE[language],
+            allow_unmatched_entities=True,
+        )
+        found: dict[str, str] = {}
+        for result in itertools.islice(results, 200):
+            # Too little of a template matched ("blah blah" fits "{name}"): not an unknown name.
+            if result.text_chunks_matched < (2 if language == "zh" else 4):
+                continue
+            unmatched = {k: v for k, v in result.unmatched_entities.items() if k != "domain"}
+            if len(unmatched) != 1 or not set(unmatched) <= {"name", "area"}:
+                continue
+            slot, entity = next(iter(unmatched.items()))
+            words = str(getattr(entity, "text", "")).strip().removesuffix("的").lstrip("把将给").strip()
+            if slot not in found and self._looks_like_a_name(words, text, language):
+                found[slot] = words
+        # "turn on the blender" fits both "turn on {name}" and "turn on {area}": a device it is.
+        for slot in ("name", "area"):
+            if slot in found:
+                return slot, found[slot]
+        return None
+
+    def _looks_like_a_name(self, words: str, text: str, language: str) -> bool:
+        """Guard against blaming a made-up device for what is really a phrasing we lack.
+
+        "put the kettle on" fits "{area} on" with area "put the kettle"; but the
+        sentence names a device we know, so the honest answer is "not understood".
+        """
         if not words or len(words) > 40 or words.startswith("<"):
-            return None
-        return slot, words
+            return False
+        if not all(c.isalnum() or c in " '-" for c in words):
+            return False  # emoji, punctuation: not part of a name
+        if language == "zh":
+            if len(words) < 2 or any(c in _ZH_GRAMMAR for c in words):
+                return False
+        elif set(words.casefold().split()) & _EN_GRAMMAR:
+            return False
+        folded = text.casefold()
+        _, slot_lists = self._language(language)
+        for value in slot_lists["name"].values:
+            known = str(getattr(value.text_in, "text", "")).casefold().strip()
+            if len(known) > 1 and known in folded and known not in words.casefold():
+                return False
+        return True

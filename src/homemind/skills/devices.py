@@ -164,6 +164,16 @@ class TurnOff(_Switch):
     turn_on = False
 
 
+def _percent_out_of_range(request: IntentRequest, entities: list[Entity], value: float) -> Reply | None:
+    """Spoken percentages above 100 are refused in words, before they become service data."""
+    if 0 <= value <= 100:
+        return None
+    return Reply(
+        Status.ERROR,
+        request.t("error.out_of_range", entity=entities[0], low=0, high=100, value=value, unit="%"),
+    )
+
+
 class WhichLight(IntentHandler):
     """ "Turn on the light" in a flat with seven: ask which, unless there is only one."""
 
@@ -293,6 +303,9 @@ class LightSet(IntentHandler):
         params: dict[str, Any] = {}
         if match.value("brightness") is not None:
             data["brightness_pct"] = float(match.value("brightness"))
+            refused = _percent_out_of_range(request, targets.entities, data["brightness_pct"])
+            if refused:
+                return refused
             key, params = "done.brightness", {"brightness": round(data["brightness_pct"])}
         elif match.value("color") is not None:
             color = str(match.value("color"))
@@ -346,6 +359,9 @@ class SetPosition(IntentHandler):
         if not targets.ok:
             return target_error(request, targets)
         position = round(float(request.match.value("position")))
+        refused = _percent_out_of_range(request, targets.entities, position)
+        if refused:
+            return refused
         calls = [PlannedCall(e, "set_cover_position", {"position": position}) for e in targets.entities]
         return await act(request, calls, "done.set_cover_position", position=position)
 
@@ -369,6 +385,9 @@ class SetVolume(IntentHandler):
         if level is None:
             return request.reply(Status.NOT_UNDERSTOOD, "error.volume_needs_level")
         volume = float(level)
+        refused = _percent_out_of_range(request, entities, volume)
+        if refused:
+            return refused
         calls = [PlannedCall(e, "volume_set", {"volume_level": volume / 100}) for e in entities]
         return await act(request, calls, "done.volume_set", volume=round(volume))
 

@@ -33,7 +33,7 @@ i18n.register(
         },
         "answer.measure": {"en": "{names} {verb} {value}{unit}.", "zh": "{names}是{value}{unit}。"},
         "answer.no_measure": {
-            "en": "I have no {what} reading{where}.",
+            "en": "I have no {what} reading {where}.",
             "zh": "{where}没有{what}读数。",
         },
         "answer.time": {"en": "It's {time}.", "zh": "现在是{time}。"},
@@ -42,6 +42,7 @@ i18n.register(
         "measure.humidity": {"en": "humidity", "zh": "湿度"},
         "measure.power": {"en": "power", "zh": "用电"},
         "where.home": {"en": "at home", "zh": "家里"},
+        "where.anywhere": {"en": "anywhere", "zh": "家里"},
         "where.area": {"en": "in the {area}", "zh": "{area}"},
         "state.on": {"en": "on", "zh": "开着"},
         "state.off": {"en": "off", "zh": "关着"},
@@ -290,10 +291,11 @@ class Measure(IntentHandler):
             and (area_id is None or e.area == area_id)
         ]
         if not sensors:
-            where = ""
-            if area_id in home.areas:
-                area_name = home.areas[area_id].names.display(language)
-                where = f" for the {area_name}" if language == "en" else area_name
+            where = (
+                request.t("where.area", area=home.areas[area_id])
+                if area_id in home.areas
+                else request.t("where.anywhere")
+            )
             return Reply(
                 Status.ANSWERED,
                 request.t("answer.no_measure", what=request.t(f"measure.{measure}"), where=where),
