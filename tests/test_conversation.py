@@ -169,3 +169,77 @@ def test_partial_failure_says_what_failed(hub: HubDriver) -> None:
 )
 def test_spoken_code(text: str, code: str | None) -> None:
     assert pipeline.spoken_code(text) == code
+
+
+@pytest.mark.parametrize(
+    ("setup", "text", "status", "expect"),
+    [
+        ([], "turn on the kitchen", "done", {"light.kitchen": "on"}),
+        ([("turn_on", "light.bedroom")], "关掉卧室", "done", {"light.bedroom": "off"}),
+        ([], "打开客厅", "done", {"light.living_room_ceiling": "on", "light.floor_lamp": "on"}),
+        (
+            [("open_cover", "cover.living_room_curtains")],
+            "close all the curtains",
+            "done",
+            {"cover.living_room_curtains": "closed"},
+        ),
+        (
+            [("open_cover", "cover.living_room_curtains")],
+            "拉上窗帘",
+            "done",
+            {"cover.living_room_curtains": "closed"},
+        ),
+        (
+            [],
+            "把所有窗帘都打开",
+            "done",
+            {"cover.living_room_curtains": "open", "cover.bedroom_blinds": "open"},
+        ),
+        ([], "make it 22 degrees in the bedroom", "done", {"climate.bedroom_ac@temperature": 22}),
+        (
+            [("turn_off", "water_heater.bathroom")],
+            "turn on the hot water",
+            "done",
+            {"water_heater.bathroom": "electric"},
+        ),
+        ([], "打开所有的灯", "done", {"light.balcony": "on", "light.kids_room": "on"}),
+        ([], "turn on the lights", "done", {"light.balcony": "on", "light.kitchen": "on"}),
+        ([], "把窗帘打开一半", "done", {"cover.living_room_curtains@current_position": 50}),
+        ([("turn_on", "light.floor_lamp")], "把落地灯调到零", "done", {"light.floor_lamp": "off"}),
+        (
+            [("turn_on", "media_player.living_room_tv")],
+            "play the tv",
+            "done",
+            {"media_player.living_room_tv": "playing"},
+        ),
+        (
+            [("turn_on", "media_player.living_room_tv")],
+            "set the volume to 50",
+            "done",
+            {"media_player.living_room_tv@volume_level": 0.5},
+        ),
+        ([], "dim the floor lamp to 150%", "error", {"light.floor_lamp": "off"}),
+        ([], "set the curtains to 150%", "error", {"cover.living_room_curtains@current_position": 0}),
+        ([], "set the bedroom ac to 1000 degrees", "error", {"climate.bedroom_ac@temperature": 26}),
+        (
+            [("turn_on", "media_player.living_room_tv")],
+            "把电视音量调到两百",
+            "error",
+            {"media_player.living_room_tv@volume_level": 0.3},
+        ),
+        ([], "set the temperature to 23", "not_understood", {"climate.bedroom_ac@temperature": 26}),
+        ([], "set the bathroom to 60", "error", {"water_heater.bathroom@temperature": 50}),
+        ([("turn_on", "light.floor_lamp")], "落地灯亮着吗", "answered", {"light.floor_lamp": "on"}),
+    ],
+)
+def test_everyday_phrasings(
+    hub: HubDriver, setup: list[tuple[str, str]], text: str, status: str, expect: dict
+) -> None:
+    for service, entity_id in setup:
+        hub.call(service, entity_id)
+    result = hub.ask(text)
+    assert result.status.value == status, (text, result.response)
+    for key, value in expect.items():
+        entity_id, _, attribute = key.partition("@")
+        actual = hub.attr(entity_id, attribute) if attribute else hub.state(entity_id)
+        assert actual == value, (text, key)
