@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -164,7 +165,7 @@ class Hub:
             raise SetupError(f"unknown member {member_id!r} (members: {known})")
         return Actor(member=member, channel=channel, direct=direct)
 
-    def state_dump(self) -> dict[str, object]:
+    def state_dump(self) -> dict[str, dict[str, dict[str, Any]]]:
         return {
             "entities": {
                 entity_id: {"state": s.state, "attributes": s.attributes}

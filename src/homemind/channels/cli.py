@@ -112,7 +112,7 @@ async def _run(args: argparse.Namespace, directory: Path) -> int:
             if args.json:
                 print(json.dumps(dump, ensure_ascii=False, indent=2))
             else:
-                for entity_id, item in dump["entities"].items():  # type: ignore[union-attr]
+                for entity_id, item in dump["entities"].items():
                     print(f"{entity_id:40} {item['state']}")
             return 0
         raise AssertionError(args.command)

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from hassil import Intents, RecognizeResult, TextSlotList, recognize_all, recognize_best
+from hassil import Intents, RecognizeResult, SlotList, TextSlotList, recognize_all, recognize_best
 from home_assistant_intents import get_intents
 
 from homemind.core.model import Home, Names
@@ -82,9 +82,9 @@ class TemplateRecognizer:
         self._home = home
         self._types = list(intent_types)
         self._intents: dict[str, Intents] = {}
-        self._slot_lists: dict[str, dict[str, TextSlotList]] = {}
+        self._slot_lists: dict[str, dict[str, SlotList]] = {}
 
-    def _language(self, language: str) -> tuple[Intents, dict[str, TextSlotList]]:
+    def _language(self, language: str) -> tuple[Intents, dict[str, SlotList]]:
         # Built on first use: a one-shot `homemind ask` in English never loads Chinese.
         if language not in self._intents:
             self._intents[language] = Intents.from_dict(build_intent_data(language, self._types))
@@ -92,7 +92,7 @@ class TemplateRecognizer:
         return self._intents[language], self._slot_lists[language]
 
     @staticmethod
-    def _home_lists(home: Home, language: str) -> dict[str, TextSlotList]:
+    def _home_lists(home: Home, language: str) -> dict[str, SlotList]:
         # Chinese speakers mix in English names ("把 TV 关掉"), so zh gets both.
         languages = [language] if language == "en" else ["zh", "en"]
         names = []
@@ -196,10 +196,12 @@ class TemplateRecognizer:
                 return False
         elif set(words.casefold().split()) & _EN_GRAMMAR:
             return False
-        folded = text.casefold()
-        _, slot_lists = self._language(language)
-        for value in slot_lists["name"].values:
-            known = str(getattr(value.text_in, "text", "")).casefold().strip()
-            if len(known) > 1 and known in folded and known not in words.casefold():
-                return False
-        return True
+        folded, guessed = text.casefold(), words.casefold()
+        return not any(
+            len(known) > 1 and known in folded and known not in guessed
+            for known in self._entity_words(language)
+        )
+
+    def _entity_words(self, language: str) -> list[str]:
+        languages = [language] if language == "en" else ["zh", "en"]
+        return [w.casefold() for e in self._home.entities.values() for w in _words(e.names, languages)]

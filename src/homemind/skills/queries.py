@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from homemind.core import i18n
@@ -203,7 +204,7 @@ class GetState(IntentHandler):
         return Reply(Status.ANSWERED, request.t("answer.none", verb="are", state=state_word))
 
 
-def _numeric(value: str) -> float | None:
+def _numeric(value: Any) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError):
