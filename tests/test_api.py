@@ -120,6 +120,7 @@ def test_cli_changes_beside_the_server_show_up(server: Server, data_dir: Path) -
     events = listener.wait()
     assert events and events[0]["data"]["entity_id"] == "switch.rice_cooker"
     assert events[0]["data"]["new_state"]["state"] == "on"
+    assert events[0]["context"]["channel"] == "cli"  # who did it travels through the store
     with httpx.Client(base_url=server.url) as client:
         assert client.get("/api/entities/switch.rice_cooker").json()["state"] == "on"
         # The server acts on the fresh state: toggling turns it off, not on again.

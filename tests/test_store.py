@@ -39,6 +39,21 @@ def test_schema_is_versioned(tmp_path: Path) -> None:
     again.close()
 
 
+def test_upgrade_from_version_1_keeps_the_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("INSERT INTO entity_state VALUES ('switch.kettle', 'on', '{}', 't1', 't2')")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    store = Store(path)
+    assert store.schema_version == len(MIGRATIONS) >= 2
+    saved = store.load_states()["switch.kettle"]
+    assert (saved.state, saved.last_updated, saved.context) == ("on", "t2", None)
+    store.close()
+
+
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     db = sqlite3.connect(path)

@@ -25,6 +25,15 @@ class Context:
     channel: str
     conversation_id: str | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"member": self.member_id, "channel": self.channel, "conversation_id": self.conversation_id}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Context | None:
+        if not data:
+            return None
+        return cls(str(data.get("member")), str(data.get("channel")), data.get("conversation_id"))
+
 
 @dataclass(frozen=True)
 class Event:
@@ -34,18 +43,11 @@ class Event:
     context: Context | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        ctx = self.context
         return {
             "type": self.type,
             "time": self.time,
             "data": self.data,
-            "context": None
-            if ctx is None
-            else {
-                "member": ctx.member_id,
-                "channel": ctx.channel,
-                "conversation_id": ctx.conversation_id,
-            },
+            "context": None if self.context is None else self.context.as_dict(),
         }
 
 

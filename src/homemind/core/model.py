@@ -132,6 +132,8 @@ class EntityState:
     attributes: dict[str, Any]
     last_changed: str
     last_updated: str
+    # Who caused this state ({"member", "channel", "conversation_id"}); not part of equality.
+    context: dict[str, Any] | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -140,6 +142,7 @@ class EntityState:
             "attributes": dict(self.attributes),
             "last_changed": self.last_changed,
             "last_updated": self.last_updated,
+            "context": self.context,
         }
 
 

@@ -64,6 +64,7 @@ class StateRegistry:
                 self._with_capabilities(entity_id, saved_state.attributes),
                 saved_state.last_changed,
                 saved_state.last_updated,
+                saved_state.context,
             )
             if new == old:
                 continue
@@ -73,6 +74,7 @@ class StateRegistry:
                     Event(
                         STATE_CHANGED,
                         {"entity_id": entity_id, "old_state": old.as_dict(), "new_state": new.as_dict()},
+                        context=Context.from_dict(new.context),
                     )
                 )
 
@@ -101,7 +103,8 @@ class StateRegistry:
         if old.state == state and old.attributes == merged:
             return old
         now = _now()
-        new = EntityState(entity_id, state, merged, now if old.state != state else old.last_changed, now)
+        changed = now if old.state != state else old.last_changed
+        new = EntityState(entity_id, state, merged, changed, now, context.as_dict() if context else None)
         if self._persist is not None:
             self._persist(new)
         self._states[entity_id] = new

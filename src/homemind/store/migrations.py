@@ -32,4 +32,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX action_log_time ON action_log(time);
     """,
+    # 2: who caused each entity's current state, so another process can tell its listeners
+    """
+    ALTER TABLE entity_state ADD COLUMN context TEXT;
+    """,
 ]

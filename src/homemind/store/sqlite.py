@@ -31,6 +31,8 @@ class StateRow(Protocol):
     def last_changed(self) -> str: ...
     @property
     def last_updated(self) -> str: ...
+    @property
+    def context(self) -> dict[str, Any] | None: ...
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class StoredState:
     attributes: dict[str, Any]
     last_changed: str
     last_updated: str
+    context: dict[str, Any] | None = None
 
 
 def _storable(text: str | None) -> str | None:
@@ -107,22 +110,32 @@ class Store:
     def save_state(self, state: StateRow) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO entity_state VALUES (?, ?, ?, ?, ?)"
+                "INSERT INTO entity_state"
+                " (entity_id, state, attributes, last_changed, last_updated, context)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(entity_id) DO UPDATE SET state=excluded.state,"
                 " attributes=excluded.attributes, last_changed=excluded.last_changed,"
-                " last_updated=excluded.last_updated",
+                " last_updated=excluded.last_updated, context=excluded.context",
                 (
                     state.entity_id,
                     state.state,
                     json.dumps(state.attributes, ensure_ascii=False),
                     state.last_changed,
                     state.last_updated,
+                    json.dumps(state.context) if state.context else None,
                 ),
             )
 
     def load_states(self) -> dict[str, StoredState]:
-        rows = self._db.execute("SELECT * FROM entity_state").fetchall()
-        return {row[0]: StoredState(row[0], row[1], json.loads(row[2]), row[3], row[4]) for row in rows}
+        rows = self._db.execute(
+            "SELECT entity_id, state, attributes, last_changed, last_updated, context FROM entity_state"
+        ).fetchall()
+        return {
+            row[0]: StoredState(
+                row[0], row[1], json.loads(row[2]), row[3], row[4], json.loads(row[5] or "null")
+            )
+            for row in rows
+        }
 
     # --- action log ---------------------------------------------------------------
 
