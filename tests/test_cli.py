@@ -145,8 +145,8 @@ def test_service_data_words_and_numbers(data_dir: Path) -> None:
     for args, words in [
         (("set_cover_position", "cover.bedroom_blinds", "position=true"), "not true/false"),
         (("turn_on", "light.floor_lamp", "rgb_color=[true,false,1]"), "not true/false"),
-        (("set_temperature", "climate.bedroom_ac", "temperature=.nan"), "finite"),
-        (("set_temperature", "climate.bedroom_ac", "temperature=.inf"), "finite"),
+        (("set_temperature", "climate.bedroom_ac", "temperature=.nan"), "valid number"),
+        (("set_temperature", "climate.bedroom_ac", "temperature=.inf"), "valid number"),
         (("set_temperature", "climate.bedroom_ac", "temperature=24.3"), "steps of 0.5"),
         (("turn_on", "light.floor_lamp", "rgb_color=[1,2]"), "rgb_color"),
         (("turn_on", "light.floor_lamp", "brightness_pct=abc"), "brightness_pct"),

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import ipaddress
 import json
+import math
 import socket
 import sys
 from collections.abc import Sequence
@@ -97,6 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SetupError, HomeFileError, StoreError) as exc:
         print(f"homemind: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a data dir that is a file, unwritable, on a full disk...
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"homemind: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 async def _run(args: argparse.Namespace, directory: Path) -> int:
@@ -159,11 +164,25 @@ def _parse_data(pairs: Sequence[str]) -> dict[str, Any]:
             parsed = yaml.safe_load(value) if value else ""
         except yaml.YAMLError:
             parsed = value
-        # A code keeps its leading zeros; YAML 1.1's on/off/yes/no stay words (hvac_mode=off).
-        if key == "code" or (isinstance(parsed, bool) and value.lower() not in ("true", "false")):
+        # A code keeps its leading zeros; YAML 1.1's on/off/yes/no stay words (hvac_mode=off);
+        # dates, infinities and other YAML oddities stay the text that was typed.
+        if (
+            key == "code"
+            or (isinstance(parsed, bool) and value.lower() not in ("true", "false"))
+            or not _plain(parsed)
+        ):
             parsed = value
         data[key] = parsed
     return data
+
+
+def _plain(value: Any) -> bool:
+    """JSON-like values only: what a service could take and what can be printed back."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, str | int | bool)
 
 
 async def _call(hub: Hub, args: argparse.Namespace) -> int:

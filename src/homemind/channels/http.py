@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from homemind import __version__
 from homemind.app import Hub
@@ -155,6 +156,10 @@ def create_app(directory: Path) -> FastAPI:
         description="A local-first household AI hub.",
         lifespan=lifespan,
     )
+
+    # Loopback alone does not stop a web page from reaching us through DNS rebinding;
+    # refusing foreign Host headers does.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=["localhost", "127.0.0.1", "[::1]", "::1"])
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

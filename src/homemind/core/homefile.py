@@ -223,6 +223,8 @@ def load_home(path: Path) -> Home:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise HomeFileError(f"{path}: no such home file (create one with `homemind init --demo`)") from None
+    except IsADirectoryError:
+        raise HomeFileError(f"{path}: is a directory, not a home file") from None
     except UnicodeDecodeError as exc:
         raise HomeFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return parse_home(text, str(path))

@@ -28,7 +28,7 @@ i18n.register(
         },
         "error.service_not_for_domain": {
             "en": "{entity} can't {service}.",
-            "zh": "{entity}不支持 {service}。",
+            "zh": "{entity}不能{service}。",
         },
         "error.invalid_data": {
             "en": "Invalid data for {service}: {detail}.",
@@ -82,6 +82,26 @@ i18n.register(
             "en": "{entity} did not respond: {detail}.",
             "zh": "{entity}没有响应：{detail}。",
         },
+        "service.turn_on": {"en": "be turned on", "zh": "打开"},
+        "service.turn_off": {"en": "be turned off", "zh": "关闭"},
+        "service.toggle": {"en": "be switched", "zh": "切换开关"},
+        "service.set_temperature": {"en": "be set to a temperature", "zh": "设置温度"},
+        "service.set_hvac_mode": {"en": "change mode", "zh": "切换模式"},
+        "service.open_cover": {"en": "open", "zh": "打开"},
+        "service.close_cover": {"en": "close", "zh": "关上"},
+        "service.set_cover_position": {"en": "be set to a position", "zh": "调节开合"},
+        "service.lock": {"en": "lock", "zh": "上锁"},
+        "service.unlock": {"en": "unlock", "zh": "解锁"},
+        "service.volume_set": {"en": "change the volume", "zh": "调音量"},
+        "service.volume_mute": {"en": "mute", "zh": "静音"},
+        "service.media_play": {"en": "play", "zh": "播放"},
+        "service.media_pause": {"en": "pause", "zh": "暂停"},
+        "service.start": {"en": "start cleaning", "zh": "开始打扫"},
+        "service.pause": {"en": "pause", "zh": "暂停"},
+        "service.return_to_base": {"en": "go back to a dock", "zh": "回充"},
+        "service.alarm_arm_home": {"en": "be armed", "zh": "布防"},
+        "service.alarm_arm_away": {"en": "be armed", "zh": "布防"},
+        "service.alarm_disarm": {"en": "be disarmed", "zh": "撤防"},
         "feature.brightness": {"en": "dimming", "zh": "调光"},
         "feature.color": {"en": "colours", "zh": "调色"},
         "feature.color_temp": {"en": "colour temperature", "zh": "色温"},
@@ -111,6 +131,9 @@ class ActionError(Exception):
         params = dict(self.params)
         if "feature" in params and isinstance(params["feature"], str):
             params["feature"] = i18n.translate(f"feature.{params['feature']}", language)
+        if self.key == "error.service_not_for_domain" and params.get("service") in SERVICES:
+            # Say "can't change the volume", not "can't volume_set".
+            params["service"] = i18n.translate(f"service.{params['service']}", language)
         return i18n.translate(self.key, language, **params)
 
     def __str__(self) -> str:

@@ -8,8 +8,10 @@ brightness, a curtain that opens to 100, an alarm that wants its code.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
+from homemind.core.events import Context
 from homemind.core.model import Domain
 from homemind.core.services import COLOR_NAMES, ActionError, ServiceCall, check_available
 from homemind.core.states import StateRegistry
@@ -18,27 +20,43 @@ from homemind.core.states import StateRegistry
 class SimulatedBackend:
     name = "simulated"
 
-    def __init__(self, return_seconds: float = 20.0) -> None:
+    def __init__(self, return_seconds: float = 20.0, tick_seconds: float = 1.0) -> None:
         self._states: StateRegistry | None = None
         self._return_seconds = return_seconds
-        self._timers: list[asyncio.TimerHandle] = []
+        self._tick_seconds = tick_seconds
+        self._ticker: asyncio.Task[None] | None = None
 
     async def start(self, states: StateRegistry) -> None:
         self._states = states
-        # A vacuum that was on its way home when the hub last stopped has long arrived.
-        for entity_id, state in states.all().items():
-            if state.state == "returning":
-                states.set(entity_id, "docked")
+        self._settle()
+        self._ticker = asyncio.create_task(self._tick())
 
     async def stop(self) -> None:
-        for timer in self._timers:
-            timer.cancel()
-        self._timers.clear()
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
         self._states = None
 
-    def _arrive(self, entity_id: str) -> None:
-        if self._states is not None and self._states.get(entity_id).state == "returning":
-            self._states.set(entity_id, "docked")
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self._tick_seconds)
+            self._settle()
+
+    def _settle(self) -> None:
+        """Finish what takes time: a vacuum sent home docks once it has had time to get there.
+
+        Judged by the state's own age, so it holds whichever process sent it home and
+        however long the hub was stopped, and merely reading the state changes nothing.
+        """
+        if self._states is None:
+            return
+        now = datetime.now(UTC)
+        for entity_id, state in self._states.all().items():
+            if state.state != "returning":
+                continue
+            since = datetime.fromisoformat(state.last_changed)
+            if (now - since).total_seconds() >= self._return_seconds:
+                self._states.set(entity_id, "docked", context=Context.from_dict(state.context))
 
     async def call(self, call: ServiceCall) -> None:
         if self._states is None:
@@ -47,10 +65,6 @@ class SimulatedBackend:
         check_available(call.entity, current.state)
         state, attributes = _apply(call, current.state, dict(current.attributes))
         self._states.set(call.entity.entity_id, state, attributes, context=call.context)
-        if state == "returning":
-            loop = asyncio.get_running_loop()
-            self._timers = [t for t in self._timers if not t.cancelled()]
-            self._timers.append(loop.call_later(self._return_seconds, self._arrive, call.entity.entity_id))
 
 
 def _apply(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -24,8 +24,30 @@ from homemind.nlu.normalize import normalize
 from homemind.nlu.types import IntentMatch, Slot
 
 # Words that glue a sentence together, never part of a device's name.
-_EN_GRAMMAR = frozenset({"of", "to", "on", "off", "in", "with", "and", "put", "is", "are", "set", "the"})
-_ZH_GRAMMAR = frozenset("都全部把将给了吗呢吧调开关")
+_EN_GRAMMAR = frozenset(
+    {
+        "of",
+        "to",
+        "on",
+        "off",
+        "in",
+        "with",
+        "and",
+        "put",
+        "is",
+        "are",
+        "set",
+        "the",
+        "it",
+        "them",
+        "this",
+        "that",
+        "all",
+        "everything",
+        "lights",
+    }
+)
+_ZH_GRAMMAR = frozenset("都全部把将给了吗呢吧调开关和所有它")
 
 # home-assistant-intents names Simplified Chinese zh-CN; homemind says zh.
 _HA_LANGUAGE = {"en": "en", "zh": "zh-CN"}
@@ -197,6 +219,8 @@ class TemplateRecognizer:
         elif set(words.casefold().split()) & _EN_GRAMMAR:
             return False
         folded, guessed = text.casefold(), words.casefold()
+        if guessed in self._entity_words(language) or guessed in self._area_words(language):
+            return False  # a device or room we know: the phrasing, not the name, is the problem
         return not any(
             len(known) > 1 and known in folded and known not in guessed
             for known in self._entity_words(language)
@@ -205,3 +229,7 @@ class TemplateRecognizer:
     def _entity_words(self, language: str) -> list[str]:
         languages = [language] if language == "en" else ["zh", "en"]
         return [w.casefold() for e in self._home.entities.values() for w in _words(e.names, languages)]
+
+    def _area_words(self, language: str) -> list[str]:
+        languages = [language] if language == "en" else ["zh", "en"]
+        return [w.casefold() for a in self._home.areas.values() for w in _words(a.names, languages)]

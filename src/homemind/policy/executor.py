@@ -8,6 +8,7 @@ is no second path to a device for a new channel to forget to guard.
 from __future__ import annotations
 
 import logging
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from typing import Any
 from homemind.core import i18n
 from homemind.core.backend import DeviceBackend
 from homemind.core.events import Context
-from homemind.core.model import EntityState, Home, Member, Role
+from homemind.core.model import Entity, EntityState, Home, Member, Role
 from homemind.core.services import SERVICES, ActionError, validate_call
 from homemind.core.states import StateRegistry
 from homemind.store import Store
@@ -26,6 +27,10 @@ log = logging.getLogger(__name__)
 
 i18n.register(
     {
+        "policy.too_many_codes": {
+            "en": "Too many wrong codes for {entity}; try again in {minutes} minutes.",
+            "zh": "{entity}的密码错误次数太多，请 {minutes} 分钟后再试。",
+        },
         "policy.not_allowed.unlock": {
             "en": "Sorry, {member} may not unlock {entity}.",
             "zh": "抱歉，{member}没有权限解锁{entity}。",
@@ -41,6 +46,10 @@ i18n.register(
 # only adults, elders and admins may take the unsafe direction of a sensitive device.
 _MAY_DO_SENSITIVE = frozenset({Role.ADMIN, Role.ADULT, Role.ELDER})
 _SECRET_FIELDS = frozenset({"code"})
+# Wrong codes allowed per device within the window before codes are refused for that long:
+# a four-digit code must not be guessable by a script in a minute.
+_CODE_TRIES = 5
+_CODE_WINDOW_SECONDS = 300.0
 
 
 def is_clean_text(*values: Any) -> bool:
@@ -106,6 +115,7 @@ class Executor:
         self.states = states
         self.backend = backend
         self.store = store
+        self._wrong_codes: dict[str, list[float]] = {}
 
     def needs_confirmation(self, service: str) -> bool:
         spec = SERVICES.get(service)
@@ -140,7 +150,16 @@ class Executor:
                 if not confirmed:
                     outcome.result = Result.NEEDS_CONFIRMATION
                     return outcome
-            await self.backend.call(call)
+            if "code" in call.data:
+                self._check_code_attempts(entity)
+            try:
+                await self.backend.call(call)
+            except ActionError as exc:
+                if exc.key == "error.wrong_code":
+                    self._wrong_codes.setdefault(entity_id, []).append(time.monotonic())
+                raise
+            if "code" in call.data:
+                self._wrong_codes.pop(entity_id, None)
             outcome.result = Result.OK
             outcome.state = self.states.get(entity_id)
             return outcome
@@ -153,6 +172,14 @@ class Executor:
             return outcome
         finally:
             self._log(actor, outcome)
+
+    def _check_code_attempts(self, entity: Entity) -> None:
+        now = time.monotonic()
+        recent = [t for t in self._wrong_codes.get(entity.entity_id, []) if now - t < _CODE_WINDOW_SECONDS]
+        self._wrong_codes[entity.entity_id] = recent
+        if len(recent) >= _CODE_TRIES:
+            wait = _CODE_WINDOW_SECONDS - (now - recent[0])
+            raise ActionError("policy.too_many_codes", entity=entity, minutes=max(1, round(wait / 60)))
 
     def _log(self, actor: Actor, outcome: ActionOutcome) -> None:
         try:

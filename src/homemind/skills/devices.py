@@ -198,6 +198,7 @@ class _Single(IntentHandler):
 
     domains: ClassVar[frozenset[Domain]]
     service: ClassVar[str]
+    by_domain: ClassVar[dict[Domain, str]] = {}
     data: ClassVar[dict[str, Any]] = {}
     slots = {"name": "a device", "area": "a room"}
 
@@ -205,7 +206,12 @@ class _Single(IntentHandler):
         targets = resolve(request.home, request.match, domains=self.domains, default_all=True)
         if not targets.ok:
             return target_error(request, targets)
-        calls = [PlannedCall(e, self.service, dict(self.data)) for e in targets.entities]
+        calls = [
+            PlannedCall(e, self.by_domain.get(e.domain, self.service), dict(self.data))
+            for e in targets.entities
+        ]
+        if self.by_domain:
+            return await _act_per_service(request, calls)
         return await act(request, calls, self.done_key())
 
     def done_key(self) -> str:
@@ -250,8 +256,10 @@ class AlarmDisarm(_Single):
 
 class MediaPause(_Single):
     intent_type = "HassMediaPause"
-    domains = frozenset({Domain.MEDIA_PLAYER})
+    domains = frozenset({Domain.MEDIA_PLAYER, Domain.VACUUM})
     service = "media_pause"
+    # "扫地机器人暂停" comes in as a media pause; for a vacuum it is the vacuum's pause.
+    by_domain = {Domain.VACUUM: "pause"}
 
 
 class MediaUnpause(_Single):

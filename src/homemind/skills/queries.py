@@ -18,6 +18,8 @@ i18n.register(
         "answer.no": {"en": "No, {names} {verb} {state}.", "zh": "没有，{names}{state}。"},
         "answer.state": {"en": "{names} {verb} {state}.", "zh": "{names}{state}。"},
         "answer.some": {"en": "Yes: {names} {verb} {state}.", "zh": "是的：{names}{state}。"},
+        "answer.all": {"en": "Yes, they are all {state}.", "zh": "是的，都{state}。"},
+        "answer.not_all": {"en": "No: {names} {verb} {state}.", "zh": "不是：{names}{state}。"},
         "answer.none": {"en": "No, none of them {verb} {state}.", "zh": "没有，都不是{state}。"},
         "answer.temperature": {"en": "It's {value} °C {where}.", "zh": "{where}现在{value}度。"},
         "answer.temperature_target": {
@@ -177,7 +179,25 @@ class GetState(IntentHandler):
             ]
             return Reply(Status.ANSWERED, " ".join(parts))
         asked = str(asked)
+        if len(entities) == 1:
+            entities = _door_sensor_for(request, entities[0], asked) or entities
+            states = {e.entity_id: request.states.get(e.entity_id) for e in entities}
         hits = [e for e in entities if _matches(e, states[e.entity_id].state, asked)]
+        if request.match.metadata.get("response") == "all" and len(entities) > 1:
+            # "Are all the lights off?": yes only if every one is; otherwise name the others.
+            misses = [e for e in entities if e not in hits]
+            if not misses:
+                state_word = request.t(f"state.{asked}")
+                return Reply(Status.ANSWERED, request.t("answer.all", state=state_word))
+            return Reply(
+                Status.ANSWERED,
+                request.t(
+                    "answer.not_all",
+                    names=names(misses, language),
+                    verb=_verb(misses, language),
+                    state=_describe(request, misses[0], states[misses[0].entity_id]),
+                ),
+            )
         if len(entities) == 1:
             entity = entities[0]
             key = "answer.yes" if hits else "answer.no"
@@ -202,6 +222,18 @@ class GetState(IntentHandler):
             )
         state_word = request.t(f"state.{asked}")
         return Reply(Status.ANSWERED, request.t("answer.none", verb="are", state=state_word))
+
+
+def _door_sensor_for(request: IntentRequest, entity: Entity, asked: str) -> list[Entity] | None:
+    """ "Is the front door open?" is about the door, which the contact sensor sees, not the lock."""
+    if entity.domain is not Domain.LOCK or asked not in ("open", "closed", "on", "off"):
+        return None
+    sensors = [
+        e
+        for e in request.home.entities.values()
+        if e.domain is Domain.BINARY_SENSOR and e.device_class == "door" and e.area == entity.area
+    ]
+    return sensors[:1] or None
 
 
 def _numeric(value: Any) -> float | None:
@@ -231,7 +263,12 @@ class GetTemperature(IntentHandler):
         else:
             if area_id is not None and area_id not in home.areas:
                 return target_error(request, resolve(home, match))
-            entities = [e for e in home.entities.values() if area_id is None or e.area == area_id]
+            # A room's temperature is the air's: thermometers and ACs, not the water heater's water.
+            entities = [
+                e
+                for e in home.entities.values()
+                if (area_id is None or e.area == area_id) and e.domain is not Domain.WATER_HEATER
+            ]
         where = request.t("where.area", area=home.areas[area_id]) if area_id else request.t("where.home")
         reading: float | None = None
         for entity in entities:

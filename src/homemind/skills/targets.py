@@ -58,6 +58,9 @@ i18n.register(
 )
 
 
+_WINDOW_COVERINGS = frozenset({"curtain", "blind", "shade", "shutter", "awning"})
+
+
 @dataclass
 class Targets:
     entities: list[Entity]
@@ -112,8 +115,16 @@ def resolve(
             return Targets([], "target.no_name", {"name": name_text})
         if allowed is not None:
             candidates = [e for e in candidates if e.domain in allowed] or candidates
-        if area_id is not None and len(candidates) > 1:
-            candidates = [e for e in candidates if e.area == area_id] or candidates
+        if area_id is not None:
+            in_area = [e for e in candidates if e.area == area_id]
+            if not in_area:
+                # "the lamp in the bedroom": the bedroom's own light, not the lounge's lamp.
+                kinds = {e.domain for e in candidates}
+                in_area = [e for e in home.entities.values() if e.area == area_id and e.domain in kinds]
+            if not in_area:
+                what = f"domain.{candidates[0].domain.value}"
+                return Targets([], "target.none_in_area", {"area": home.areas[area_id], "what": what})
+            candidates = in_area
         if len(candidates) > 1:
             return Targets(candidates, "target.ambiguous", {"choices": candidates})
         return Targets(candidates)
@@ -129,10 +140,14 @@ def resolve(
         return Targets([], "target.missing", {})
     else:
         pool = [e for e in pool if e.domain in SWITCHABLE_DOMAINS]
-    if device_class:
-        pool = [e for e in pool if e.device_class == device_class]
     if area_id is not None:
         pool = [e for e in pool if e.area == area_id]
+    if device_class:
+        # People say curtains for blinds and the other way round; a garage door is no curtain.
+        family = _WINDOW_COVERINGS if device_class in _WINDOW_COVERINGS else {device_class}
+        pool = [e for e in pool if e.device_class == device_class] or [
+            e for e in pool if e.device_class in family
+        ]
     named = domain or (next(iter(allowed)) if allowed is not None and len(allowed) == 1 else None)
     what = f"domain.{named.value}" if named else "domain.any"
     if not pool:
