@@ -168,3 +168,16 @@ def test_port_must_be_a_port(data_dir: Path) -> None:
     for port in ("99999", "0x", "-1"):
         result = run_cli(data_dir, "serve", "--port", port)
         assert result.returncode == 2 and b"--port" in result.stderr
+
+
+def test_confirmation_across_separate_asks(data_dir: Path) -> None:
+    first = run_cli(data_dir, "ask", "--json", "--conversation-id", "door-1", "unlock the front door")
+    assert json.loads(first.stdout)["status"] == "needs_confirmation"
+    other = run_cli(data_dir, "ask", "--as", "bo", "--json", "--conversation-id", "door-1", "yes")
+    assert json.loads(other.stdout)["status"] != "done"  # not Bo's to confirm
+    yes = run_cli(data_dir, "ask", "--json", "--conversation-id", "door-1", "yes")
+    assert json.loads(yes.stdout)["status"] == "done"
+    again = run_cli(data_dir, "ask", "--json", "--conversation-id", "door-1", "yes")
+    assert json.loads(again.stdout)["status"] != "done"  # used once
+    state = json.loads(run_cli(data_dir, "state", "--json").stdout)["entities"]
+    assert state["lock.front_door"]["state"] == "unlocked"

@@ -129,7 +129,7 @@ class Hub:
         executor = Executor(home, states, backend, store)
         handlers = default_registry()
         templates = TemplateRecognizer(home, handlers.intent_types)
-        conversation = Conversation(home, states, executor, handlers, [templates])
+        conversation = Conversation(home, states, executor, handlers, [templates], store)
         return cls(
             directory,
             home,

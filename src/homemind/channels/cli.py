@@ -46,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--as", dest="member", help="member id to speak as (default: the owner)")
     ask.add_argument("--lang", choices=["en", "zh"], help="language (default: detected per sentence)")
     ask.add_argument("--json", action="store_true", help="print one JSON object per command")
-    ask.add_argument("--conversation-id", help="continue a conversation (confirmations, follow-ups)")
+    ask.add_argument(
+        "--conversation-id", help="continue a conversation, e.g. answer a confirmation from an earlier ask"
+    )
     ask.add_argument("text", nargs="+", help="what to say; '-' reads one command per line from stdin")
 
     call = sub.add_parser("call", parents=[common], help="call a service directly, as the owner")

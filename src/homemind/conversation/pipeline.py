@@ -23,9 +23,9 @@ from homemind.nlu.language import detect_language
 from homemind.nlu.types import ExplainsFailure, IntentMatch, Recognizer
 from homemind.policy import ActionOutcome, Actor, Executor
 from homemind.skills import HandlerRegistry, IntentRequest, Pending, PlannedCall, Reply, Status, act
+from homemind.store import Store
 
 MAX_TEXT_CHARS = 1000
-_MAX_PENDING = 1000
 
 i18n.register(
     {
@@ -141,13 +141,14 @@ class Conversation:
         executor: Executor,
         handlers: HandlerRegistry,
         recognizers: Sequence[Recognizer],
+        store: Store,
     ) -> None:
+        self.store = store
         self.home = home
         self.states = states
         self.executor = executor
         self.handlers = handlers
         self.recognizers = list(recognizers)
-        self._pending: dict[str, Pending] = {}
 
     def _check_text(self, text: object, language: str) -> str | None:
         if not isinstance(text, str):
@@ -217,28 +218,25 @@ class Conversation:
 
     # --- confirmations ----------------------------------------------------------
 
+    # Kept in the store, not in memory: the "yes" may arrive through another process
+    # (`homemind ask --conversation-id ...` twice) and must still be usable only once.
+
     def _store_pending(self, conversation_id: str, pending: Pending) -> None:
-        now = time.monotonic()
-        for key in [k for k, p in self._pending.items() if p.expires_at < now]:
-            del self._pending[key]
-        if len(self._pending) >= _MAX_PENDING:
-            self._pending.pop(next(iter(self._pending)))
-        self._pending[conversation_id] = pending
+        self.store.put_pending(conversation_id, pending.member_id, pending.payload(), pending.expires_at)
 
     def _take_pending(self, conversation_id: str, actor: Actor) -> Pending | None:
-        pending = self._pending.get(conversation_id)
-        if pending is None or pending.member_id != actor.member.id:
-            # Another member cannot confirm what someone else asked for.
+        taken = self.store.take_pending(conversation_id, actor.member.id)
+        if taken is None:
             return None
-        del self._pending[conversation_id]
-        return pending
+        payload, expires_at = taken
+        return Pending.from_payload(payload, self.home, actor.member.id, expires_at)
 
     async def _answer_pending(
         self, pending: Pending, text: str, actor: Actor, language: str, conversation_id: str
     ) -> ConversationResult | None:
         """Handle the turn after a confirmation prompt; None if it is a new command instead."""
         answer = _clean_answer(text)
-        expired = pending.expires_at < time.monotonic()
+        expired = pending.expires_at < time.time()
         code = spoken_code(answer) if pending.needs_code else None
         is_yes = bool(_YES.match(answer)) and not pending.needs_code
         if _NO.match(answer):

@@ -93,7 +93,7 @@ async def act(
             calls=held,
             needs_code=needs_code,
             member_id=request.actor.member.id,
-            expires_at=time.monotonic() + CONFIRMATION_SECONDS,
+            expires_at=time.time() + CONFIRMATION_SECONDS,
             done_key=done_key,
             done_params=done_params,
         )

@@ -42,9 +42,30 @@ class Pending:
     calls: list[PlannedCall]
     needs_code: bool
     member_id: str
-    expires_at: float
+    expires_at: float  # wall-clock seconds: the answer may come in another process
     done_key: str
     done_params: dict[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "calls": [
+                {"entity_id": c.entity.entity_id, "service": c.service, "data": c.data} for c in self.calls
+            ],
+            "needs_code": self.needs_code,
+            "done_key": self.done_key,
+            "done_params": self.done_params,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any], home: Home, member_id: str, expires_at: float) -> Pending:
+        calls = [
+            PlannedCall(home.entities[c["entity_id"]], c["service"], c["data"])
+            for c in payload["calls"]
+            if c["entity_id"] in home.entities
+        ]
+        return cls(
+            calls, payload["needs_code"], member_id, expires_at, payload["done_key"], payload["done_params"]
+        )
 
 
 @dataclass

@@ -36,4 +36,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE entity_state ADD COLUMN context TEXT;
     """,
+    # 3: confirmations waiting for their "yes", shared by every process on the data dir
+    """
+    CREATE TABLE pending_confirmation (
+        conversation_id TEXT PRIMARY KEY,
+        member          TEXT NOT NULL,
+        payload         TEXT NOT NULL,
+        expires_at      REAL NOT NULL
+    );
+    """,
 ]

@@ -137,6 +137,31 @@ class Store:
             for row in rows
         }
 
+    # --- confirmations waiting for an answer ---------------------------------------
+
+    def put_pending(
+        self, conversation_id: str, member: str, payload: dict[str, Any], expires_at: float
+    ) -> None:
+        with self.transaction() as db:
+            # Long-expired ones go; recently expired ones stay to be answered "that has expired".
+            db.execute("DELETE FROM pending_confirmation WHERE expires_at < ?", (expires_at - 3600,))
+            db.execute(
+                "INSERT OR REPLACE INTO pending_confirmation VALUES (?, ?, ?, ?)",
+                (conversation_id, member, json.dumps(payload), expires_at),
+            )
+
+    def take_pending(self, conversation_id: str, member: str) -> tuple[dict[str, Any], float] | None:
+        """Remove and return the member's pending confirmation: each can be answered once."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT member, payload, expires_at FROM pending_confirmation WHERE conversation_id = ?",
+                (conversation_id,),
+            ).fetchone()
+            if row is None or row[0] != member:
+                return None  # another member cannot answer what someone else was asked
+            db.execute("DELETE FROM pending_confirmation WHERE conversation_id = ?", (conversation_id,))
+            return json.loads(row[1]), float(row[2])
+
     # --- action log ---------------------------------------------------------------
 
     def log_action(self, entry: dict[str, Any]) -> None:
