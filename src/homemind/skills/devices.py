@@ -53,7 +53,7 @@ i18n.register(
         },
         "done.set_cover_position": {
             "en": "Set {names} to {position}% open.",
-            "zh": "已将{names}打开到{position}%。",
+            "zh": "已将{names}调到{position}%。",
         },
         "done.volume_set": {
             "en": "Set the volume of {names} to {volume}%.",
