@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -21,7 +20,7 @@ from homemind.core.model import Home
 from homemind.core.states import StateRegistry
 from homemind.nlu.language import detect_language
 from homemind.nlu.types import ExplainsFailure, IntentMatch, Recognizer
-from homemind.policy import ActionOutcome, Actor, Executor
+from homemind.policy import ActionOutcome, Actor, Executor, is_clean_text
 from homemind.skills import HandlerRegistry, IntentRequest, Pending, PlannedCall, Reply, Status, act
 from homemind.store import Store
 
@@ -155,9 +154,8 @@ class Conversation:
             return i18n.translate("conversation.binary", language)
         if len(text) > MAX_TEXT_CHARS:
             return i18n.translate("conversation.too_long", language, length=len(text), limit=MAX_TEXT_CHARS)
-        for char in text:
-            if unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") and char not in "\t\n\r":
-                return i18n.translate("conversation.binary", language)
+        if not is_clean_text(text):
+            return i18n.translate("conversation.binary", language)
         if not text.strip():
             return i18n.translate("conversation.empty", language)
         return None

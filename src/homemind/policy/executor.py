@@ -52,11 +52,15 @@ _CODE_TRIES = 5
 _CODE_WINDOW_SECONDS = 300.0
 
 
+_UNREADABLE = frozenset({"Cc", "Cs", "Co", "Cn"})
+
+
 def is_clean_text(*values: Any) -> bool:
-    """No control characters or lone surrogates anywhere (they cannot be stored or shown)."""
+    """No control characters (but tabs and newlines), lone surrogates, private or unassigned
+    code points anywhere: text that cannot be stored, shown, or meant by a person."""
     for value in values:
         if isinstance(value, str):
-            if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+            if any(unicodedata.category(c) in _UNREADABLE and c not in "\t\n\r" for c in value):
                 return False
         elif isinstance(value, dict):
             if not is_clean_text(*value.keys(), *value.values()):

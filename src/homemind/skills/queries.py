@@ -167,17 +167,19 @@ class GetState(IntentHandler):
         asked = request.match.value("state")
         entities = targets.entities
         states = {e.entity_id: request.states.get(e.entity_id) for e in entities}
+
+        def say(key: str, about: list[Entity]) -> str:
+            """One answer sentence: names, their verb, and the first one's state in words."""
+            first = about[0]
+            return request.t(
+                key,
+                names=names(about, language),
+                verb=_verb(about, language),
+                state=_describe(request, first, states[first.entity_id]),
+            )
+
         if asked is None:
-            parts = [
-                request.t(
-                    "answer.state",
-                    names=names([e], language),
-                    verb=_verb([e], language),
-                    state=_describe(request, e, states[e.entity_id]),
-                )
-                for e in entities
-            ]
-            return Reply(Status.ANSWERED, " ".join(parts))
+            return Reply(Status.ANSWERED, " ".join(say("answer.state", [e]) for e in entities))
         asked = str(asked)
         if len(entities) == 1:
             entities = _door_sensor_for(request, entities[0], asked) or entities
@@ -189,37 +191,11 @@ class GetState(IntentHandler):
             if not misses:
                 state_word = request.t(f"state.{asked}")
                 return Reply(Status.ANSWERED, request.t("answer.all", state=state_word))
-            return Reply(
-                Status.ANSWERED,
-                request.t(
-                    "answer.not_all",
-                    names=names(misses, language),
-                    verb=_verb(misses, language),
-                    state=_describe(request, misses[0], states[misses[0].entity_id]),
-                ),
-            )
+            return Reply(Status.ANSWERED, say("answer.not_all", misses))
         if len(entities) == 1:
-            entity = entities[0]
-            key = "answer.yes" if hits else "answer.no"
-            return Reply(
-                Status.ANSWERED,
-                request.t(
-                    key,
-                    names=names(entities, language),
-                    verb=_verb(entities, language),
-                    state=_describe(request, entity, states[entity.entity_id]),
-                ),
-            )
+            return Reply(Status.ANSWERED, say("answer.yes" if hits else "answer.no", entities))
         if hits:
-            return Reply(
-                Status.ANSWERED,
-                request.t(
-                    "answer.some",
-                    names=names(hits, language),
-                    verb=_verb(hits, language),
-                    state=_describe(request, hits[0], states[hits[0].entity_id]),
-                ),
-            )
+            return Reply(Status.ANSWERED, say("answer.some", hits))
         state_word = request.t(f"state.{asked}")
         return Reply(Status.ANSWERED, request.t("answer.none", verb="are", state=state_word))
 
