@@ -63,6 +63,7 @@ from home_assistant_intents import get_intents
 
 from homemind.app import Hub, init_data_dir
 from homemind.nlu.normalize import normalize
+from latency import latency_stats, percentile
 
 HA_LANGUAGE = {"en": "en", "zh": "zh-CN"}
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "conversation.json"
@@ -163,26 +164,6 @@ class SentenceRun:
     peers: dict[str, dict[str, Any]] = field(default_factory=dict)
     statuses_seen: set[str] = field(default_factory=set)  # over the timed rounds
     times_ms: dict[str, list[float]] = field(default_factory=lambda: {system: [] for system in SYSTEMS})
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile, q in [0, 100]."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
-def latency_stats(values: Sequence[float]) -> dict[str, float]:
-    return {
-        "n": len(values),
-        "p50_ms": percentile(values, 50),
-        "p99_ms": percentile(values, 99),
-        "mean_ms": statistics.fmean(values) if values else float("nan"),
-    }
 
 
 def describe(result: RecognizeResult | None) -> dict[str, Any] | None:

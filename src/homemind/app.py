@@ -22,7 +22,10 @@ from homemind.core.homefile import load_home
 from homemind.core.model import Home
 from homemind.core.states import StateRegistry
 from homemind.devices.simulated import SimulatedBackend
+from homemind.nlu.learned.model import model_available
+from homemind.nlu.learned.resolve import LearnedRecognizer
 from homemind.nlu.templates import TemplateRecognizer
+from homemind.nlu.types import Recognizer
 from homemind.policy import Actor, Executor
 from homemind.skills import HandlerRegistry, default_registry
 from homemind.store import Store
@@ -129,7 +132,10 @@ class Hub:
         executor = Executor(home, states, backend, store)
         handlers = default_registry()
         templates = TemplateRecognizer(home, handlers.intent_types)
-        conversation = Conversation(home, states, executor, handlers, [templates], store)
+        recognizers: list[Recognizer] = [templates]
+        if model_available():
+            recognizers.append(LearnedRecognizer(home))  # the model itself loads on first use
+        conversation = Conversation(home, states, executor, handlers, recognizers, store)
         return cls(
             directory,
             home,
@@ -142,6 +148,13 @@ class Hub:
             conversation,
             templates,
         )
+
+    def warm_up(self) -> None:
+        """Pay every tier's start-up cost (templates, model) before the first command, not during it."""
+        for recognizer in self.conversation.recognizers:
+            warm = getattr(recognizer, "warm_up", None)
+            if warm is not None:
+                warm()
 
     def sync_from_store(self) -> None:
         """Pick up changes another process (a CLI command beside the server) committed."""

@@ -15,6 +15,7 @@ import math
 import socket
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,26 @@ def _parser() -> argparse.ArgumentParser:
     state = sub.add_parser("state", parents=[common], help="print every entity's state")
     state.add_argument("--json", action="store_true")
 
+    nlu = sub.add_parser("nlu", help="the trained understanding model: predict, train")
+    nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True)
+    predict = nlu_sub.add_parser("predict", help='label JSON lines {"id","text"} from stdin')
+    predict.add_argument(
+        "--format", choices=["slurp", "homemind"], default="slurp", help="SLURP labels or homemind's own"
+    )
+    predict.add_argument("--threads", type=int, default=1, help="CPU threads for the model (default 1)")
+    predict.add_argument("--model", type=Path, help="model directory (default: the packaged model)")
+    train = nlu_sub.add_parser("train", help="rebuild the model from ../shared data and the generators")
+    train.add_argument("--out", type=Path, help="where to write it (default: the package's model dir)")
+    train.add_argument(
+        "--shared", type=Path, help="the shared English data dir (default: ../shared beside the checkout)"
+    )
+    train.add_argument(
+        "--with-slurp-dev",
+        action="store_true",
+        help="also learn from SLURP's dev split (benchmarks/nlu.py's dev figure is then not held out)",
+    )
+    train.add_argument("--epochs", type=int, help="epochs per round (default 3)")
+
     for name, text in (
         ("serve", "serve the HTTP API"),
         ("demo", "create the demo home if needed, then serve"),
@@ -94,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             path = init_data_dir(directory, demo=args.demo, force=args.force)
             print(f"created {path}")
             return 0
+        if args.command == "nlu":
+            return _nlu(args)
         if args.command in ("serve", "demo"):
             return _serve(directory, args.host, args.port, init_if_missing=args.command == "demo")
         return asyncio.run(_run(args, directory))
@@ -104,6 +127,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"homemind: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+
+
+def _nlu(args: argparse.Namespace) -> int:
+    from homemind.nlu.learned.model import LearnedModel, ModelMissing
+
+    if args.nlu_command == "train":
+        return _train(args)
+    try:
+        model = (
+            LearnedModel(args.model, threads=args.threads)
+            if args.model
+            else LearnedModel(threads=args.threads)
+        )
+    except ModelMissing as exc:
+        print(f"homemind: {exc}; run `homemind nlu train`", file=sys.stderr)
+        return 2
+    from homemind.nlu.learned.batch import predict_lines
+
+    sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
+    failed = False
+    for line in predict_lines(model, sys.stdin, args.format):
+        failed = failed or "error" in line
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    try:
+        from homemind.nlu.learned.train import MODEL_DIR, SHARED_DATA, TrainingPlan, train
+    except ImportError as exc:
+        print(f"homemind: training needs the train extra (pip install -e '.[train]'): {exc}", file=sys.stderr)
+        return 2
+    shared = args.shared or SHARED_DATA
+    if not (shared / "hwu64_clean.jsonl").is_file():
+        print(f"homemind: no training data in {shared} (pass --shared DIR)", file=sys.stderr)
+        return 2
+    plan = TrainingPlan(shared=shared, include_slurp_dev=args.with_slurp_dev)
+    if args.epochs:
+        plan = replace(plan, epochs=args.epochs, student_epochs=args.epochs)
+    meta = train(plan, args.out or MODEL_DIR, progress=lambda line: print(line, flush=True))
+    print(f"trained in {meta['seconds']} s; held-out intent accuracy {meta['held_out_accuracy']}")
+    return 0
 
 
 async def _run(args: argparse.Namespace, directory: Path) -> int:

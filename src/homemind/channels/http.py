@@ -133,7 +133,7 @@ def create_app(directory: Path) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub = Hub.open(directory)
-        hub.templates.warm_up()
+        hub.warm_up()
         await hub.start()
         app.state.hub = hub
 

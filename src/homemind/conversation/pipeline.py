@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from homemind.conversation.context import CONTEXT_SECONDS, Context, FollowUps
 from homemind.core import i18n
 from homemind.core.model import Home
 from homemind.core.states import StateRegistry
@@ -38,8 +39,9 @@ i18n.register(
             "zh": "这不是可读的文字。",
         },
         "conversation.not_understood": {
-            "en": "Sorry, I didn't understand that.",
-            "zh": "抱歉，我没听懂。",
+            "en": "Sorry, I didn't understand that. You can say things like "
+            '"turn on the kitchen light" or "is the front door locked?"',
+            "zh": "抱歉，我没听懂。可以试试说“打开厨房的灯”或者“大门锁了吗”。",
         },
         "conversation.no_handler": {
             "en": "Sorry, I can't do that yet.",
@@ -148,6 +150,7 @@ class Conversation:
         self.executor = executor
         self.handlers = handlers
         self.recognizers = list(recognizers)
+        self.follow_ups = FollowUps(home)
 
     def _check_text(self, text: object, language: str) -> str | None:
         if not isinstance(text, str):
@@ -182,7 +185,9 @@ class Conversation:
             if answered is not None:
                 return answered
 
-        match = self._understand(text, language)
+        previous = self._context(conversation_id, actor)
+        match = self.follow_ups.resolve(text, language, previous) if previous else None
+        match = match or self._understand(text, language)
         if match is None:
             return self._not_understood(text, language, conversation_id)
         handler = self.handlers.get(match.name)
@@ -193,7 +198,28 @@ class Conversation:
             reply = await handler.handle(request)
         if reply.pending is not None:
             self._store_pending(conversation_id, reply.pending)
+        if reply.status in (Status.DONE, Status.ANSWERED, Status.NEEDS_CONFIRMATION):
+            self._remember(conversation_id, actor, match)
         return ConversationResult(reply.status, reply.speech, language, conversation_id, match, reply.actions)
+
+    # --- context for follow-ups ------------------------------------------------------
+
+    def _context(self, conversation_id: str, actor: Actor) -> Context | None:
+        stored = self.store.get_context(conversation_id, actor.member.id)
+        if stored is None:
+            return None
+        payload, updated_at = stored
+        if time.time() - updated_at > CONTEXT_SECONDS:
+            return None
+        try:
+            return Context.from_payload(payload)
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None  # written by another version: start afresh rather than fail
+
+    def _remember(self, conversation_id: str, actor: Actor, match: IntentMatch) -> None:
+        context = Context.of(match)
+        if context is not None:
+            self.store.put_context(conversation_id, actor.member.id, context.payload(), time.time())
 
     def _understand(self, text: str, language: str) -> IntentMatch | None:
         for recognizer in self.recognizers:

@@ -84,6 +84,12 @@ def build_intent_data(language: str, intent_types: Iterable[str]) -> dict[str, A
     }
 
 
+@cache
+def _parsed_intents(language: str, intent_types: tuple[str, ...]) -> Intents:
+    """Parsed once per process: the templates do not depend on the home, only the slot lists do."""
+    return Intents.from_dict(build_intent_data(language, intent_types))
+
+
 def _slot_values(pairs: Iterable[tuple[str, str, dict[str, Any]]]) -> TextSlotList:
     # allow_template=False: a device called "Lamp [old]" is a name, not template syntax.
     return TextSlotList.from_tuples(pairs, allow_template=False)
@@ -109,7 +115,7 @@ class TemplateRecognizer:
     def _language(self, language: str) -> tuple[Intents, dict[str, SlotList]]:
         # Built on first use: a one-shot `homemind ask` in English never loads Chinese.
         if language not in self._intents:
-            self._intents[language] = Intents.from_dict(build_intent_data(language, self._types))
+            self._intents[language] = _parsed_intents(language, tuple(self._types))
             self._slot_lists[language] = self._home_lists(self._home, language)
         return self._intents[language], self._slot_lists[language]
 

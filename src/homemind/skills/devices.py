@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from homemind.core import i18n
 from homemind.core.model import Domain, Entity
-from homemind.skills.acting import act, target_error
+from homemind.skills.acting import act, names, target_error
 from homemind.skills.base import (
     HandlerRegistry,
     IntentHandler,
@@ -39,6 +39,18 @@ i18n.register(
             "zh": "已将{names}亮度调到{brightness}%。",
         },
         "done.color": {"en": "Set {names} to {color}.", "zh": "已将{names}调成{color}。"},
+        "done.brighter": {"en": "Made {names} brighter.", "zh": "已把{names}调亮。"},
+        "done.dimmer": {"en": "Dimmed {names}.", "zh": "已把{names}调暗。"},
+        "answer.nothing_to_dim": {"en": "{names} are already off.", "zh": "{names}已经关了。"},
+        "answer.already_brightest": {"en": "{names} are as bright as they go.", "zh": "{names}已经最亮了。"},
+        "answer.already_warmest": {
+            "en": "{names} is already at its warmest.",
+            "zh": "{names}已经调到最高温度了。",
+        },
+        "answer.already_coolest": {
+            "en": "{names} is already at its coolest.",
+            "zh": "{names}已经调到最低温度了。",
+        },
         "done.color_temp": {
             "en": "Set {names} to {kelvin} K.",
             "zh": "已将{names}色温调到 {kelvin}K。",
@@ -424,8 +436,99 @@ class SetVolumeRelative(IntentHandler):
         return await act(request, calls, "done.volume_set", volume=level)
 
 
+class LightStep(IntentHandler):
+    """ "Dim the lights a bit", "it's too dark in the kitchen", "再亮一点": a step from where the light is.
+
+    Dimming only touches lights that are on; brightening switches on a light that is off.
+    """
+
+    intent_type = "HomemindLightStep"
+    slots = {"name": "a light", "area": "a room", "direction": "up or down"}
+    step_pct = 25
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        up = request.match.value("direction") == "up"
+        targets = resolve(request.home, request.match, domains={Domain.LIGHT}, default_all=not up)
+        if not targets.ok:
+            return target_error(request, targets)
+        calls = []
+        for entity in targets.entities:
+            state = request.states.get(entity.entity_id)
+            if state.state != "on":
+                if up:
+                    calls.append(PlannedCall(entity, "turn_on", {}))
+                continue
+            current = round(float(state.attributes.get("brightness") or 255) * 100 / 255)
+            target = min(100, current + self.step_pct) if up else max(5, current - self.step_pct)
+            if target != current:
+                calls.append(PlannedCall(entity, "turn_on", {"brightness_pct": target}))
+        if not calls:
+            key = "answer.already_brightest" if up else "answer.nothing_to_dim"
+            return Reply(Status.ANSWERED, request.t(key, names=names(targets.entities, request.language)))
+        return await act(request, calls, "done.brighter" if up else "done.dimmer")
+
+
+class ClimateStep(IntentHandler):
+    """ "It's freezing in the bedroom", "有点热", "up a couple of degrees": warmer or cooler.
+
+    An AC that is off is switched to the mode that helps (heat or cool); one that is
+    on moves its target by ``degrees`` (two unless said), within what the unit allows.
+    Saying degrees to an AC that is off does both. A water heater only moves its target.
+    """
+
+    intent_type = "HomemindClimateStep"
+    slots = {
+        "name": "an AC or water heater",
+        "area": "a room",
+        "direction": "up (warmer) or down (cooler)",
+        "degrees": "how much, if said",
+    }
+    default_step = 2.0
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        warmer = request.match.value("direction") == "up"
+        said = request.match.value("degrees")
+        step = float(said) if said is not None else self.default_step
+        domains = {Domain.CLIMATE, Domain.WATER_HEATER} if request.match.value("name") else {Domain.CLIMATE}
+        targets = resolve(request.home, request.match, domains=domains)
+        if not targets.ok:
+            return target_error(request, targets)
+        replies = []
+        for entity in targets.entities:
+            state = request.states.get(entity.entity_id)
+            if entity.domain is Domain.CLIMATE and state.state in ("off", "fan_only", "dry"):
+                wanted_mode = "heat" if warmer else "cool"
+                call = PlannedCall(entity, "set_hvac_mode", {"hvac_mode": wanted_mode})
+                mode = request.t(f"mode.{wanted_mode}")
+                replies.append(await act(request, [call], "done.set_hvac_mode", mode=mode))
+                if said is None:
+                    continue
+            current = float(state.attributes.get("temperature") or 24)
+            low = float(entity.capabilities.get("min_temp", 16))
+            high = float(entity.capabilities.get("max_temp", 30))
+            target = min(high, current + step) if warmer else max(low, current - step)
+            if target == current:
+                key = "answer.already_warmest" if warmer else "answer.already_coolest"
+                said_names = names([entity], request.language)
+                replies.append(Reply(Status.ANSWERED, request.t(key, names=said_names)))
+                continue
+            call = PlannedCall(entity, "set_temperature", {"temperature": target})
+            shown = _fmt_number(target)
+            replies.append(await act(request, [call], "done.set_temperature", temperature=shown))
+        if len(replies) == 1:
+            return replies[0]
+        status = Status.DONE if any(r.status is Status.DONE for r in replies) else replies[0].status
+        return Reply(status, " ".join(r.speech for r in replies), [a for r in replies for a in r.actions])
+
+
+def _fmt_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
 def register(registry: HandlerRegistry) -> None:
     for handler in (
+        LightStep(),
+        ClimateStep(),
         TurnOn(),
         TurnOff(),
         WhichLight(),

@@ -45,4 +45,13 @@ MIGRATIONS: list[str] = [
         expires_at      REAL NOT NULL
     );
     """,
+    # 4: what the last turn of each conversation was about, for "and the bedroom too"
+    """
+    CREATE TABLE conversation_context (
+        conversation_id TEXT PRIMARY KEY,
+        member          TEXT NOT NULL,
+        payload         TEXT NOT NULL,
+        updated_at      REAL NOT NULL
+    );
+    """,
 ]

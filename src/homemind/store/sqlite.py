@@ -162,6 +162,26 @@ class Store:
             db.execute("DELETE FROM pending_confirmation WHERE conversation_id = ?", (conversation_id,))
             return json.loads(row[1]), float(row[2])
 
+    # --- conversation context (what "it" and "the bedroom too" refer to) -----------
+
+    def put_context(self, conversation_id: str, member: str, payload: dict[str, Any], now: float) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM conversation_context WHERE updated_at < ?", (now - 86400,))
+            db.execute(
+                "INSERT OR REPLACE INTO conversation_context VALUES (?, ?, ?, ?)",
+                (conversation_id, member, json.dumps(payload, ensure_ascii=False), now),
+            )
+
+    def get_context(self, conversation_id: str, member: str) -> tuple[dict[str, Any], float] | None:
+        """The last turn's context, only for the member who spoke it."""
+        row = self._db.execute(
+            "SELECT member, payload, updated_at FROM conversation_context WHERE conversation_id = ?",
+            (conversation_id,),
+        ).fetchone()
+        if row is None or row[0] != member:
+            return None
+        return json.loads(row[1]), float(row[2])
+
     # --- action log ---------------------------------------------------------------
 
     def log_action(self, entry: dict[str, Any]) -> None:

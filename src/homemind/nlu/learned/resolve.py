@@ -1,0 +1,481 @@
+"""The learned tier: the model's label and spans, resolved against the home, as an IntentMatch.
+
+The model knows language, not this home: it says "iot_hue_lightoff" and tags
+"living room" as a place. Resolution turns that into what the template tier
+would have produced (``HassTurnOff`` with ``area=living_room``), so every
+handler, check and confirmation downstream is the same whichever tier spoke.
+Anything the home cannot place (a room it does not have, a device it does
+not know) is passed on as text, so the handler answers "no device called X"
+instead of guessing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homemind.core.model import Domain, Home
+from homemind.nlu.learned.model import LearnedModel, Prediction, shared_model
+from homemind.nlu.normalize import normalize
+from homemind.nlu.types import IntentMatch, Slot
+from homemind.nlu.vocabulary import Found, HomeVocabulary
+
+log = logging.getLogger(__name__)
+
+# Below this calibrated confidence the tier stays silent and the pipeline says "not understood".
+CONFIDENCE = 0.5
+# Unlocking and disarming are never done on a guess (and still need the PIN afterwards).
+SENSITIVE_CONFIDENCE = 0.9
+SENSITIVE_LABELS = frozenset({"hm_unlock", "hm_security_disarm"})
+
+_WHOLE_HOME = frozenset(
+    {"house", "home", "whole house", "the house", "家里", "屋里", "全屋", "家", "全家", "所有"}
+)
+
+_COLORS = {
+    "red": "red", "红": "red", "blue": "blue", "蓝": "blue", "green": "green", "绿": "green",
+    "yellow": "yellow", "黄": "yellow", "purple": "purple", "紫": "purple", "pink": "pink", "粉": "pink",
+    "orange": "orange", "橙": "orange", "white": "white", "白": "white", "cyan": "cyan", "青": "cyan",
+}  # fmt: skip
+
+# Shades of white are colour temperatures, not colours: "warm white" is about 2700 K.
+_WHITES = [
+    (("warm white", "warmer white", "warmer", "warm light", "暖白", "暖光", "暖色", "黄光"), 2700),
+    (("cool white", "cold white", "daylight", "cooler white", "冷白", "冷光", "白光"), 6500),
+]
+
+_HVAC_MODES = [
+    ("fan only", "fan_only"), ("送风", "fan_only"), ("fan", "fan_only"),
+    ("dehumidify", "dry"), ("dehumidifying", "dry"), ("除湿", "dry"), ("dry", "dry"),
+    ("制冷", "cool"), ("冷风", "cool"), ("cool", "cool"), ("cooling", "cool"),
+    ("制热", "heat"), ("暖风", "heat"), ("heat", "heat"), ("heating", "heat"), ("warm", "heat"),
+    ("auto", "auto"), ("自动", "auto"),
+]  # fmt: skip
+
+_ASKED_STATES = [
+    ("unlocked", "unlocked"), ("没锁", "unlocked"), ("locked", "locked"), ("锁", "locked"),
+    ("open", "open"), ("开着的吗", "open"), ("拉开", "open"), ("closed", "closed"), ("shut", "closed"),
+    ("关着", "closed"), ("拉上", "closed"), ("off", "off"), ("关了", "off"), ("关掉", "off"),
+    ("on", "on"), ("running", "on"), ("开着", "on"), ("亮着", "on"), ("armed", "on"),
+]  # fmt: skip
+
+_EN_NUMBERS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_EN_TENS = re.compile(
+    r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[ -]"
+    r"(one|two|three|four|five|six|seven|eight|nine)\b"
+)
+_EN_WORD_NUMBER = re.compile(r"\b(" + "|".join(_EN_NUMBERS) + r")\b")
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)")
+
+
+def english_numbers_to_digits(text: str) -> str:
+    """ "twenty four degrees" -> "24 degrees": only what a home command needs (0-99, and "a hundred")."""
+    text = re.sub(r"\b(?:a|one) hundred\b", "100", text)
+    text = _EN_TENS.sub(lambda m: str(_EN_NUMBERS[m.group(1)] + _EN_NUMBERS[m.group(2)]), text)
+    return _EN_WORD_NUMBER.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
+
+
+def _numbers(text: str, language: str) -> list[float]:
+    folded = normalize(text, language)
+    folded = english_numbers_to_digits(folded.casefold()) if language == "en" else folded
+    folded = re.sub(r"\b(half|halfway|half way)\b|一半", "50", folded)
+    folded = re.sub(r"\b(?:a )?quarter\b", "25", folded)
+    return [float(n) for n in _NUMBER.findall(folded)]
+
+
+def _plain_name(words: str) -> str:
+    """ "Lily's room" ~ "lilys room", "莉莉的房间" ~ "莉莉房间": possessives do not tell rooms apart."""
+    return re.sub(r"['’]s\b|的|\s+", "", words.casefold())
+
+
+_Builder = Callable[["_Context"], IntentMatch | None]
+
+
+@dataclass
+class _Context:
+    text: str
+    language: str
+    prediction: Prediction
+    found: list[Found]
+    home: Home
+
+    @property
+    def folded(self) -> str:
+        return self.text.casefold()
+
+    def has(self, *words: str) -> bool:
+        return any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", self.folded) for w in words)
+
+    def says(self, word: str) -> bool:
+        """An English word as a word ("on" is not in "balcony"), a Chinese one anywhere."""
+        return word in self.text if not word.isascii() else self.has(word)
+
+    def target_slots(
+        self, domain: Domain | None, allowed: frozenset[Domain] | None = None
+    ) -> dict[str, Slot] | None:
+        """name/area/domain slots for what the sentence points at.
+
+        ``domain`` is what the label implies when no device is named ("lights off"
+        means lights). ``allowed`` limits which named devices count: "把客厅温度调到24度"
+        names the living-room thermometer, but a temperature is set on the room's AC,
+        so a named device outside ``allowed`` only tells us the room.
+        """
+        slots: dict[str, Slot] = {}
+        entities = [f for f in self.found if f.kind == "entity"]
+        areas = [f for f in self.found if f.kind == "area"]
+        if allowed is not None:
+            outside = [f for f in entities if self.home.entities[f.key].domain not in allowed]
+            entities = [f for f in entities if f not in outside]
+            if outside and not areas and self.home.entities[outside[0].key].area:
+                area_id = self.home.entities[outside[0].key].area or ""
+                areas = [Found("area", area_id, outside[0].text, outside[0].start, outside[0].end)]
+        if entities:
+            chosen = entities[0]
+            if domain is not None:
+                chosen = next((f for f in entities if self.home.entities[f.key].domain is domain), chosen)
+            slots["name"] = Slot(chosen.key, chosen.text)
+        elif domain is not None:
+            slots["domain"] = Slot(domain.value, domain.value)
+        if areas:
+            slots["area"] = Slot(areas[0].key, areas[0].text)
+        else:
+            place = self.prediction.entity("house_place")
+            if place is not None and not entities and not self._overlaps_a_name(place.start, place.end):
+                area = self._area_like(place.value)
+                if area is not None:
+                    slots["area"] = Slot(area, place.value)
+                elif place.value.casefold() not in _WHOLE_HOME:
+                    # A room this home does not have: say so rather than act on the whole flat.
+                    slots["area"] = Slot(place.value, place.value)
+        if not entities and domain is None and allowed is None:
+            device = self.prediction.entity("device_type")
+            if device is not None:
+                slots["name"] = Slot(None, device.value)  # an unknown device: the handler says so
+        return slots
+
+    def _overlaps_a_name(self, start: int, end: int) -> bool:
+        """The model tagged "lounge" in "the lounge light", which the home already knows as a light."""
+        return any(f.start < end and start < f.end for f in self.found)
+
+    def _area_like(self, words: str) -> str | None:
+        """ "Lily's" for the room called "Lily's room": an area one of whose names starts with the words."""
+        wanted = _plain_name(words)
+        if len(wanted) < 2:
+            return None
+        for area in self.home.areas.values():
+            names = [_plain_name(n) for lang in ("en", "zh") for n in area.names.all_for(lang)]
+            if any(n.startswith(wanted) for n in names):
+                return area.id
+        return None
+
+    def match(self, name: str, slots: dict[str, Slot], **metadata: Any) -> IntentMatch:
+        return IntentMatch(
+            name=name,
+            slots=slots,
+            tier="learned",
+            language=self.language,
+            confidence=round(self.prediction.confidence, 4),
+            metadata={"label": self.prediction.intent, **metadata},
+        )
+
+    def number(self) -> float | None:
+        values = _numbers(self.text, self.language)
+        return values[0] if values else None
+
+
+def _switch(turn_on: bool, domain: Domain | None) -> _Builder:
+    def build(ctx: _Context) -> IntentMatch | None:
+        slots = ctx.target_slots(domain)
+        if slots is None or not (slots.keys() & {"name", "domain", "area"}):
+            return None
+        return ctx.match("HassTurnOn" if turn_on else "HassTurnOff", slots)
+
+    return build
+
+
+def _light_step(up: bool) -> _Builder:
+    def build(ctx: _Context) -> IntentMatch | None:
+        slots = ctx.target_slots(Domain.LIGHT)
+        if slots is None:
+            return None
+        value = ctx.number()
+        absolute = "%" in ctx.text or "百分" in ctx.text or "一半" in ctx.text
+        if value is not None and (absolute or ctx.has("percent", "half", "brightness")):
+            return ctx.match("HassLightSet", {**slots, "brightness": Slot(value, str(value))})
+        return ctx.match("HomemindLightStep", {**slots, "direction": Slot("up" if up else "down", "")})
+
+    return build
+
+
+def _light_change(ctx: _Context) -> IntentMatch | None:
+    slots = ctx.target_slots(Domain.LIGHT)
+    if slots is None:
+        return None
+    for words, kelvin in _WHITES:
+        if any(ctx.says(w) for w in words):
+            return ctx.match("HassLightSet", {**slots, "temperature": Slot(kelvin, str(kelvin))})
+    for word, color in _COLORS.items():
+        if word in ctx.text if ctx.language == "zh" else ctx.has(word):
+            return ctx.match("HassLightSet", {**slots, "color": Slot(color, word)})
+    value = ctx.number()
+    if value is not None:
+        return ctx.match("HassLightSet", {**slots, "brightness": Slot(value, str(value))})
+    if ctx.has("brightest", "full", "maximum") or "最亮" in ctx.text:
+        return ctx.match("HassLightSet", {**slots, "brightness": Slot(100, "100")})
+    return None
+
+
+_CLIMATES = frozenset({Domain.CLIMATE, Domain.WATER_HEATER})
+
+
+def _climate_set(ctx: _Context) -> IntentMatch | None:
+    value = ctx.number()
+    slots = ctx.target_slots(None, _CLIMATES)
+    if value is None or slots is None:
+        return None
+    return ctx.match("HassClimateSetTemperature", {**slots, "temperature": Slot(value, str(value))})
+
+
+def _climate_mode(ctx: _Context) -> IntentMatch | None:
+    slots = ctx.target_slots(Domain.CLIMATE, frozenset({Domain.CLIMATE}))
+    mode = next((m for w, m in _HVAC_MODES if ctx.says(w)), None)
+    if slots is None or mode is None:
+        return None
+    return ctx.match("HomemindSetHvacMode", {**slots, "hvac_mode": Slot(mode, mode)})
+
+
+_STEP_WORDS = frozenset({"heat", "cool", "warm", "heating", "cooling"})
+
+
+def _said_degrees(ctx: _Context) -> float | None:
+    """ "Up a couple of degrees" -> 2, "调高两度" -> 2; None when no amount was said."""
+    if not (ctx.has("degree", "degrees") or "度" in ctx.text):
+        return None
+    if ctx.has("a couple", "couple", "a few"):
+        return 2.0
+    value = ctx.number()
+    return value if value is not None and 0 < value <= 10 else None
+
+
+def _climate_step(up: bool) -> _Builder:
+    def build(ctx: _Context) -> IntentMatch | None:
+        if any(ctx.says(w) for w, _ in _HVAC_MODES if w not in _STEP_WORDS):
+            return _climate_mode(ctx)  # "muggy, put the aircon on dry": the mode said, not a step
+        slots = ctx.target_slots(Domain.CLIMATE, _CLIMATES)
+        if slots is None:
+            return None
+        degrees = _said_degrees(ctx)
+        if degrees is not None:
+            slots["degrees"] = Slot(degrees, str(degrees))
+        area = slots.get("area")
+        if not up and area is not None and "name" not in slots:
+            # "The bathroom's stuffy": no AC there, but a fan will do.
+            in_area = [e for e in ctx.home.entities.values() if e.area == area.value]
+            fans = [e for e in in_area if e.domain is Domain.FAN]
+            if fans and not any(e.domain is Domain.CLIMATE for e in in_area):
+                return ctx.match("HassTurnOn", {"name": Slot(fans[0].entity_id, ""), "area": area})
+        return ctx.match("HomemindClimateStep", {**slots, "direction": Slot("up" if up else "down", "")})
+
+    return build
+
+
+def _cover_position(ctx: _Context) -> IntentMatch | None:
+    slots = ctx.target_slots(Domain.COVER)
+    value = ctx.number()
+    if slots is None:
+        return None
+    if value is None and (ctx.has("a little", "a crack", "partially") or "一点" in ctx.text):
+        value = 20
+    if value is None:
+        return None
+    return ctx.match("HassSetPosition", {**slots, "position": Slot(value, str(value))})
+
+
+def _plain(intent: str, domain: Domain | None, **extra: str) -> _Builder:
+    def build(ctx: _Context) -> IntentMatch | None:
+        slots = ctx.target_slots(domain)
+        if slots is None:
+            return None
+        return ctx.match(intent, {**slots, **{k: Slot(v, v) for k, v in extra.items()}})
+
+    return build
+
+
+def _cleaning(ctx: _Context) -> IntentMatch | None:
+    """The vacuum: SLURP has one label for it, but "hold the roomba" must not start it."""
+    if any(ctx.says(w) for w in ("pause", "stop", "hold", "wait", "停", "暂停", "等一下", "别扫")):
+        return _plain("HomemindVacuumPause", Domain.VACUUM)(ctx)
+    if any(ctx.says(w) for w in ("dock", "base", "charge", "charging", "go home", "back home", "回去", "充电", "回充")):
+        return _plain("HassVacuumReturnToBase", Domain.VACUUM)(ctx)
+    return _plain("HassVacuumStart", Domain.VACUUM)(ctx)
+
+
+_SECURITY_WORDS = (
+    *("arm", "armed", "home mode", "away mode", "security", "burglar"),
+    *("安防", "布防", "警报", "报警"),
+)
+
+
+def _alarm_set(ctx: _Context) -> IntentMatch | None:
+    """ "Put the alarm on home mode" is the security system, not an alarm clock."""
+    if any(ctx.says(w) for w in _SECURITY_WORDS):
+        return _arm(ctx)
+    spans = {e.type: Slot(e.value, e.value) for e in reversed(ctx.prediction.entities)}
+    return ctx.match("slurp.alarm_set", spans)
+
+
+def _lock(locking: bool) -> _Builder:
+    def build(ctx: _Context) -> IntentMatch | None:
+        slots = ctx.target_slots(Domain.LOCK)
+        if slots is None:
+            return None
+        return ctx.match("HomemindLock" if locking else "HomemindUnlock", slots)
+
+    return build
+
+
+def _arm(ctx: _Context) -> IntentMatch | None:
+    slots = ctx.target_slots(Domain.ALARM_CONTROL_PANEL)
+    if slots is None:
+        return None
+    home_mode = ctx.has("home", "stay", "night", "bed") or any(w in ctx.text for w in ("在家", "睡", "晚上"))
+    return ctx.match("HomemindAlarmArm", {**slots, "alarm_mode": Slot("home" if home_mode else "away", "")})
+
+
+def _volume(ctx: _Context) -> IntentMatch | None:
+    slots = ctx.target_slots(Domain.MEDIA_PLAYER)
+    value = ctx.number()
+    if slots is None or value is None:
+        return None
+    return ctx.match("HassSetVolume", {**slots, "volume_level": Slot(value, str(value))})
+
+
+def _device_state(ctx: _Context) -> IntentMatch | None:
+    slots = ctx.target_slots(Domain.LIGHT if ctx.has("light", "lights", "lamp") or "灯" in ctx.text else None)
+    if slots is None or not (slots.keys() & {"name", "domain", "area"}):
+        return None
+    asked = next((state for word, state in _ASKED_STATES if ctx.says(word)), None)
+    if asked is not None:
+        slots["state"] = Slot(asked, asked)
+    return ctx.match("HassGetState", slots)
+
+
+_MEASURES = [
+    (("humidity", "humid", "湿度", "潮"), "humidity"),
+    (("electricity", "power", "energy", "用电", "功率", "电量", "多少电", "耗电", "电费"), "power"),
+]
+
+
+def _temperature(ctx: _Context) -> IntentMatch | None:
+    for words, measure in _MEASURES:
+        if any(ctx.says(w) for w in words):
+            slots = ctx.target_slots(None, frozenset({Domain.SENSOR})) or {}
+            return ctx.match("HomemindMeasure", {**slots, "measure": Slot(measure, measure)})
+    slots = ctx.target_slots(None, frozenset({Domain.CLIMATE, Domain.SENSOR})) or {}
+    slots.pop("domain", None)
+    return ctx.match("HassClimateGetTemperature", slots)
+
+
+def _humidity(ctx: _Context) -> IntentMatch | None:
+    slots = ctx.target_slots(None, frozenset({Domain.SENSOR})) or {}
+    return ctx.match("HomemindMeasure", {**slots, "measure": Slot("humidity", "humidity")})
+
+
+def _datetime(ctx: _Context) -> IntentMatch | None:
+    asks_date = ctx.has("date", "day", "today", "tomorrow", "month") or any(
+        w in ctx.text for w in ("几号", "星期", "周几", "礼拜", "日期", "几月")
+    )
+    return ctx.match("HassGetCurrentDate" if asks_date else "HassGetCurrentTime", {})
+
+
+def _weather(ctx: _Context) -> IntentMatch | None:
+    place = ctx.prediction.entity("place_name")
+    slots = {"place": Slot(place.value, place.value)} if place else {}
+    return ctx.match("HomemindWeather", slots)
+
+
+BUILDERS: dict[str, _Builder] = {
+    "iot_hue_lightoff": _switch(False, Domain.LIGHT),
+    "iot_hue_lighton": _switch(True, Domain.LIGHT),
+    "iot_hue_lightdim": _light_step(False),
+    "iot_hue_lightup": _light_step(True),
+    "iot_hue_lightchange": _light_change,
+    "iot_wemo_on": _switch(True, None),
+    "iot_wemo_off": _switch(False, None),
+    "iot_cleaning": _cleaning,
+    "hm_vacuum_dock": _plain("HassVacuumReturnToBase", Domain.VACUUM),
+    "audio_volume_up": _plain("HassSetVolumeRelative", Domain.MEDIA_PLAYER, volume_step="up"),
+    "audio_volume_down": _plain("HassSetVolumeRelative", Domain.MEDIA_PLAYER, volume_step="down"),
+    "audio_volume_mute": _plain("HassMediaPlayerMute", Domain.MEDIA_PLAYER),
+    "audio_volume_other": _volume,
+    "hm_media_pause": _plain("HassMediaPause", Domain.MEDIA_PLAYER),
+    "hm_media_resume": _plain("HassMediaUnpause", Domain.MEDIA_PLAYER),
+    "hm_climate_set": _climate_set,
+    "hm_climate_mode": _climate_mode,
+    "hm_climate_warmer": _climate_step(True),
+    "hm_climate_cooler": _climate_step(False),
+    "hm_cover_open": _switch(True, Domain.COVER),
+    "hm_cover_close": _switch(False, Domain.COVER),
+    "hm_cover_position": _cover_position,
+    "hm_lock": _lock(True),
+    "hm_unlock": _lock(False),
+    "hm_security_arm": _arm,
+    "hm_security_disarm": _plain("HomemindAlarmDisarm", Domain.ALARM_CONTROL_PANEL),
+    "hm_device_state": _device_state,
+    "hm_temperature_query": _temperature,
+    "hm_humidity_query": _humidity,
+    "datetime_query": _datetime,
+    "alarm_set": _alarm_set,
+    "weather_query": _weather,
+}
+
+
+class LearnedRecognizer:
+    """Second tier: the trained model, used when no template matched."""
+
+    tier = "learned"
+
+    def __init__(self, home: Home, model: LearnedModel | None = None) -> None:
+        self.home = home
+        self._model = model
+        self._broken = False
+        self._vocabulary = HomeVocabulary(home)
+
+    @property
+    def model(self) -> LearnedModel | None:
+        if self._model is None and not self._broken:
+            try:
+                self._model = shared_model()
+            except Exception as exc:  # a damaged model must cost this tier, not the hub
+                log.error("learned tier disabled: cannot load its model: %s", exc)
+                self._broken = True
+        return self._model
+
+    def warm_up(self) -> None:
+        if self.model is not None:
+            self.model.predict("turn on the light")
+
+    def recognize(self, text: str, language: str) -> IntentMatch | None:
+        model = self.model
+        if model is None or not any(c.isalnum() for c in text):
+            return None  # emoji and punctuation alone carry no command, whatever the model guesses
+        prediction = model.predict(text)
+        needed = SENSITIVE_CONFIDENCE if prediction.intent in SENSITIVE_LABELS else CONFIDENCE
+        if prediction.confidence < needed:
+            return None
+        build = BUILDERS.get(prediction.intent)
+        context = _Context(text, language, prediction, self._vocabulary.find(text), self.home)
+        if build is None:
+            # Understood, but not something this hub does (yet): the handler registry says so.
+            # The tagged spans travel as text slots (date, time, list_name, food_type, ...).
+            spans = {e.type: Slot(e.value, e.value) for e in reversed(prediction.entities)}
+            return context.match(f"slurp.{prediction.intent}", spans)
+        return build(context)

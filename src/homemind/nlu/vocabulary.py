@@ -1,0 +1,65 @@
+"""The home's own words: every device and room name and alias, found in a sentence by longest match.
+
+Shared by the learned tier (to place what the model tagged) and by follow-ups
+("and the bedroom too"), so both read a sentence's names the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homemind.core.model import Home
+
+
+@dataclass(frozen=True)
+class Found:
+    kind: str  # "entity" or "area"
+    key: str  # entity_id or area id
+    text: str
+    start: int
+    end: int
+
+
+class HomeVocabulary:
+    """Every name and alias of the home's devices and rooms, found by longest match in a sentence."""
+
+    def __init__(self, home: Home) -> None:
+        self.home = home
+        words: list[tuple[str, str, str]] = []
+        for entity in home.entities.values():
+            for language in ("en", "zh"):
+                words += [(w, "entity", entity.entity_id) for w in entity.names.all_for(language)]
+        for area in home.areas.values():
+            for language in ("en", "zh"):
+                words += [(w, "area", area.id) for w in area.names.all_for(language)]
+        # Longest first: "living room light" is a light, not the living room.
+        self._words = sorted(
+            {(w.casefold(), kind, key) for w, kind, key in words if w.strip()}, key=lambda x: -len(x[0])
+        )
+
+    def find(self, text: str) -> list[Found]:
+        folded = text.casefold()
+        taken = [False] * len(folded)
+        found: list[Found] = []
+        for word, kind, key in self._words:
+            start = 0
+            while (index := folded.find(word, start)) >= 0:
+                start = index + 1
+                end = index + len(word)
+                if any(taken[index:end]) or not _on_word_boundary(folded, index, end):
+                    continue
+                for i in range(index, end):
+                    taken[i] = True
+                found.append(Found(kind, key, text[index:end], index, end))
+        return sorted(found, key=lambda f: f.start)
+
+
+def _on_word_boundary(text: str, start: int, end: int) -> bool:
+    """Latin names must stand as whole words ("ac" is not inside "back"); Han names need no spaces."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+
+    def latin(char: str) -> bool:
+        return char.isascii() and char.isalnum()
+
+    return not (latin(text[start]) and latin(before)) and not (latin(text[end - 1]) and latin(after))

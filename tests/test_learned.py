@@ -1,0 +1,187 @@
+"""The learned tier: resolution against the home, the packaged model, and `homemind nlu predict`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import HubDriver, run_cli
+from homemind.core.homefile import load_home
+from homemind.nlu.learned.model import Entity, Prediction, model_available
+from homemind.nlu.learned.resolve import LearnedRecognizer, english_numbers_to_digits
+from homemind.nlu.learned.words import split_words
+
+needs_model = pytest.mark.skipif(not model_available(), reason="no trained model (run `homemind nlu train`)")
+DEMO = Path(__file__).resolve().parents[1] / "src" / "homemind" / "homes" / "demo.yaml"
+
+
+class FixedModel:
+    """Stands in for the network so that resolution is tested on exactly the label and spans given."""
+
+    def __init__(self, intent: str, confidence: float = 0.99, entities: tuple[Entity, ...] = ()) -> None:
+        self.prediction = Prediction(intent, confidence, entities, (), intent)
+
+    def predict(self, text: str) -> Prediction:
+        return self.prediction
+
+
+def _recognize(text: str, intent: str, confidence: float = 0.99, **spans: str):  # type: ignore[no-untyped-def]
+    entities = []
+    for kind, value in spans.items():
+        start = text.index(value)
+        entities.append(Entity(kind, value, start, start + len(value)))
+    recognizer = LearnedRecognizer(load_home(DEMO), FixedModel(intent, confidence, tuple(entities)))  # type: ignore[arg-type]
+    return recognizer.recognize(text, "zh" if any("\u4e00" <= c <= "\u9fff" for c in text) else "en")
+
+
+def test_a_room_and_a_kind_of_device_become_area_and_domain() -> None:
+    match = _recognize("kill the lights in the kitchen", "iot_hue_lightoff", house_place="kitchen")
+    assert match is not None
+    assert match.name == "HassTurnOff"
+    assert match.value("area") == "kitchen"
+    assert match.value("domain") == "light"
+
+
+def test_a_known_device_name_wins_over_the_kind() -> None:
+    match = _recognize("could you put the kettle on", "iot_wemo_on", device_type="kettle")
+    assert match is not None and match.name == "HassTurnOn"
+    assert match.value("name") == "switch.kettle"
+
+
+def test_a_room_the_home_lacks_is_passed_on_as_words_not_dropped() -> None:
+    match = _recognize("lights off in the garage", "iot_hue_lightoff", house_place="garage")
+    assert match is not None and match.value("area") == "garage"  # the handler answers "no area garage"
+
+
+def test_chinese_numbers_reach_the_temperature_slot() -> None:
+    match = _recognize("把卧室空调调到二十四度吧", "hm_climate_set")
+    assert match is not None and match.name == "HassClimateSetTemperature"
+    assert match.value("temperature") == 24
+    assert match.value("name") == "climate.bedroom_ac"
+
+
+def test_english_number_words() -> None:
+    assert english_numbers_to_digits("set it to twenty four degrees") == "set it to 24 degrees"
+    assert english_numbers_to_digits("a hundred percent") == "100 percent"
+
+
+def test_a_low_confidence_guess_never_unlocks() -> None:
+    assert _recognize("the door thing", "hm_unlock", confidence=0.8) is None
+    assert _recognize("the door thing", "hm_security_disarm", confidence=0.85) is None
+    sure = _recognize("let me in through the front door", "hm_unlock", confidence=0.97)
+    assert sure is not None and sure.name == "HomemindUnlock"
+
+
+def test_below_the_threshold_the_tier_stays_silent() -> None:
+    assert _recognize("blah", "iot_hue_lighton", confidence=0.3) is None
+
+
+def test_understood_but_not_handled_intents_are_named_for_the_registry() -> None:
+    match = _recognize("what's on my calendar tomorrow", "calendar_query")
+    assert match is not None and match.name == "slurp.calendar_query"
+
+
+def test_words_keep_their_place_in_the_text() -> None:
+    text = "把 living room 的灯关掉, please!"
+    words = split_words(text)
+    assert [w.text for w in words][:5] == ["把", "living", "room", "的", "灯"]
+    assert all(text[w.start : w.end] == w.text for w in words)
+
+
+# --- with the packaged model ---------------------------------------------------------
+
+
+@needs_model
+def test_predict_cli_slurp_format(tmp_path: Path) -> None:
+    lines = [
+        {"id": "a", "text": "turn off the lights in the kitchen"},
+        {"id": "b", "text": "wake me up at seven tomorrow"},
+        {"id": "c", "text": "把客厅的灯关了吧"},
+        {"id": "d", "text": "提醒我明天早上九点吃药"},
+    ]
+    stdin = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n"
+    result = run_cli(tmp_path, "nlu", "predict", "--format", "slurp", stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [o["id"] for o in out] == ["a", "b", "c", "d"]
+    by_id = {o["id"]: o for o in out}
+    assert by_id["a"]["intent"] == "iot_hue_lightoff"
+    assert by_id["b"]["intent"] == "alarm_set"
+    assert by_id["c"]["intent"] == "iot_hue_lightoff"
+    assert by_id["d"]["intent"] == "calendar_set"
+    assert {"type": "house_place", "value": "kitchen"} in by_id["a"]["entities"]
+    assert {"type": "house_place", "value": "客厅"} in by_id["c"]["entities"]
+    for o, line in zip(out, lines, strict=True):
+        assert o["latency_ms"] > 0
+        assert all(e["value"] in line["text"] for e in o["entities"])
+
+
+@needs_model
+def test_predict_cli_reports_bad_lines_and_goes_on(tmp_path: Path) -> None:
+    stdin = (
+        'not json\n{"id": 1}\n{"id": 2, "text": "' + "x" * 5000 + '"}\n{"id": 3, "text": "dim the lights"}\n'
+    )
+    result = run_cli(tmp_path, "nlu", "predict", "--format", "homemind", stdin=stdin)
+    assert result.returncode == 1
+    out = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [o.get("error") is not None for o in out] == [True, True, True, False]
+    assert out[0]["line"] == 1
+    assert out[3]["intent"] == "iot_hue_lightdim" and 0 < out[3]["confidence"] <= 1
+
+
+@needs_model
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "x" * 10_000, "🙂🙂🙂", "asdf qwer zxcv", "\x00\x01binary", "灯" * 1001, "?!" * 300],
+)
+def test_odd_input_never_acts_wrongly(hub: HubDriver, text: str) -> None:
+    before = hub.snapshot()
+    result = hub.ask(text).as_dict()
+    assert result["status"] in ("error", "not_understood")
+    assert hub.snapshot() == before
+
+
+@needs_model
+def test_mixed_language_command(hub: HubDriver) -> None:
+    hub.call("turn_on", "light.living_room_ceiling")
+    hub.call("turn_on", "light.floor_lamp")
+    result = hub.ask("把 living room 的灯关掉").as_dict()
+    assert result["status"] == "done", result
+    assert hub.state("light.living_room_ceiling") == "off"
+    assert hub.state("light.floor_lamp") == "off"
+
+
+@needs_model
+def test_a_free_form_unlock_still_asks_first(hub: HubDriver) -> None:
+    result = hub.ask("could you let me in through the front door").as_dict()
+    assert result["status"] in ("needs_confirmation", "not_understood"), result
+    assert hub.state("lock.front_door") == "locked"
+
+
+@needs_model
+def test_understood_but_unsupported_gets_a_helpful_answer(hub: HubDriver) -> None:
+    result = hub.ask("what's the weather like in Beijing tomorrow").as_dict()
+    assert result["status"] == "answered"
+    assert "weather" in result["response"]
+
+
+def test_the_model_ships_in_the_package_small_and_held_out() -> None:
+    from homemind.nlu.learned.model import MODEL_DIR, MODEL_FILES
+
+    assert model_available(), "the packaged model is missing: run `homemind nlu train`"
+    total = sum((MODEL_DIR / name).stat().st_size for name in MODEL_FILES)
+    assert total <= 50 * 1024 * 1024
+    meta = json.loads((MODEL_DIR / "labels.json").read_text(encoding="utf-8"))
+    assert meta["plan"]["include_slurp_dev"] is False  # benchmarks/nlu.py scores on that split
+    assert {"iot_hue_lightoff", "alarm_set", "takeaway_order", "hm_climate_set", "hm_unlock"} <= set(
+        meta["intents"]
+    )
+
+
+def test_train_without_data_is_a_clear_set_up_error(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "nlu", "train", "--shared", str(tmp_path / "nowhere"), "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith("homemind: ")
+    assert not (tmp_path / "model.onnx").exists()
