@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ipaddress
 import json
 import math
@@ -41,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", parents=[common], help="create a home in the data dir")
     init.add_argument("--demo", action="store_true", help="the Lin family's demo flat")
     init.add_argument("--force", action="store_true", help="replace an existing home (resets state)")
+    init.add_argument(
+        "--broker", metavar="URL", help="reach the devices over this MQTT broker (mqtt://127.0.0.1:1883)"
+    )
 
     ask = sub.add_parser("ask", parents=[common], help="say something to the hub")
     ask.add_argument("--as", dest="member", help="member id to speak as (default: the owner)")
@@ -64,6 +68,21 @@ def _parser() -> argparse.ArgumentParser:
     state = sub.add_parser("state", parents=[common], help="print every entity's state")
     state.add_argument("--json", action="store_true")
 
+    simulate = sub.add_parser(
+        "simulate",
+        parents=[common],
+        help="run a home's devices on an MQTT broker (Zigbee2MQTT and Home Assistant discovery)",
+    )
+    simulate.add_argument("--broker", required=True, metavar="URL", help="mqtt://host[:port]")
+    simulate.add_argument(
+        "--home", default="demo", help="'demo' (the default), or the path of a home file whose devices to run"
+    )
+    simulate.add_argument(
+        "--delay", type=_milliseconds, default=50, metavar="MS", help="how long a device takes to act (50)"
+    )
+    simulate.add_argument("--username", help="broker user name")
+    simulate.add_argument("--password", help="broker password")
+
     for name, text in (
         ("serve", "serve the HTTP API"),
         ("demo", "create the demo home if needed, then serve"),
@@ -72,6 +91,16 @@ def _parser() -> argparse.ArgumentParser:
         server.add_argument("--host", default="127.0.0.1")
         server.add_argument("--port", type=_port, default=DEFAULT_PORT)
     return parser
+
+
+def _milliseconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of milliseconds: {text!r}") from None
+    if not 0 <= value <= 60_000:
+        raise argparse.ArgumentTypeError(f"a delay is 0-60000 ms, not {text}")
+    return value
 
 
 def _port(text: str) -> int:
@@ -91,9 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     directory = data_dir(getattr(args, "data", None))
     try:
         if args.command == "init":
-            path = init_data_dir(directory, demo=args.demo, force=args.force)
+            path = init_data_dir(directory, demo=args.demo, force=args.force, broker=args.broker)
             print(f"created {path}")
             return 0
+        if args.command == "simulate":
+            return _simulate(args)
         if args.command in ("serve", "demo"):
             return _serve(directory, args.host, args.port, init_if_missing=args.command == "demo")
         return asyncio.run(_run(args, directory))
@@ -195,6 +226,40 @@ async def _call(hub: Hub, args: argparse.Namespace) -> int:
         out["state"] = {"state": outcome.state.state, "attributes": outcome.state.attributes}
     print(json.dumps(out, ensure_ascii=False))
     return 0 if outcome.result.value == "ok" else 1
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    """Run the devices until interrupted; the broker may come and go meanwhile."""
+    import logging
+
+    from homemind.app import demo_home_text
+    from homemind.core.homefile import host_port, load_home, parse_home
+    from homemind.devices.mqtt.simulator import CONTROL_TOPIC, Simulator
+
+    try:
+        host, port, _tls = host_port(args.broker)
+    except ValueError as exc:
+        raise SetupError(str(exc)) from None
+    home = parse_home(demo_home_text(), "demo home") if args.home == "demo" else load_home(Path(args.home))
+    logging.basicConfig(level=logging.WARNING, format="homemind simulate: %(message)s")
+
+    async def run() -> None:
+        simulator = Simulator(
+            home, host, port, delay=args.delay / 1000, username=args.username, password=args.password
+        )
+        task = asyncio.create_task(simulator.run())
+        await simulator.ready.wait()
+        zigbee, others = len(simulator.z2m.by_name), len(simulator.ha.devices)
+        print(
+            f"homemind simulate: {home.name}: {zigbee} Zigbee2MQTT devices and {others} with Home Assistant"
+            f" discovery on {args.broker}; control topic {CONTROL_TOPIC}",
+            flush=True,
+        )
+        await task
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
 
 
 def _serve(directory: Path, host: str, port: int, *, init_if_missing: bool) -> int:
