@@ -93,24 +93,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _milliseconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of milliseconds: {text!r}") from None
-    if not 0 <= value <= 60_000:
-        raise argparse.ArgumentTypeError(f"a delay is 0-60000 ms, not {text}")
-    return value
+def _bounded(convert: type[int] | type[float], low: float, high: float, what: str) -> Any:
+    """An argparse type: a number within bounds, or a clear usage error."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} is {low:g}-{high:g}, not {text}")
+        return value
+
+    return parse
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 1-65535, not {port}")
-    return port
+_port = _bounded(int, 1, 65535, "a port number")
+_milliseconds = _bounded(float, 0, 60_000, "a delay in milliseconds")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -48,7 +48,7 @@ import aiomqtt
 from paho.mqtt.client import topic_matches_sub
 
 from homemind.core import i18n
-from homemind.core.model import UNAVAILABLE, Home, MqttSettings
+from homemind.core.model import UNAVAILABLE, EntityState, Home, MqttSettings
 from homemind.core.services import ActionError, ServiceCall, check_code
 from homemind.core.states import StateRegistry
 from homemind.devices.mqtt import ha, z2m
@@ -100,6 +100,7 @@ class MqttBackend:
         self._client: aiomqtt.Client | None = None
         self._generation = 0
         self._session_started = asyncio.Event()
+        self._bound_changed = asyncio.Event()
         self._synced_once = asyncio.Event()
         self._attempted = asyncio.Event()
         self._entities: dict[str, MqttEntity] = {}
@@ -108,7 +109,7 @@ class MqttBackend:
         self._wanted: set[str] = set()
         self._subscribed: set[str] = set()
         self._outbox: deque[Outgoing] = deque()
-        self._unrouted: dict[str, Payload] = {}
+        self._kept: dict[str, Payload] = {}
         # Devices asked for their state after the first connection, for start() to wait on.
         self._asked: list[tuple[MqttEntity, asyncio.Future[None]]] = []
         self._sync_topic = f"homemind/sync/{uuid.uuid4().hex}"
@@ -116,7 +117,7 @@ class MqttBackend:
         self._marker_back = False
         self._match = {match: entity_id for entity_id, match in settings.entities.items()}
         # Subscribed as wildcards on every connection; entity topics they cover need no subscription.
-        self._base = [self._sync_topic]
+        self._base: list[str] = []
         if settings.discovery_prefix:
             self._base += [
                 f"{settings.discovery_prefix}/+/+/config",
@@ -173,21 +174,39 @@ class MqttBackend:
         entity = call.entity
         if not await _wait(self._synced_once, deadline):
             raise self._broker_down(call)
+        if self._client is None and await self._session_after(self._generation, deadline) is None:
+            # Judge availability on a live connection: what arrived as the broker went
+            # down (its clients' last wills) is not news about the devices.
+            raise self._broker_down(call)
         target = self._bound.get(entity.entity_id)
-        if target is None:
-            raise ActionError("error.mqtt_not_discovered", entity=entity)
+        while target is None:
+            # Discovery may still be arriving (a broker sends retained messages in no
+            # promised order); wait for it within the deadline.
+            if not await _wait(self._bound_changed, deadline):
+                raise ActionError("error.mqtt_not_discovered", entity=entity)
+            target = self._bound.get(entity.entity_id)
         current = self._states.get(entity.entity_id)
         if not target.availability.available:
             raise ActionError("error.unavailable", entity=entity)
         check_code(call)
         call = _resolve_toggle(call, current.state)
         messages = target.encode(call, current)
-        expected = apply_call(call, current.state, dict(current.attributes)) if target.optimistic else None
-        echo = target.expect(out.echo for out in messages if out.echo)
+        expected = _expected(call, current)
+        if expected is None:
+            # homemind's own device model would refuse this; the real device decides.
+            echo = target.expect(out.echo for out in messages if out.echo)
+        elif target.optimistic or target.agrees(*expected):
+            # Nothing to wait for: no state topic, or the device is already as asked
+            # (a device that reports only changes would never answer).
+            echo = target.expect(())
+        else:
+            state, attributes = expected
+            changed = {k: v for k, v in attributes.items() if current.attributes.get(k) != v}
+            echo = target.expect(target.state_topics, lambda: target.agrees(state, changed))
         target.context = call.context
         try:
             await self._publish(call, messages, deadline)
-            if expected is not None:
+            if target.optimistic and expected is not None:
                 target.set_reading(expected[0], **expected[1])
                 self._push(target)
             remaining = deadline - loop.time()
@@ -266,49 +285,49 @@ class MqttBackend:
             delay = min(delay * 2, longest)
 
     async def _session(self, client: aiomqtt.Client) -> None:
-        settings = self._settings
-        base: list[str] = [self._sync_topic]
-        if settings.discovery_prefix:
-            base += [f"{settings.discovery_prefix}/+/+/config", f"{settings.discovery_prefix}/+/+/+/config"]
-        if settings.zigbee2mqtt:
-            base.append(f"{settings.zigbee2mqtt}/#")
         self._subscribed = set()
-        await client.subscribe([(topic, 0) for topic in base])
+        await client.subscribe([(topic, 0) for topic in self._base])
         await self._subscribe_wanted(client)
         self._client = client
         self.connected = True
         self._generation += 1
         started, self._session_started = self._session_started, asyncio.Event()
         started.set()
-        log.info("MQTT: connected to %s", settings.url)
+        log.info("MQTT: connected to %s", self._settings.url)
         await self._send_marker(client)
-        resubscribed = False
+        synced = resubscribed = False
         async for message in client.messages:
-            self._on_message(message.topic.value, message.payload)
+            self._on_message(message.topic.value, message.payload, retained=bool(message.retain))
             if self._wanted - self._subscribed:
                 await self._subscribe_wanted(client)
                 resubscribed = True
             if self._marker_back:
                 self._marker_back = False
-                if resubscribed:
-                    # Retained messages on the topics just followed come before a new marker.
+                if synced:
+                    pass
+                elif resubscribed:
                     resubscribed = False
-                    await self._send_marker(client)
+                    await self._send_marker(client)  # after what the new subscriptions retained
                 else:
+                    synced = True
+                    await client.publish(self._sync_topic, b"", qos=1, retain=True)  # leave nothing behind
                     await self._on_synced(client)
             while self._outbox:
                 out = self._outbox.popleft()
                 await client.publish(out.topic, out.payload, qos=1)
 
     async def _send_marker(self, client: aiomqtt.Client) -> None:
-        """Publish to our own topic: when it comes back, every retained message before it has too.
+        """Learn when the broker has sent everything it retained for our subscriptions.
 
-        The broker delivers a subscriber's messages in order, and the retained ones of
-        a subscription are queued when it is made; so this knows "caught up" without
-        guessing a time.
+        The marker is itself a retained message, on a topic of our own, and we
+        subscribe to it after the others: the broker queues a subscription's retained
+        messages behind those queued before, so when the retained copy of the marker
+        arrives, so has the backlog. (A plain publish is not enough: mosquitto lets a
+        live message overtake retained ones queued behind a large payload.)
         """
         self._marker += 1
-        await client.publish(self._sync_topic, str(self._marker), qos=0)
+        await client.publish(self._sync_topic, str(self._marker), qos=1, retain=True)
+        await client.subscribe(self._sync_topic, qos=0)
 
     async def _subscribe_wanted(self, client: aiomqtt.Client) -> None:
         todo = sorted(self._wanted - self._subscribed)
@@ -348,8 +367,12 @@ class MqttBackend:
 
     # --- messages ---------------------------------------------------------------------
 
-    def _on_message(self, topic: str, raw: Any) -> None:
+    def _on_message(self, topic: str, raw: Any, *, retained: bool = False) -> None:
         """Route one message. Nothing a device publishes may stop the loop that calls this."""
+        if topic == self._sync_topic:
+            # Only the retained copy counts: a live one may overtake the backlog.
+            self._marker_back = retained and raw == str(self._marker).encode()
+            return
         try:
             self._route(topic, Payload(raw))
         except Exception:
@@ -358,9 +381,6 @@ class MqttBackend:
 
     def _route(self, topic: str, payload: Payload) -> None:
         settings = self._settings
-        if topic == self._sync_topic:
-            self._marker_back = payload.text == str(self._marker)
-            return
         prefix = settings.discovery_prefix
         if prefix and topic.startswith(prefix + "/") and topic.endswith("/config"):
             self._on_discovery(topic, payload)
@@ -368,27 +388,24 @@ class MqttBackend:
         if settings.zigbee2mqtt and topic == f"{settings.zigbee2mqtt}/bridge/devices":
             self._on_z2m_devices(payload)
             return
-        routed = self._routes.get(topic)
-        if routed is None:
-            self._keep_unrouted(topic, payload)
-            return
-        for entity in routed:
+        self._keep(topic, payload)
+        for entity in self._routes.get(topic, ()):
             self._deliver(entity, topic, payload)
 
-    def _keep_unrouted(self, topic: str, payload: Payload) -> None:
-        """Keep the last message of a Zigbee2MQTT topic no entity follows yet.
+    def _keep(self, topic: str, payload: Payload) -> None:
+        """Keep the last message of each Zigbee2MQTT topic, for entities created later.
 
         The bridge's retained messages arrive in no promised order: a device's
-        availability (or the bridge's "offline") can come before the device list
-        that creates the entity it is about. Bounded, and small payloads only.
+        availability, or the bridge's "offline", can come before the device list
+        that creates the entities it is about. Bounded, and small payloads only.
         """
         base = self._settings.zigbee2mqtt
         if not base or not topic.startswith(base + "/") or len(payload.raw) > _MAX_KEPT_BYTES:
             return
-        self._unrouted.pop(topic, None)
-        self._unrouted[topic] = payload
-        while len(self._unrouted) > _MAX_KEPT:
-            del self._unrouted[next(iter(self._unrouted))]
+        self._kept.pop(topic, None)
+        self._kept[topic] = payload
+        while len(self._kept) > _MAX_KEPT:
+            del self._kept[next(iter(self._kept))]
 
     def _deliver(self, entity: MqttEntity, topic: str, payload: Payload) -> None:
         if topic in entity.availability.topics:
@@ -462,7 +479,7 @@ class MqttBackend:
             self._index(entity)
             self._bind(entity)
             for topic in entity.topics:
-                kept = self._unrouted.pop(topic, None)
+                kept = self._kept.get(topic)
                 if kept is not None:
                     self._deliver(entity, topic, kept)
 
@@ -519,6 +536,8 @@ class MqttBackend:
             return False
         entity.bound_to = home_id
         self._bound[home_id] = entity
+        changed, self._bound_changed = self._bound_changed, asyncio.Event()
+        changed.set()
         log.info("MQTT: %s is %s", home_id, entity.describe())
         self._push(entity)
         return True
@@ -567,6 +586,14 @@ def _carry_over(old: MqttEntity, new: MqttEntity) -> None:
     for source in new.availability.sources:
         source.seen = seen.get(source.topic)
     new.availability._latest = old.availability._latest
+
+
+def _expected(call: ServiceCall, current: EntityState) -> tuple[str, dict[str, Any]] | None:
+    """What the device should report once it has done the call (homemind's device model)."""
+    try:
+        return apply_call(call, current.state, dict(current.attributes))
+    except ActionError:
+        return None
 
 
 def _resolve_toggle(call: ServiceCall, state: str) -> ServiceCall:

@@ -17,7 +17,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -298,7 +298,10 @@ class MqttEntity:
     context: Context | None = None
 
     def __post_init__(self) -> None:
-        self._echo_waiters: list[tuple[set[str], asyncio.Future[None]]] = []
+        # (topics listened to, those not heard from yet, the check, the future)
+        self._echo_waiters: list[
+            tuple[frozenset[str], set[str], Callable[[], bool] | None, asyncio.Future[None]]
+        ] = []
 
     @property
     def suggested_id(self) -> str:
@@ -370,27 +373,49 @@ class MqttEntity:
 
     # --- echo waiting ------------------------------------------------------------------
 
-    def expect(self, topics: Iterable[str]) -> asyncio.Future[None]:
-        """A future done once each of ``topics`` has delivered a message."""
+    def agrees(self, state: str, attributes: dict[str, Any]) -> bool:
+        """Whether the last reading is what a command was meant to bring about.
+
+        Numbers may differ by a device's rounding (brightness 0-254 against 0-255);
+        attributes the device never reports, and colours (which come back through
+        colour-space conversions), are not compared.
+        """
+        if self.state != state:
+            return False
+        for key, wanted in attributes.items():
+            have = self.attributes.get(key)
+            if key not in self.attributes or isinstance(wanted, list | tuple | dict):
+                continue
+            if isinstance(wanted, bool) or not isinstance(wanted, int | float):
+                if have != wanted:
+                    return False
+            elif not isinstance(have, int | float) or abs(have - wanted) > max(1.0, 0.02 * abs(wanted)):
+                return False
+        return True
+
+    def expect(self, topics: Iterable[str], check: Callable[[], bool] | None = None) -> asyncio.Future[None]:
+        """A future done when the device has confirmed: its reading passes ``check`` after a
+        message on one of ``topics``; without a check, once each of ``topics`` has spoken."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        wanted = set(topics)
-        if not wanted:
+        listen = frozenset(topics)
+        if not listen:
             future.set_result(None)
         else:
-            self._echo_waiters.append((wanted, future))
+            self._echo_waiters.append((listen, set(listen), check, future))
         return future
 
     def heard(self, topic: str) -> None:
         keep = []
-        for wanted, future in self._echo_waiters:
-            wanted.discard(topic)
+        for listen, silent, check, future in self._echo_waiters:
             if future.done():
                 continue
-            if wanted:
-                keep.append((wanted, future))
-            else:
-                future.set_result(None)
+            if topic in listen:
+                silent.discard(topic)
+                if check() if check is not None else not silent:
+                    future.set_result(None)
+                    continue
+            keep.append((listen, silent, check, future))
         self._echo_waiters = keep
 
     def forget(self, future: asyncio.Future[None]) -> None:
-        self._echo_waiters = [(w, f) for w, f in self._echo_waiters if f is not future]
+        self._echo_waiters = [w for w in self._echo_waiters if w[3] is not future]

@@ -194,8 +194,8 @@ def _expand(config: dict[str, Any], table: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in config.items():
         long_key = table.get(key, key)
-        if long_key in out and key != long_key:
-            raise DiscoveryError(f"both {key!r} and {long_key!r} given")
+        if long_key in out:
+            raise DiscoveryError(f"{long_key!r} given twice (abbreviated and in full)")
         out[long_key] = value
     return out
 
@@ -430,6 +430,19 @@ class _HaEntity(MqttEntity):
 
     def domain_of(self) -> Domain:
         raise NotImplementedError
+
+    def supported(self, default: list[str], known: tuple[str, ...]) -> frozenset[str]:
+        """homemind's features among the ``supported_features`` a device lists."""
+        listed = self.config.strings("supported_features", default) or []
+        return frozenset(f for f in known if f in listed)
+
+    def json_state(self, payload: Payload) -> tuple[dict[str, Any], str | None] | None:
+        """A JSON state payload and the "state" in it; None when it is not a JSON object."""
+        data = payload.json
+        if not isinstance(data, dict):
+            return None
+        state = data.get("state")
+        return data, state if isinstance(state, str) else None
 
     def follow(self, *topics: str | None) -> frozenset[str]:
         """The state topics to follow; none when the device is declared optimistic."""
@@ -957,24 +970,19 @@ class HaVacuum(_HaEntity):
             "pause": c.text("payload_pause", "pause"),
             "return_to_base": c.text("payload_return_to_base", "return_to_base"),
         }
-        supported = (
-            c.strings("supported_features", ["start", "stop", "return_home", "status", "battery"]) or []
-        )
-        self.features = frozenset(f for f in ("start", "pause", "return_home") if f in supported)
+        defaults = ["start", "stop", "return_home", "status", "battery"]
+        self.features = self.supported(defaults, ("start", "pause", "return_home"))
         self.state_topics = self.follow(self.state_topic)
 
     def domain_of(self) -> Domain:
         return Domain.VACUUM
 
     def decode(self, topic: str, payload: Payload) -> bool:
-        data = payload.json
-        if not isinstance(data, dict):
+        read = self.json_state(payload)
+        if read is None:
             return False
-        state = data.get("state")
-        return self.set_reading(
-            state if isinstance(state, str) else None,
-            battery_level=number(data.get("battery_level"), 0, 100),
-        )
+        data, state = read
+        return self.set_reading(state, battery_level=number(data.get("battery_level"), 0, 100))
 
     def encode(self, call: ServiceCall, current: EntityState) -> list[Outgoing]:
         word = self.payloads.get(call.service)
@@ -995,8 +1003,7 @@ class HaAlarm(_HaEntity):
             "alarm_arm_away": c.text("payload_arm_away", "ARM_AWAY"),
             "alarm_disarm": c.text("payload_disarm", "DISARM"),
         }
-        supported = c.strings("supported_features", ["arm_home", "arm_away"]) or []
-        self.features = frozenset(f for f in ("arm_home", "arm_away") if f in supported)
+        self.features = self.supported(["arm_home", "arm_away"], ("arm_home", "arm_away"))
         # The device checks the code itself (REMOTE_CODE): it must be sent along.
         self.remote_code = c.text("code") in ("REMOTE_CODE", "REMOTE_CODE_TEXT")
         self.state_topics = self.follow(self.state_topic)
@@ -1029,21 +1036,21 @@ class HaMediaPlayer(_HaEntity):
         super().__init__(config, **identity)
         if self.command_topic is None:
             raise DiscoveryError("command_topic is required")
-        supported = config.strings("supported_features", ["volume_set", "volume_mute", "play_pause"]) or []
-        self.features = frozenset(f for f in ("volume_set", "volume_mute", "play_pause") if f in supported)
+        known = ("volume_set", "volume_mute", "play_pause")
+        self.features = self.supported(list(known), known)
         self.state_topics = self.follow(self.state_topic)
 
     def domain_of(self) -> Domain:
         return Domain.MEDIA_PLAYER
 
     def decode(self, topic: str, payload: Payload) -> bool:
-        data = payload.json
-        if not isinstance(data, dict):
+        read = self.json_state(payload)
+        if read is None:
             return False
-        state = data.get("state")
+        data, state = read
         muted = data.get("is_volume_muted")
         return self.set_reading(
-            state if isinstance(state, str) else None,
+            state,
             volume_level=number(data.get("volume_level"), 0, 1),
             is_volume_muted=muted if isinstance(muted, bool) else None,
         )

@@ -106,6 +106,11 @@ def _z2m_reading(entity: Entity) -> tuple[str, str] | None:
     return object_id[: -len(prop) - 1], prop
 
 
+def _z2m_property(entity: Entity) -> str | None:
+    reading = _z2m_reading(entity)
+    return None if reading is None else reading[1]
+
+
 def _friendly_name(entity: Entity) -> str:
     """Rooms as folders, as people name Zigbee2MQTT devices: "living_room/ceiling"."""
     object_id = entity.entity_id.split(".", 1)[1]
@@ -484,11 +489,7 @@ class Zigbee2Mqtt(_Bridge):
                         }
                     )
                 out.append({"type": "cover", "features": features})
-            else:
-                reading = _z2m_reading(entity)
-                if reading is None:
-                    continue
-                prop = reading[1]
+            elif (prop := _z2m_property(entity)) is not None:
                 if entity.domain is Domain.SENSOR:
                     unit = _Z2M_SENSOR[str(entity.device_class)][1]
                     out.append({"type": "numeric", "name": prop, "property": prop, "unit": unit, "access": 1})
@@ -561,11 +562,7 @@ class Zigbee2Mqtt(_Bridge):
             elif entity.domain is Domain.COVER:
                 data["state"] = "OPEN" if state == "open" else "CLOSE"
                 data["position"] = attrs.get("current_position", 0)
-            else:
-                reading = _z2m_reading(entity)
-                if reading is None:
-                    continue
-                prop = reading[1]
+            elif (prop := _z2m_property(entity)) is not None:
                 if entity.domain is Domain.SENSOR:
                     try:
                         data[prop] = float(state)

@@ -179,11 +179,12 @@ def _property(feature: dict[str, Any] | None) -> str | None:
 def _entity(expose: dict[str, Any], common: dict[str, Any]) -> MqttEntity | None:
     kind = expose.get("type")
     endpoint = expose.get("endpoint")
-    suffix = f"_{slugify(str(endpoint))}" if endpoint else ""
+    suffix = slugify(str(endpoint)) if endpoint else ""
     base_id = slugify(common["friendly_name"]) or slugify(common["ieee"])
     if kind in _SPECIFIC:
         cls = _SPECIFIC[kind]
-        return cls(expose=expose, object_id=base_id + suffix, suffix=suffix, **common)
+        object_id = f"{base_id}_{suffix}" if suffix else base_id
+        return cls(expose=expose, object_id=object_id, suffix=suffix, **common)
     prop = expose.get("property")
     if not isinstance(prop, str) or not isinstance(expose.get("access"), int) or not expose["access"] & 1:
         return None
@@ -214,13 +215,13 @@ class _Z2mEntity(MqttEntity):
         self.device_topic = device_topic
         self.set_topic = f"{device_topic}/set"
         self.friendly_name = friendly_name
-        unique_id = f"{ieee}_{self.domain_value.value}{suffix or ''}"
-        names = (
-            (unique_id, friendly_name) if not suffix else (unique_id, f"{friendly_name}/{suffix.strip('_')}")
-        )
+        unique_id = f"{ieee}_{self.domain_value.value}" + (f"_{suffix}" if suffix else "")
+        # What mqtt.entities may name it by: the unique_id, or the device (its friendly name or
+        # address), with "/<property or endpoint>" for the device's other entities.
+        names = (unique_id, friendly_name, ieee) if not suffix else (unique_id, f"{friendly_name}/{suffix}")
         super().__init__(
             source=SOURCE,
-            key=f"{SOURCE} {ieee} {self.domain_value.value}{suffix}",
+            key=f"{SOURCE} {unique_id}",
             domain=self.domain_value,
             object_id=object_id,
             unique_id=unique_id,
