@@ -45,6 +45,27 @@ def anyio_backend() -> str:
 
 # --- helpers ------------------------------------------------------------------------
 
+ON_OFF = {
+    "type": "binary",
+    "name": "state",
+    "property": "state",
+    "value_on": "ON",
+    "value_off": "OFF",
+    "access": 7,
+}
+BULB = {"type": "light", "features": [ON_OFF]}
+
+
+def zigbee_device(name: Any, ieee: str, *exposes: dict) -> dict:
+    """One entry of Zigbee2MQTT's bridge/devices."""
+    return {
+        "ieee_address": ieee,
+        "type": "Router",
+        "friendly_name": name,
+        "supported": True,
+        "definition": {"model": "m", "vendor": "v", "exposes": list(exposes or [BULB])},
+    }
+
 
 async def until(check: Callable[[], bool], what: str, timeout: float = 15) -> None:
     """Wait for something to become true; fail with ``what`` if it never does."""
@@ -297,14 +318,7 @@ def test_zigbee2mqtt_device_list_names_and_exposes() -> None:
     light = {
         "type": "light",
         "features": [
-            {
-                "type": "binary",
-                "name": "state",
-                "property": "state",
-                "value_on": "ON",
-                "value_off": "OFF",
-                "access": 7,
-            },
+            ON_OFF,
             {
                 "type": "numeric",
                 "name": "brightness",
@@ -323,15 +337,7 @@ def test_zigbee2mqtt_device_list_names_and_exposes() -> None:
         "access": 1,
     }
 
-    def device(name: Any, ieee: str, *exposes: dict) -> dict:
-        return {
-            "ieee_address": ieee,
-            "type": "Router",
-            "friendly_name": name,
-            "supported": True,
-            "definition": {"model": "m", "vendor": "v", "exposes": list(exposes)},
-        }
-
+    device = zigbee_device
     listed = [
         {"ieee_address": "0x0", "type": "Coordinator", "friendly_name": "Coordinator", "definition": None},
         device("kitchen/floor lamp", "0x1", light),
@@ -467,28 +473,7 @@ async def test_commands_are_published_at_qos1_to_the_command_topics(
         }
         await device.publish("homeassistant/switch/kettle/config", json.dumps(switch), retain=True)
         await device.publish("ha-dev/kettle/state", "0", retain=True)
-        bulb = {
-            "type": "light",
-            "features": [
-                {
-                    "type": "binary",
-                    "name": "state",
-                    "property": "state",
-                    "value_on": "ON",
-                    "value_off": "OFF",
-                    "access": 7,
-                }
-            ],
-        }
-        listing = [
-            {
-                "ieee_address": "0x00158d0001a2b3c4",
-                "type": "Router",
-                "friendly_name": "Cooker hood lamp",
-                "supported": True,
-                "definition": {"model": "x", "vendor": "y", "exposes": [bulb]},
-            }
-        ]
+        listing = [zigbee_device("Cooker hood lamp", "0x00158d0001a2b3c4")]
         await device.publish("zigbee2mqtt/bridge/devices", json.dumps(listing), retain=True)
 
         async with open_hub(tmp_path / "data", text) as hub:
@@ -643,29 +628,7 @@ async def _echo_once(device: aiomqtt.Client, state_topic: str) -> None:
 
 
 async def test_device_names_with_slash_hash_and_plus(broker: Mosquitto, tmp_path: Path) -> None:
-    bulb = {
-        "type": "light",
-        "features": [
-            {
-                "type": "binary",
-                "name": "state",
-                "property": "state",
-                "value_on": "ON",
-                "value_off": "OFF",
-                "access": 7,
-            }
-        ],
-    }
-
-    def listed(name: str, ieee: str) -> dict:
-        return {
-            "ieee_address": ieee,
-            "type": "Router",
-            "friendly_name": name,
-            "supported": True,
-            "definition": {"model": "x", "vendor": "y", "exposes": [bulb]},
-        }
-
+    listed = zigbee_device
     devices = [listed("balcony/wall #1", "0x1"), listed("balcony/wall+2", "0x2"), listed("kitchen", "0x3")]
     mapped = "  entities: {light.balcony: 'balcony/wall #1', light.grandma_room: 'balcony/wall+2'}\n"
     odd = {
