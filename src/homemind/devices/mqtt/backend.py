@@ -53,6 +53,7 @@ from homemind.core.services import ActionError, ServiceCall, check_code
 from homemind.core.states import StateRegistry
 from homemind.devices.mqtt import ha, z2m
 from homemind.devices.mqtt.entities import DiscoveryError, MqttEntity, Outgoing, Payload
+from homemind.devices.mqtt.transport import NO_DELAY, ack_now
 from homemind.devices.simulated import apply_call
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,9 @@ class MqttBackend:
         self._marker = 0
         self._marker_back = False
         self._match = {match: entity_id for entity_id, match in settings.entities.items()}
-        # Subscribed as wildcards on every connection; entity topics they cover need no subscription.
+        # Subscribed on every connection; each entity's own topics are added as it is discovered.
+        # Not <zigbee2mqtt>/#: the hub would receive its own commands back, and the broker's
+        # acknowledgement of the next one waits behind them (Nagle, tens of ms a command).
         self._base: list[str] = []
         if settings.discovery_prefix:
             self._base += [
@@ -124,7 +127,7 @@ class MqttBackend:
                 f"{settings.discovery_prefix}/+/+/+/config",
             ]
         if settings.zigbee2mqtt:
-            self._base.append(f"{settings.zigbee2mqtt}/#")
+            self._base += [f"{settings.zigbee2mqtt}/bridge/devices", f"{settings.zigbee2mqtt}/bridge/state"]
         self._noted: set[str] = set()
         self.problems: deque[str] = deque(maxlen=MAX_PROBLEMS)
         self.connected = False
@@ -242,6 +245,7 @@ class MqttBackend:
                     out = pending[0]
                     remaining = max(deadline - loop.time(), 0.001)
                     await client.publish(out.topic, out.payload, qos=1, retain=out.retain, timeout=remaining)
+                    ack_now(client)
                     pending.pop(0)
             except aiomqtt.MqttError as exc:
                 log.info("publishing to %s failed (%s); waiting for the broker", pending[0].topic, exc)
@@ -270,6 +274,7 @@ class MqttBackend:
                     tls_params=aiomqtt.TLSParameters() if settings.tls else None,
                     keepalive=30,
                     timeout=max(settings.command_timeout, 5.0),
+                    socket_options=NO_DELAY,
                 )
                 async with client:
                     delay = self._reconnect[0]

@@ -38,6 +38,7 @@ import aiomqtt
 from homemind.core.events import Context
 from homemind.core.model import Domain, Entity, Home
 from homemind.core.services import ActionError, ServiceCall
+from homemind.devices.mqtt.transport import NO_DELAY, ack_now
 from homemind.devices.simulated import apply_call
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,7 @@ class _Bridge:
             return
         try:
             await client.publish(topic, payload, qos=1, retain=retain)
+            ack_now(client)
         except aiomqtt.MqttError as exc:
             log.info("%s: could not publish to %s: %s", self.label, topic, exc)
 
@@ -172,6 +174,7 @@ class _Bridge:
                     password=self.sim.password,
                     will=self.will(),
                     keepalive=30,
+                    socket_options=NO_DELAY,
                 )
                 async with client:
                     self.client = client
