@@ -281,6 +281,19 @@ def test_discovered_configs_homemind_cannot_use_are_refused(
     assert words in str(caught.value)
 
 
+def test_a_reading_agrees_with_a_command_within_a_devices_rounding() -> None:
+    bulb = build("light", "light x", expand({"cmd_t": "x/set", "stat_t": "x", "bri_stat_t": "x/b"}))
+    bulb.set_reading("on", brightness=127)
+    assert bulb.agrees("on", {"brightness": 128})  # 0-254 against 0-255
+    assert not bulb.agrees("on", {"brightness": 200})
+    assert not bulb.agrees("off", {"brightness": 127})
+    assert bulb.agrees("on", {"rgb_color": [1, 2, 3], "never_reported": 5})
+    tv = build("media_player", "media_player tv", expand({"cmd_t": "tv/set", "stat_t": "tv"}))
+    tv.set_reading("playing", volume_level=0.3)
+    assert tv.agrees("playing", {"volume_level": 0.3})
+    assert not tv.agrees("playing", {"volume_level": 0.4})  # a fraction is no rounding error
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [

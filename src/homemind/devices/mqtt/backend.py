@@ -282,6 +282,9 @@ class MqttBackend:
             except aiomqtt.MqttError as exc:
                 if self.connected or not self._attempted.is_set():
                     log.warning("MQTT broker %s: %s; retrying", settings.url, exc)
+            except Exception:
+                # A fault here must not leave the home without devices for good.
+                log.exception("MQTT: the connection to %s failed; retrying", settings.url)
             finally:
                 self._client = None
                 self.connected = False
@@ -543,6 +546,9 @@ class MqttBackend:
         self._bound[home_id] = entity
         changed, self._bound_changed = self._bound_changed, asyncio.Event()
         changed.set()
+        if self._synced_once.is_set() and entity.state is None:
+            # Discovered after the first sync: ask it for its state, as the sync did the others.
+            self._outbox.extend(o for o in entity.refresh() if o not in self._outbox)
         log.info("MQTT: %s is %s", home_id, entity.describe())
         self._push(entity)
         return True

@@ -376,8 +376,9 @@ class MqttEntity:
     def agrees(self, state: str, attributes: dict[str, Any]) -> bool:
         """Whether the last reading is what a command was meant to bring about.
 
-        Numbers may differ by a device's rounding (brightness 0-254 against 0-255);
-        attributes the device never reports, and colours (which come back through
+        Whole numbers may differ by a device's rounding (brightness on 0-254 against
+        0-255, kelvin through mireds): by 1, or 2 %. Other numbers must match.
+        Attributes the device never reports, and colours (which come back through
         colour-space conversions), are not compared.
         """
         if self.state != state:
@@ -389,7 +390,11 @@ class MqttEntity:
             if isinstance(wanted, bool) or not isinstance(wanted, int | float):
                 if have != wanted:
                     return False
-            elif not isinstance(have, int | float) or abs(have - wanted) > max(1.0, 0.02 * abs(wanted)):
+                continue
+            if isinstance(have, bool) or not isinstance(have, int | float):
+                return False
+            slack = max(1.0, 0.02 * abs(wanted)) if isinstance(wanted, int) else 1e-6 * max(1.0, abs(wanted))
+            if abs(have - wanted) > slack:
                 return False
         return True
 

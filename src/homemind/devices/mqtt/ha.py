@@ -368,6 +368,8 @@ def _identity(component: str, key: str, config: _Config) -> dict[str, Any]:
     device_name = device.get("name") if isinstance(device.get("name"), str) else None
     name = config.data.get("name")
     name = name if isinstance(name, str) else None
+    if device_name and name and name.casefold().startswith(device_name.casefold()):
+        device_name = None  # "Kitchen" + "Kitchen Light" is "Kitchen Light", as Home Assistant shows it
     full_name = " ".join(part for part in (device_name, name) if part) or None
     unique_id = config.text("unique_id")
     object_id = None
