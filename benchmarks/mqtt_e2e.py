@@ -61,7 +61,7 @@ import aiomqtt
 
 from conversation import latency_stats, percentile
 from homemind.app import Hub, demo_home_text
-from homemind.devices.mqtt.transport import NO_DELAY, ack_now
+from homemind.devices.mqtt.transport import Client
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "mqtt_e2e.json"
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
@@ -110,12 +110,11 @@ def start_mosquitto(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
 
 async def relay(port: int) -> None:
     """The floor's device: republish every message on bench/cmd to bench/state, nothing else."""
-    async with aiomqtt.Client("127.0.0.1", port, socket_options=NO_DELAY) as client:
+    async with Client("127.0.0.1", port) as client:
         await client.subscribe("bench/cmd", qos=1)
         await client.publish("bench/relay", "ready", qos=1, retain=True)
         async for message in client.messages:
             await client.publish("bench/state", message.payload, qos=1)
-            ack_now(client)
 
 
 class Floor:
@@ -141,7 +140,6 @@ class Floor:
         self.waiting[payload] = future
         start = time.perf_counter_ns()
         await self.client.publish(topic, payload, qos=1)
-        ack_now(self.client)
         await asyncio.wait_for(future, 10)
         return (time.perf_counter_ns() - start) / 1e6
 
@@ -172,7 +170,7 @@ async def run(args: argparse.Namespace, data: Path, port: int) -> dict[str, Any]
         started = time.perf_counter()
         await hub.start()
         start_ms = (time.perf_counter() - started) * 1000
-        async with aiomqtt.Client("127.0.0.1", port, socket_options=NO_DELAY) as client:
+        async with Client("127.0.0.1", port) as client:
             await client.subscribe([("bench/state", 1), ("bench/loop", 1), ("bench/relay", 1)])
             floor = Floor(client)
             listener = asyncio.create_task(floor.listen())

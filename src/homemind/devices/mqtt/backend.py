@@ -53,7 +53,7 @@ from homemind.core.services import ActionError, ServiceCall, check_code
 from homemind.core.states import StateRegistry
 from homemind.devices.mqtt import ha, z2m
 from homemind.devices.mqtt.entities import DiscoveryError, MqttEntity, Outgoing, Payload
-from homemind.devices.mqtt.transport import NO_DELAY, ack_now
+from homemind.devices.mqtt.transport import Client, ack_now
 from homemind.devices.simulated import apply_call
 
 log = logging.getLogger(__name__)
@@ -245,7 +245,6 @@ class MqttBackend:
                     out = pending[0]
                     remaining = max(deadline - loop.time(), 0.001)
                     await client.publish(out.topic, out.payload, qos=1, retain=out.retain, timeout=remaining)
-                    ack_now(client)
                     pending.pop(0)
             except aiomqtt.MqttError as exc:
                 log.info("publishing to %s failed (%s); waiting for the broker", pending[0].topic, exc)
@@ -266,7 +265,7 @@ class MqttBackend:
         settings = self._settings
         while True:
             try:
-                client = aiomqtt.Client(
+                client = Client(
                     settings.host,
                     settings.port,
                     username=settings.username,
@@ -274,7 +273,6 @@ class MqttBackend:
                     tls_params=aiomqtt.TLSParameters() if settings.tls else None,
                     keepalive=30,
                     timeout=max(settings.command_timeout, 5.0),
-                    socket_options=NO_DELAY,
                 )
                 async with client:
                     delay = self._reconnect[0]
@@ -305,6 +303,7 @@ class MqttBackend:
         await self._send_marker(client)
         synced = resubscribed = False
         async for message in client.messages:
+            ack_now(client)  # the broker's next message must not wait for our delayed ACK
             self._on_message(message.topic.value, message.payload, retained=bool(message.retain))
             if self._wanted - self._subscribed:
                 await self._subscribe_wanted(client)
@@ -351,6 +350,8 @@ class MqttBackend:
         self._attempted.set()
         if first:
             self._mark_undiscovered()
+            for entity in list(self._bound.values()):
+                self._push(entity)  # those whose availability never came are unavailable now
         if settings.birth and settings.discovery_prefix:
             await client.publish(f"{settings.discovery_prefix}/status", "online", qos=0)
         requests: dict[str, dict[str, Any]] = {}
@@ -563,6 +564,10 @@ class MqttBackend:
         if entity.bound_to is None or self._states is None:
             return
         if not entity.availability.available:
+            if not entity.availability.known and not self._synced_once.is_set():
+                # Its availability (a retained message on a topic followed only now that the
+                # config is in) is on its way: no "unavailable" to the store and back.
+                return
             state, attributes = UNAVAILABLE, {}
         elif entity.state is None:
             return

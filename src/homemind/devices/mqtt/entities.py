@@ -247,6 +247,17 @@ class Availability:
         return frozenset(s.topic for s in self.sources)
 
     @property
+    def known(self) -> bool:
+        """Whether enough has been said to decide (or nothing needs to be)."""
+        if not self.sources or self.assume_online:
+            return True
+        seen = [s.seen for s in self.sources]
+        if self.mode == "latest":
+            return self._latest is not None
+        decisive = self.mode != "all"  # one offline decides "all", one online decides "any"
+        return decisive in seen or None not in seen
+
+    @property
     def available(self) -> bool:
         if not self.sources:
             return True

@@ -38,7 +38,7 @@ import aiomqtt
 from homemind.core.events import Context
 from homemind.core.model import Domain, Entity, Home
 from homemind.core.services import ActionError, ServiceCall
-from homemind.devices.mqtt.transport import NO_DELAY, ack_now
+from homemind.devices.mqtt.transport import Client, ack_now
 from homemind.devices.simulated import apply_call
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,6 @@ class _Bridge:
             return
         try:
             await client.publish(topic, payload, qos=1, retain=retain)
-            ack_now(client)
         except aiomqtt.MqttError as exc:
             log.info("%s: could not publish to %s: %s", self.label, topic, exc)
 
@@ -167,14 +166,13 @@ class _Bridge:
         delay = 0.25
         while True:
             try:
-                client = aiomqtt.Client(
+                client = Client(
                     self.sim.host,
                     self.sim.port,
                     username=self.sim.username,
                     password=self.sim.password,
                     will=self.will(),
                     keepalive=30,
-                    socket_options=NO_DELAY,
                 )
                 async with client:
                     self.client = client
@@ -184,6 +182,7 @@ class _Bridge:
                     await self.announce()
                     self.sim.connected(self)
                     async for message in client.messages:
+                        ack_now(client)
                         topic = message.topic.value
                         payload = message.payload if isinstance(message.payload, bytes) else b""
                         if topic == CONTROL_TOPIC:

@@ -5,15 +5,18 @@ against it: Nagle's algorithm holds a small segment back while an earlier one is
 unacknowledged, and the receiving kernel delays its acknowledgement by up to 40 ms.
 With mosquitto's defaults (no ``set_tcp_nodelay``) the broker's PUBACK for a
 command is followed by the device's state message, which then waits for the
-PUBACK's delayed acknowledgement. So the hub (and the simulator) turn Nagle off
-on their own sockets and ask for a quick acknowledgement once a publish is
-acknowledged. Both are plain socket options; where one is missing, nothing changes.
+PUBACK's delayed acknowledgement (and at start-up every round of "subscribe, take
+the retained messages" waits the same way). So the hub and the simulator turn
+Nagle off on their own sockets and ask for a quick acknowledgement after each
+message they receive and each publish acknowledged. Both are plain socket
+options; where one is missing, nothing changes.
 """
 
 from __future__ import annotations
 
 import socket
 from contextlib import suppress
+from typing import Any
 
 import aiomqtt
 
@@ -30,3 +33,20 @@ def ack_now(client: aiomqtt.Client) -> None:
     if isinstance(sock, socket.socket):
         with suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+
+
+class Client(aiomqtt.Client):
+    """aiomqtt's client without Nagle, acknowledging at once after each acknowledged call."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("socket_options", NO_DELAY)
+        super().__init__(*args, **kwargs)
+
+    async def publish(self, *args: Any, **kwargs: Any) -> None:
+        await super().publish(*args, **kwargs)
+        ack_now(self)
+
+    async def subscribe(self, *args: Any, **kwargs: Any) -> Any:
+        granted = await super().subscribe(*args, **kwargs)
+        ack_now(self)
+        return granted
