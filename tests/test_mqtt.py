@@ -683,6 +683,8 @@ async def test_device_names_with_slash_hash_and_plus(broker: Mosquitto, tmp_path
             await device.publish("zigbee2mqtt/bridge/devices", json.dumps(devices), retain=True)
             await until(lambda: "light.kitchen" not in mqtt.bindings, "the old name gone")
             assert noted(hub, "light.kitchen_ceiling", "not in the home file")
+            missing = mqtt.status()["not_in_home_file"]
+            assert [m["entity_id"] for m in missing] == ["light.kitchen_ceiling"]
 
 
 async def test_without_a_broker_the_hub_answers_promptly(broker: Mosquitto, tmp_path: Path) -> None:
@@ -726,11 +728,19 @@ async def test_simulate_and_ask_as_processes(broker: Mosquitto, tmp_path: Path) 
         assert json.loads(done.stdout)["response"] == "Turned on the Kitchen Light."
         shown = run_cli(data, "state", "--json")
         assert json.loads(shown.stdout)["entities"]["light.kitchen"]["state"] == "on"
+        status = json.loads(run_cli(data, "mqtt", "--json").stdout)
+        assert status["connected"] and set(status["bound"]) == DEMO_IDS
+        assert status["not_in_home_file"] == [] and status["problems"] == []
     finally:
         sim.terminate()
         sim.wait(timeout=10)
     offline = run_cli(data, "ask", "--json", "turn off the kitchen light")
     assert json.loads(offline.stdout)["response"] == "Kitchen Light is offline."  # the simulator's last will
+
+
+def test_mqtt_status_without_an_mqtt_section(data_dir: Path) -> None:
+    out = run_cli(data_dir, "mqtt")
+    assert out.returncode == 2 and b"no mqtt section" in out.stderr
 
 
 def test_simulate_refuses_a_bad_broker_url(tmp_path: Path) -> None:

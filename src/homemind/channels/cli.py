@@ -68,6 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     state = sub.add_parser("state", parents=[common], help="print every entity's state")
     state.add_argument("--json", action="store_true")
 
+    mqtt = sub.add_parser(
+        "mqtt",
+        parents=[common],
+        help="what the broker has: devices bound, devices the home file lacks, problems",
+    )
+    mqtt.add_argument("--json", action="store_true")
+
     simulate = sub.add_parser(
         "simulate",
         parents=[common],
@@ -152,6 +159,8 @@ async def _run(args: argparse.Namespace, directory: Path) -> int:
                 for entity_id, item in dump["entities"].items():
                     print(f"{entity_id:40} {item['state']}")
             return 0
+        if args.command == "mqtt":
+            return _mqtt_status(hub, args.json)
         raise AssertionError(args.command)
     finally:
         await hub.stop()
@@ -177,6 +186,29 @@ async def _ask(hub: Hub, args: argparse.Namespace) -> int:
     )
     _print_result(result.as_dict(), args.json)
     return 0 if result.status.value in _OK_STATUSES else 1
+
+
+def _mqtt_status(hub: Hub, as_json: bool) -> int:
+    status = getattr(hub.backend, "status", None)
+    if hub.home.mqtt is None or status is None:
+        raise SetupError("this home has no mqtt section: its devices are simulated in-process")
+    report: dict[str, Any] = status()
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    print(f"broker {report['broker']}: {'connected' if report['connected'] else 'NOT connected'}")
+    print(f"\nbound ({len(report['bound'])}):")
+    for entity_id, what in report["bound"].items():
+        flag = "  (unavailable)" if entity_id in report["unavailable"] else ""
+        print(f"  {entity_id:40} {what}{flag}")
+    missing = report["not_in_home_file"]
+    print(f"\ndiscovered, not in the home file ({len(missing)}): add an entity with this id to use it")
+    for item in missing:
+        print(f"  {item['entity_id']:40} {item['discovered_as']}")
+    print(f"\nproblems ({len(report['problems'])}):")
+    for problem in report["problems"]:
+        print(f"  {problem}")
+    return 0
 
 
 def _print_result(result: dict[str, Any], as_json: bool) -> None:

@@ -592,6 +592,31 @@ class MqttBackend:
         """Home entity id -> what it was discovered as; for diagnostics and tests."""
         return {entity_id: entity.describe() for entity_id, entity in sorted(self._bound.items())}
 
+    def status(self) -> dict[str, Any]:
+        """What the hub knows of the broker and the devices on it (``homemind mqtt``).
+
+        The discovered entities the home file does not name are the ones a person
+        most needs to see: each comes with the entity id that would bind it.
+        """
+        unbound = sorted(
+            (e for e in self._entities.values() if e.bound_to is None), key=lambda e: e.suggested_id
+        )
+        return {
+            "broker": self._settings.url,
+            "connected": self.connected,
+            "bound": self.bindings,
+            "not_in_home_file": [
+                {"entity_id": e.suggested_id, "discovered_as": e.describe(), "unique_id": e.unique_id}
+                for e in unbound
+            ],
+            "unavailable": sorted(
+                entity_id
+                for entity_id in self._home.entities
+                if self._states is not None and self._states.get(entity_id).state == UNAVAILABLE
+            ),
+            "problems": list(self.problems),
+        }
+
 
 def _carry_over(old: MqttEntity, new: MqttEntity) -> None:
     """A re-announced entity keeps what it last said: its retained messages will not come again."""
