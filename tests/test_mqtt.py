@@ -541,6 +541,21 @@ async def test_offline_devices_say_so_and_come_back(broker: Mosquitto, tmp_path:
         assert state(hub, "climate.bedroom_ac") == "unavailable"
 
 
+async def test_the_simulator_ignores_what_it_cannot_read(broker: Mosquitto, tmp_path: Path) -> None:
+    async with simulator(broker) as sim, open_hub(tmp_path / "data", home_text(broker)) as hub, \
+            device_client(broker) as other:  # fmt: skip
+        for topic, payload in [
+            ("homemind-sim/floor_lamp/set", b"{not json"),
+            ("homemind-sim/bedroom_ac/set/temperature", b"warm"),
+            ("zigbee2mqtt/kitchen/set", b'{"brightness": "lots"}'),
+            (CONTROL_TOPIC, b'{"entity_id": "light.nowhere", "online": false}'),
+            (CONTROL_TOPIC, b"\xff"),
+        ]:
+            await other.publish(topic, payload, qos=1)
+        assert (await ask(hub, "set the floor lamp to red")).status.value == "done"
+        assert sim.devices["light.floor_lamp"].attributes["rgb_color"] == [255, 0, 0]
+
+
 async def test_a_broker_restart_in_the_middle_of_a_run(broker: Mosquitto, tmp_path: Path) -> None:
     async with simulator(broker) as sim, open_hub(tmp_path / "data", home_text(broker)) as hub:
         mqtt = backend(hub)

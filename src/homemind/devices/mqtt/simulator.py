@@ -185,10 +185,14 @@ class _Bridge:
                         ack_now(client)
                         topic = message.topic.value
                         payload = message.payload if isinstance(message.payload, bytes) else b""
-                        if topic == CONTROL_TOPIC:
-                            await self.sim.control(payload)
-                        else:
-                            await self.on_message(topic, payload)
+                        try:
+                            if topic == CONTROL_TOPIC:
+                                await self.sim.control(payload)
+                            else:
+                                await self.on_message(topic, payload)
+                        except (ValueError, KeyError, TypeError, IndexError) as exc:
+                            # A real device ignores a command it cannot read; so does this one.
+                            log.warning("%s: ignored %r on %s: %s", self.label, payload[:200], topic, exc)
             except aiomqtt.MqttError as exc:
                 level = logging.WARNING if self._failures == 0 else logging.INFO
                 log.log(
@@ -234,7 +238,8 @@ class HaDevices(_Bridge):
         return aiomqtt.Will(f"{HA_BASE}/status", "offline", qos=1, retain=True)
 
     def subscriptions(self) -> list[str]:
-        return [f"{HA_BASE}/+/set/#", f"{HA_BASE}/+/set", f"{self.sim.prefix}/status", CONTROL_TOPIC]
+        # "+/set/#" covers "+/set" too: subscribing to both would deliver each command twice.
+        return [f"{HA_BASE}/+/set/#", f"{self.sim.prefix}/status", CONTROL_TOPIC]
 
     def config(self, device: SimDevice) -> dict[str, Any]:
         entity = device.entity

@@ -507,7 +507,10 @@ class Z2mClimate(_Z2mEntity):
             return self.send(self._mode(call, "off"))
         if service == "turn_on":
             last = current.attributes.get("last_hvac_mode")
-            mode = last if last in self.modes and last != "off" else next(m for m in self.modes if m != "off")
+            on_modes = [m for m in self.modes if m != "off"]
+            if not on_modes:
+                raise self.cannot(call)
+            mode = last if last in on_modes else ("cool" if "cool" in on_modes else on_modes[0])
             return self.send(self._mode(call, str(mode)))
         if service == "set_hvac_mode":
             return self.send(self._mode(call, data["hvac_mode"]))
