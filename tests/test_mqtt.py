@@ -30,6 +30,7 @@ from homemind.devices.mqtt.entities import DiscoveryError, Payload
 from homemind.devices.mqtt.ha import build, expand, read_message
 from homemind.devices.mqtt.simulator import CONTROL_TOPIC, Simulator
 from homemind.devices.mqtt.templates import Template, TemplateRefused
+from homemind.devices.mqtt.transport import cancel
 from homemind.devices.mqtt.z2m import read_devices
 from homemind.policy import Result
 
@@ -101,8 +102,7 @@ async def simulator(broker: Mosquitto, **options: Any) -> AsyncIterator[Simulato
         await asyncio.wait_for(sim.ready.wait(), 15)
         yield sim
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        assert await cancel([task]), "the simulator did not stop"
 
 
 @asynccontextmanager
@@ -709,6 +709,29 @@ async def test_without_a_broker_the_hub_answers_promptly(broker: Mosquitto, tmp_
         assert result.status.value == "error"
         assert "MQTT broker" in result.response and "not answering" in result.response
         assert state(hub, "light.kitchen") == "off"  # the stored state, untouched
+
+
+async def test_credentials_and_a_broker_that_refuses_them(broker: Mosquitto, tmp_path: Path) -> None:
+    import subprocess
+
+    passwords = broker.directory / "passwords"
+    subprocess.run(["mosquitto_passwd", "-c", "-b", str(passwords), "hub", "s3cret"], check=True)
+    broker.stop()
+    config = broker.config.read_text().replace("allow_anonymous true", "allow_anonymous false")
+    # As root mosquitto drops to its own user, who cannot read the test's directory.
+    broker.config.write_text(config + f"password_file {passwords}\nuser root\n")
+    broker.start()
+    credentials = "  username: hub\n  password: {}\n"
+    async with simulator(broker, username="hub", password="s3cret") as sim:
+        async with open_hub(tmp_path / "wrong", home_text(broker, credentials.format("guess"))) as hub:
+            refused = await ask(hub, "turn on the kitchen light")
+            assert refused.response.startswith(
+                f"I can't reach Kitchen Light: the MQTT broker at {broker.url}"
+            )
+            assert "refused homemind (Not authorized)" in refused.response
+        async with open_hub(tmp_path / "right", home_text(broker, credentials.format("s3cret"))) as hub:
+            assert (await ask(hub, "turn on the kitchen light")).status.value == "done"
+            assert sim.devices["light.kitchen"].state == "on"
 
 
 async def test_simulate_and_ask_as_processes(broker: Mosquitto, tmp_path: Path) -> None:

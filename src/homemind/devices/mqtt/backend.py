@@ -45,6 +45,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import aiomqtt
+from aiomqtt.exceptions import MqttConnectError
 from paho.mqtt.client import topic_matches_sub
 
 from homemind.core import i18n
@@ -53,7 +54,7 @@ from homemind.core.services import ActionError, ServiceCall, check_code
 from homemind.core.states import StateRegistry
 from homemind.devices.mqtt import ha, z2m
 from homemind.devices.mqtt.entities import DiscoveryError, MqttEntity, Outgoing, Payload
-from homemind.devices.mqtt.transport import Client, ack_now
+from homemind.devices.mqtt.transport import Client, ack_now, cancel
 from homemind.devices.simulated import apply_call
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,10 @@ i18n.register(
         "error.mqtt_broker_down": {
             "en": "I can't reach {entity}: the MQTT broker at {broker} is not answering.",
             "zh": "无法联系{entity}：MQTT 服务器 {broker} 没有响应。",
+        },
+        "error.mqtt_refused": {
+            "en": "I can't reach {entity}: the MQTT broker at {broker} refused homemind ({reason}).",
+            "zh": "无法联系{entity}：MQTT 服务器 {broker} 拒绝了连接（{reason}）。",
         },
         "error.mqtt_not_discovered": {
             "en": "{entity} has not announced itself over MQTT, so I can't reach it.",
@@ -131,6 +136,8 @@ class MqttBackend:
         self._noted: set[str] = set()
         self.problems: deque[str] = deque(maxlen=MAX_PROBLEMS)
         self.connected = False
+        # Why the broker turned the last connection down (bad credentials...), until one succeeds.
+        self._refused: str | None = None
 
     # --- DeviceBackend -------------------------------------------------------------
 
@@ -156,16 +163,9 @@ class MqttBackend:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            # Cancel until it takes: on Python 3.11 a cancellation that arrives just as an
-            # awaited PUBACK does is swallowed by asyncio.wait_for inside the client.
-            for _ in range(20):
-                task.cancel()
-                done, _pending = await asyncio.wait({task}, timeout=0.25)
-                if done:
-                    break
-            else:
+            if not await cancel([task]):
                 log.warning("MQTT: the connection did not close within 5 s; leaving it")
-            if task.done() and not task.cancelled() and task.exception() is not None:
+            elif not task.cancelled() and task.exception() is not None:
                 log.warning("MQTT: the connection ended with %r", task.exception())
         self._states = None
 
@@ -175,6 +175,8 @@ class MqttBackend:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._settings.command_timeout
         entity = call.entity
+        if self._client is None and self._refused is not None:
+            raise self._broker_down(call)  # turned down (credentials?): waiting will not help
         if not await _wait(self._synced_once, deadline):
             raise self._broker_down(call)
         if self._client is None and await self._session_after(self._generation, deadline) is None:
@@ -224,6 +226,11 @@ class MqttBackend:
     # --- commands ------------------------------------------------------------------
 
     def _broker_down(self, call: ServiceCall) -> ActionError:
+        if self._refused is not None:
+            # Wrong credentials or a client the broker does not allow: waiting will not help.
+            return ActionError(
+                "error.mqtt_refused", entity=call.entity, broker=self._settings.url, reason=self._refused
+            )
         return ActionError("error.mqtt_broker_down", entity=call.entity, broker=self._settings.url)
 
     async def _publish(self, call: ServiceCall, messages: list[Outgoing], deadline: float) -> None:
@@ -277,7 +284,13 @@ class MqttBackend:
                 async with client:
                     delay = self._reconnect[0]
                     await self._session(client)
+            except MqttConnectError as exc:
+                reason = str(exc.rc) if exc.rc is not None else str(exc)
+                if reason != self._refused:
+                    log.warning("MQTT broker %s refused the connection: %s; retrying", settings.url, reason)
+                self._refused = reason
             except aiomqtt.MqttError as exc:
+                self._refused = None
                 if self.connected or not self._attempted.is_set():
                     log.warning("MQTT broker %s: %s; retrying", settings.url, exc)
             except Exception:
@@ -291,6 +304,7 @@ class MqttBackend:
             delay = min(delay * 2, longest)
 
     async def _session(self, client: aiomqtt.Client) -> None:
+        self._refused = None
         self._subscribed = set()
         await client.subscribe([(topic, 0) for topic in self._base])
         await self._subscribe_wanted(client)

@@ -38,7 +38,7 @@ import aiomqtt
 from homemind.core.events import Context
 from homemind.core.model import Domain, Entity, Home
 from homemind.core.services import ActionError, ServiceCall
-from homemind.devices.mqtt.transport import Client, ack_now
+from homemind.devices.mqtt.transport import Client, ack_now, cancel
 from homemind.devices.simulated import apply_call
 
 log = logging.getLogger(__name__)
@@ -676,10 +676,13 @@ class Simulator:
         return self.z2m if _is_zigbee(device.entity) else self.ha
 
     async def run(self) -> None:
-        async with asyncio.TaskGroup() as group:
-            group.create_task(self.z2m.run())
-            group.create_task(self.ha.run())
-            group.create_task(self._settle())
+        """Run until cancelled; each part is cancelled until it stops (see transport.cancel)."""
+        parts = [asyncio.create_task(self.z2m.run()), asyncio.create_task(self.ha.run())]
+        parts.append(asyncio.create_task(self._settle()))
+        try:
+            await asyncio.gather(*parts)
+        finally:
+            await asyncio.shield(cancel(parts + [t for b in (self.z2m, self.ha) for t in b._work]))
 
     async def _settle(self) -> None:
         """A vacuum sent home docks once it has had time to get there."""

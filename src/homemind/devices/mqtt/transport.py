@@ -14,7 +14,9 @@ options; where one is missing, nothing changes.
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from collections.abc import Iterable
 from contextlib import suppress
 from typing import Any
 
@@ -50,3 +52,20 @@ class Client(aiomqtt.Client):
         granted = await super().subscribe(*args, **kwargs)
         ack_now(self)
         return granted
+
+
+async def cancel(tasks: Iterable[asyncio.Task[Any]], *, tries: int = 20, interval: float = 0.25) -> bool:
+    """Cancel tasks until they end (True), or give up after ``tries`` rounds (False).
+
+    Once is not enough: on Python 3.11 a cancellation that arrives just as an awaited
+    PUBACK or SUBACK does is swallowed by ``asyncio.wait_for`` inside the client, and
+    the task carries on as if nothing had happened.
+    """
+    pending = {t for t in tasks if not t.done()}
+    for _ in range(tries):
+        if not pending:
+            return True
+        for task in pending:
+            task.cancel()
+        _done, pending = await asyncio.wait(pending, timeout=interval)
+    return not pending
