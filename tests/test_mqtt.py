@@ -23,8 +23,10 @@ import pytest
 from conftest import Mosquitto, run_cli
 from homemind.app import Hub, demo_home_text
 from homemind.conversation import ConversationResult
+from homemind.core.events import Context
 from homemind.core.homefile import HomeFileError, parse_home
-from homemind.core.model import Domain
+from homemind.core.model import Domain, EntityState
+from homemind.core.services import validate_call
 from homemind.devices.mqtt import MqttBackend
 from homemind.devices.mqtt.entities import DiscoveryError, Payload
 from homemind.devices.mqtt.ha import build, expand, read_message
@@ -199,6 +201,55 @@ def test_abbreviated_discovery_with_topic_base_device_block_and_availability() -
     assert not entity.availability.available  # until the device says it is online
     entity.availability.update("tasmota/kitchen_1/tele/LWT", Payload(b"Online"))
     assert entity.availability.available
+
+
+def test_what_zigbee2mqtt_announces_to_home_assistant_works_as_it_is() -> None:
+    """The JSON-schema light config Zigbee2MQTT publishes for Home Assistant, unchanged."""
+    bridge = {"topic": "zigbee2mqtt/bridge/state", "value_template": "{{ value_json.state }}"}
+    config = {
+        "availability": [
+            bridge,
+            {"topic": "zigbee2mqtt/Kitchen/availability", "value_template": "{{ value_json.state }}"},
+        ],
+        "availability_mode": "all",
+        "brightness": True,
+        "brightness_scale": 254,
+        "command_topic": "zigbee2mqtt/Kitchen/set",
+        "device": {"identifiers": ["zigbee2mqtt_0x001788010d2f2e2b"], "name": "Kitchen", "model": "Hue"},
+        "name": None,
+        "object_id": "kitchen",
+        "origin": {"name": "Zigbee2MQTT"},
+        "schema": "json",
+        "state_topic": "zigbee2mqtt/Kitchen",
+        "supported_color_modes": ["xy", "color_temp"],
+        "unique_id": "0x001788010d2f2e2b_light_zigbee2mqtt",
+        "max_mireds": 454,
+        "min_mireds": 250,
+    }
+    topic = "homeassistant/light/0x001788010d2f2e2b/light/config"
+    [(key, (component, data))] = read_message(
+        "homeassistant", topic, Payload(json.dumps(config))
+    ).configs.items()
+    light = build(component, key, data)
+    assert (light.suggested_id, light.features) == ("light.kitchen", {"brightness", "color", "color_temp"})
+    assert light.limits == {"min_color_temp_kelvin": 2203, "max_color_temp_kelvin": 4000}
+    for availability in ("zigbee2mqtt/bridge/state", "zigbee2mqtt/Kitchen/availability"):
+        light.availability.update(availability, Payload(b'{"state": "online"}'))
+    assert light.availability.available
+    light.decode(
+        "zigbee2mqtt/Kitchen", Payload(b'{"state": "ON", "brightness": 254, "color": {"x": 0.7, "y": 0.3}}')
+    )
+    assert (light.state, light.attributes["brightness"]) == ("on", 255)
+    assert light.attributes["rgb_color"][0] == 255 and light.attributes["rgb_color"][2] < 40  # a red
+    home = parse_home(demo_home_text())
+    context = Context("alice", "test")
+    dim = validate_call(
+        home.entities["light.floor_lamp"], "turn_on", {"brightness_pct": 50, "color_name": "red"}, context
+    )
+    [out] = light.encode(dim, EntityState("light.floor_lamp", "off", {}, "", ""))
+    command = json.loads(out.payload)
+    assert (out.topic, command["state"], command["brightness"]) == ("zigbee2mqtt/Kitchen/set", "ON", 127)
+    assert set(command["color"]) == {"x", "y"}  # the bulb takes xy, so red is sent as xy
 
 
 def test_default_entity_id_wins_and_device_based_discovery_expands() -> None:
