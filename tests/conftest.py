@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -136,3 +137,70 @@ def server(data_dir: Path) -> Iterator[Server]:
 def api(server: Server) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as client:
         yield client
+
+
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+
+class Mosquitto:
+    """A broker of the test's own: a mosquitto process on a free loopback port, never a system service.
+
+    It can be stopped and started again on the same port, which is how the tests
+    take the broker away in the middle of a run. Nothing is persisted, so a restart
+    also loses every retained message, as a broker without persistence does.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        if not Path(MOSQUITTO).exists():
+            pytest.fail("mosquitto is not installed: run ./scripts/test (it installs the Debian package)")
+        self.port = free_port()
+        self.url = f"mqtt://127.0.0.1:{self.port}"
+        self.directory = directory
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.config = directory / "mosquitto.conf"
+        self.config.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "persistence false\n"
+            "log_dest stderr\n"
+            "log_type error\n"
+            "log_type warning\n",
+            encoding="utf-8",
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        log = open(self.directory / "mosquitto.log", "ab")  # noqa: SIM115 - the process keeps it
+        self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.config)], stdout=log, stderr=log)
+        log.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                text = (self.directory / "mosquitto.log").read_text(errors="replace")
+                raise RuntimeError(f"mosquitto exited: {text}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("mosquitto did not accept connections within 10 s")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    mosquitto = Mosquitto(tmp_path / "mosquitto")
+    yield mosquitto
+    mosquitto.stop()

@@ -49,7 +49,9 @@ def test_unknown_devices_and_nonsense(hub: HubDriver, text: str, status: str, wo
     assert hub.snapshot() == before
 
 
-@pytest.mark.parametrize(("text", "place"), [("turn on the garage light", "garage"), ("打开车库的灯", "库")])
+@pytest.mark.parametrize(
+    ("text", "place"), [("turn on the garage light", "garage"), ("打开车库的灯", "车库")]
+)
 def test_a_room_the_home_lacks_is_named_not_guessed(hub: HubDriver, text: str, place: str) -> None:
     before = hub.snapshot()
     result = hub.ask(text)

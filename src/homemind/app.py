@@ -7,6 +7,7 @@ temporary data dir exactly as the CLI and the server do.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,7 +19,7 @@ import platformdirs
 from homemind.conversation import Conversation
 from homemind.core.backend import DeviceBackend
 from homemind.core.events import EventBus
-from homemind.core.homefile import load_home
+from homemind.core.homefile import load_home, parse_home
 from homemind.core.model import Home
 from homemind.core.states import StateRegistry
 from homemind.devices.simulated import SimulatedBackend
@@ -79,11 +80,27 @@ class DataDirLock:
             self._fd = None
 
 
-def demo_home_text() -> str:
-    return resources.files("homemind.homes").joinpath("demo.yaml").read_text("utf-8")
+def demo_home_text(broker: str | None = None) -> str:
+    """The demo home; with ``broker``, its devices are reached over that MQTT broker."""
+    text = resources.files("homemind.homes").joinpath("demo.yaml").read_text("utf-8")
+    if broker is not None:
+        text += (
+            "\n# The devices are on this broker (try them with `homemind simulate --home demo`).\n"
+            f"mqtt:\n  broker: {json.dumps(broker)}\n"
+        )
+    return text
 
 
-def init_data_dir(directory: Path, *, demo: bool, force: bool = False) -> Path:
+def make_backend(home: Home) -> DeviceBackend:
+    """The simulated home unless the home file names a broker; MQTT is imported only then."""
+    if home.mqtt is None:
+        return SimulatedBackend()
+    from homemind.devices.mqtt import MqttBackend
+
+    return MqttBackend(home, home.mqtt)
+
+
+def init_data_dir(directory: Path, *, demo: bool, force: bool = False, broker: str | None = None) -> Path:
     """Create the data dir with a home file; refuse to overwrite one unless forced."""
     home_file = directory / HOME_FILE
     if home_file.exists() and not force:
@@ -94,7 +111,9 @@ def init_data_dir(directory: Path, *, demo: bool, force: bool = False) -> Path:
     lock.acquire("replace its home")
     try:
         tmp = home_file.with_suffix(".yaml.tmp")
-        tmp.write_text(demo_home_text(), encoding="utf-8")
+        text = demo_home_text(broker)
+        parse_home(text, str(home_file))  # a bad broker URL is refused before anything is written
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, home_file)  # atomic: a crash leaves the old file or the new, never half
         if force:
             for suffix in ("", "-wal", "-shm"):
@@ -128,7 +147,7 @@ class Hub:
         bus = EventBus()
         states = StateRegistry(home, bus, persist=store.save_state)
         states.restore(store.load_states())
-        backend = SimulatedBackend()
+        backend = make_backend(home)
         executor = Executor(home, states, backend, store)
         handlers = default_registry()
         templates = TemplateRecognizer(home, handlers.intent_types)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ipaddress
 import json
 import math
@@ -42,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", parents=[common], help="create a home in the data dir")
     init.add_argument("--demo", action="store_true", help="the Lin family's demo flat")
     init.add_argument("--force", action="store_true", help="replace an existing home (resets state)")
+    init.add_argument(
+        "--broker", metavar="URL", help="reach the devices over this MQTT broker (mqtt://127.0.0.1:1883)"
+    )
 
     ask = sub.add_parser("ask", parents=[common], help="say something to the hub")
     ask.add_argument("--as", dest="member", help="member id to speak as (default: the owner)")
@@ -85,6 +89,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--epochs", type=int, help="epochs per round (default 3)")
 
+    mqtt = sub.add_parser(
+        "mqtt",
+        parents=[common],
+        help="what the broker has: devices bound, devices the home file lacks, problems",
+    )
+    mqtt.add_argument("--json", action="store_true")
+
+    simulate = sub.add_parser(
+        "simulate",
+        parents=[common],
+        help="run a home's devices on an MQTT broker (Zigbee2MQTT and Home Assistant discovery)",
+    )
+    simulate.add_argument("--broker", required=True, metavar="URL", help="mqtt://host[:port]")
+    simulate.add_argument(
+        "--home", default="demo", help="'demo' (the default), or the path of a home file whose devices to run"
+    )
+    simulate.add_argument(
+        "--delay", type=_milliseconds, default=50, metavar="MS", help="how long a device takes to act (50)"
+    )
+    simulate.add_argument("--username", help="broker user name")
+    simulate.add_argument("--password", help="broker password")
+
     for name, text in (
         ("serve", "serve the HTTP API"),
         ("demo", "create the demo home if needed, then serve"),
@@ -95,14 +121,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 1-65535, not {port}")
-    return port
+def _bounded(convert: type[int] | type[float], low: float, high: float, what: str) -> Any:
+    """An argparse type: a number within bounds, or a clear usage error."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} is {low:g}-{high:g}, not {text}")
+        return value
+
+    return parse
+
+
+_port = _bounded(int, 1, 65535, "a port number")
+_milliseconds = _bounded(float, 0, 60_000, "a delay in milliseconds")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,11 +147,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     directory = data_dir(getattr(args, "data", None))
     try:
         if args.command == "init":
-            path = init_data_dir(directory, demo=args.demo, force=args.force)
+            path = init_data_dir(directory, demo=args.demo, force=args.force, broker=args.broker)
             print(f"created {path}")
             return 0
         if args.command == "nlu":
             return _nlu(args)
+        if args.command == "simulate":
+            return _simulate(args)
         if args.command in ("serve", "demo"):
             return _serve(directory, args.host, args.port, init_if_missing=args.command == "demo")
         return asyncio.run(_run(args, directory))
@@ -187,6 +224,8 @@ async def _run(args: argparse.Namespace, directory: Path) -> int:
                 for entity_id, item in dump["entities"].items():
                     print(f"{entity_id:40} {item['state']}")
             return 0
+        if args.command == "mqtt":
+            return _mqtt_status(hub, args.json)
         raise AssertionError(args.command)
     finally:
         await hub.stop()
@@ -212,6 +251,29 @@ async def _ask(hub: Hub, args: argparse.Namespace) -> int:
     )
     _print_result(result.as_dict(), args.json)
     return 0 if result.status.value in _OK_STATUSES else 1
+
+
+def _mqtt_status(hub: Hub, as_json: bool) -> int:
+    status = getattr(hub.backend, "status", None)
+    if hub.home.mqtt is None or status is None:
+        raise SetupError("this home has no mqtt section: its devices are simulated in-process")
+    report: dict[str, Any] = status()
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    print(f"broker {report['broker']}: {'connected' if report['connected'] else 'NOT connected'}")
+    print(f"\nbound ({len(report['bound'])}):")
+    for entity_id, what in report["bound"].items():
+        flag = "  (unavailable)" if entity_id in report["unavailable"] else ""
+        print(f"  {entity_id:40} {what}{flag}")
+    missing = report["not_in_home_file"]
+    print(f"\ndiscovered, not in the home file ({len(missing)}): add an entity with this id to use it")
+    for item in missing:
+        print(f"  {item['entity_id']:40} {item['discovered_as']}")
+    print(f"\nproblems ({len(report['problems'])}):")
+    for problem in report["problems"]:
+        print(f"  {problem}")
+    return 0
 
 
 def _print_result(result: dict[str, Any], as_json: bool) -> None:
@@ -260,6 +322,40 @@ async def _call(hub: Hub, args: argparse.Namespace) -> int:
         out["state"] = {"state": outcome.state.state, "attributes": outcome.state.attributes}
     print(json.dumps(out, ensure_ascii=False))
     return 0 if outcome.result.value == "ok" else 1
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    """Run the devices until interrupted; the broker may come and go meanwhile."""
+    import logging
+
+    from homemind.app import demo_home_text
+    from homemind.core.homefile import host_port, load_home, parse_home
+    from homemind.devices.mqtt.simulator import CONTROL_TOPIC, Simulator
+
+    try:
+        host, port, _tls = host_port(args.broker)
+    except ValueError as exc:
+        raise SetupError(str(exc)) from None
+    home = parse_home(demo_home_text(), "demo home") if args.home == "demo" else load_home(Path(args.home))
+    logging.basicConfig(level=logging.WARNING, format="homemind simulate: %(message)s")
+
+    async def run() -> None:
+        simulator = Simulator(
+            home, host, port, delay=args.delay / 1000, username=args.username, password=args.password
+        )
+        task = asyncio.create_task(simulator.run())
+        await simulator.ready.wait()
+        zigbee, others = len(simulator.z2m.by_name), len(simulator.ha.devices)
+        print(
+            f"homemind simulate: {home.name}: {zigbee} Zigbee2MQTT devices and {others} with Home Assistant"
+            f" discovery on {args.broker}; control topic {CONTROL_TOPIC}",
+            flush=True,
+        )
+        await task
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
 
 
 def _serve(directory: Path, host: str, port: int, *, init_if_missing: bool) -> int:

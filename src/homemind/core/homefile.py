@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -24,6 +25,7 @@ from homemind.core.model import (
     Entity,
     Home,
     Member,
+    MqttSettings,
     Names,
     Role,
 )
@@ -137,12 +139,83 @@ class EntitySpec(NamedSpec):
         return Domain(self.id.split(".", 1)[0])
 
 
+def _topic_prefix(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value or value.startswith("/") or value.endswith("/"):
+        raise ValueError(f"{value!r} is not a topic prefix (no leading or trailing '/')")
+    if any(c in value for c in "+#\0"):
+        raise ValueError(f"{value!r} contains an MQTT wildcard or NUL")
+    return value
+
+
+class MqttSection(_Strict):
+    """``mqtt:``: the broker the home's devices are on. Without it the home is simulated."""
+
+    broker: str = Field(min_length=1, description="mqtt://host[:port] or mqtts://host[:port]")
+    username: str | None = Field(default=None, min_length=1)
+    password: str | None = None
+    discovery_prefix: str | None = "homeassistant"
+    zigbee2mqtt: str | None = "zigbee2mqtt"
+    birth: bool = True
+    command_timeout: float = Field(default=5.0, gt=0, le=120)
+    entities: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("broker")
+    @classmethod
+    def _broker_url(cls, value: str) -> str:
+        host_port(value)
+        return value
+
+    @field_validator("discovery_prefix", "zigbee2mqtt")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        return _topic_prefix(value)
+
+    @field_validator("command_timeout", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("expected a number of seconds, not true/false")
+        return value
+
+    @field_validator("entities")
+    @classmethod
+    def _matches(cls, value: dict[str, str]) -> dict[str, str]:
+        for entity_id, match in value.items():
+            if not match.strip():
+                raise ValueError(
+                    f"{entity_id}: empty match (give a unique_id or a Zigbee2MQTT friendly name)"
+                )
+        return value
+
+
+def host_port(url: str) -> tuple[str, int, bool]:
+    """``mqtt://host[:port]`` -> (host, port, tls); anything else is a clear error."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{url!r} is not a broker URL: {exc}") from None
+    if parts.scheme not in ("mqtt", "mqtts"):
+        raise ValueError(f"{url!r}: a broker URL starts with mqtt:// or mqtts://")
+    if not parts.hostname:
+        raise ValueError(f"{url!r}: the broker URL has no host")
+    if parts.username or parts.password:
+        raise ValueError(f"{url!r}: give username and password as their own fields, not in the URL")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{url!r}: a broker URL is only scheme, host and port")
+    tls = parts.scheme == "mqtts"
+    return parts.hostname, port or (8883 if tls else 1883), tls
+
+
 class HomeFileSpec(_Strict):
     home: HomeSection
     owner: str | None = None
     members: list[MemberSpec] = Field(default_factory=list)
     areas: list[AreaSpec] = Field(default_factory=list)
     entities: list[EntitySpec] = Field(default_factory=list)
+    mqtt: MqttSection | None = None
 
 
 # --- line tracking -------------------------------------------------------------------
@@ -344,6 +417,7 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
         fail(("owner",), "the home needs an owner: name one, or give a member the admin role")
     elif owner not in members:
         fail(("owner",), f"unknown member {owner!r}")
+    mqtt = _mqtt_settings(spec.mqtt, entities, fail)
     if owner is None:
         return None
     return Home(
@@ -355,6 +429,35 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
         members=members,
         owner=owner,
         initial_states=initial,
+        mqtt=mqtt,
+    )
+
+
+def _mqtt_settings(
+    section: MqttSection | None, entities: dict[str, Entity], fail: Any
+) -> MqttSettings | None:
+    if section is None:
+        return None
+    for entity_id in section.entities:
+        if entity_id not in entities:
+            fail(("mqtt", "entities", entity_id), f"unknown entity {entity_id!r}")
+    claimed: dict[str, str] = {}
+    for entity_id, match in section.entities.items():
+        if match in claimed:
+            fail(("mqtt", "entities", entity_id), f"{match!r} is already {claimed[match]}")
+        claimed[match] = entity_id
+    host, port, tls = host_port(section.broker)
+    return MqttSettings(
+        host=host,
+        port=port,
+        tls=tls,
+        username=section.username,
+        password=section.password,
+        discovery_prefix=section.discovery_prefix,
+        zigbee2mqtt=section.zigbee2mqtt,
+        birth=section.birth,
+        command_timeout=section.command_timeout,
+        entities=dict(section.entities),
     )
 
 

@@ -147,6 +147,35 @@ class EntityState:
 
 
 @dataclass(frozen=True)
+class MqttSettings:
+    """Where the home's real devices live: an MQTT broker, as the home file's ``mqtt:`` section says.
+
+    Part of the home model (not of the MQTT backend) because a person writes it in the
+    home file, and errors in it must name the line like every other home file error.
+    """
+
+    host: str
+    port: int
+    tls: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    # Home Assistant discovery prefix and Zigbee2MQTT base topic; None turns that convention off.
+    discovery_prefix: str | None = "homeassistant"
+    zigbee2mqtt: str | None = "zigbee2mqtt"
+    # Announce "online" on <discovery_prefix>/status after connecting, as Home Assistant does,
+    # so devices that follow the convention publish their discovery and state again.
+    birth: bool = True
+    # How long a command may wait for the broker and then for the device to confirm it.
+    command_timeout: float = 5.0
+    # Home entity id -> the discovered entity it is: a unique_id or a Zigbee2MQTT friendly name.
+    entities: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
 class Home:
     """Everything the home file declares, with lookups the other layers need."""
 
@@ -158,3 +187,5 @@ class Home:
     members: dict[str, Member]
     owner: str
     initial_states: dict[str, tuple[str, dict[str, Any]]] = field(repr=False)
+    # None: the embedded simulated home. Set: devices are reached over this broker.
+    mqtt: MqttSettings | None = None

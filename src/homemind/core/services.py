@@ -357,3 +357,19 @@ def _check_range(
 def check_available(entity: Entity, state: str) -> None:
     if state == UNAVAILABLE:
         raise ActionError("error.unavailable", entity=entity)
+
+
+def check_code(call: ServiceCall) -> None:
+    """Locks and panels with a code want it for the unsafe direction only, like real keypads.
+
+    Checked by whichever backend carries the call out: the simulated keypad, or the hub
+    itself before it sends a command to a real panel (Home Assistant's local code).
+    """
+    expected = call.entity.secrets.get("code")
+    if expected is None or call.service in ("lock", "alarm_arm_home", "alarm_arm_away"):
+        return
+    given = call.data.get("code")
+    if given is None:
+        raise ActionError("error.code_required", entity=call.entity)
+    if given != expected:
+        raise ActionError("error.wrong_code", entity=call.entity)

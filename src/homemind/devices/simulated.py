@@ -13,7 +13,7 @@ from typing import Any
 
 from homemind.core.events import Context
 from homemind.core.model import Domain
-from homemind.core.services import COLOR_NAMES, ActionError, ServiceCall, check_available
+from homemind.core.services import COLOR_NAMES, ActionError, ServiceCall, check_available, check_code
 from homemind.core.states import StateRegistry
 
 
@@ -63,11 +63,12 @@ class SimulatedBackend:
             raise RuntimeError("simulated backend used before start()")
         current = self._states.get(call.entity.entity_id)
         check_available(call.entity, current.state)
-        state, attributes = _apply(call, current.state, dict(current.attributes))
+        state, attributes = apply_call(call, current.state, dict(current.attributes))
         self._states.set(call.entity.entity_id, state, attributes, context=call.context)
 
 
-def _apply(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def apply_call(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What a device does with a valid command: shared by the in-process home and the MQTT simulator."""
     entity, service, data = call.entity, call.service, call.data
     domain = entity.domain
 
@@ -135,7 +136,7 @@ def _apply(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[str, d
         return ("open" if position > 0 else "closed"), {"current_position": position}
 
     if domain is Domain.LOCK:
-        _check_code(call)
+        check_code(call)
         return ("locked" if service == "lock" else "unlocked"), {}
 
     if domain is Domain.MEDIA_PLAYER:
@@ -165,7 +166,7 @@ def _apply(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[str, d
         return ("docked" if state == "docked" else "returning"), {}
 
     if domain is Domain.ALARM_CONTROL_PANEL:
-        _check_code(call)
+        check_code(call)
         return {
             "alarm_arm_home": "armed_home",
             "alarm_arm_away": "armed_away",
@@ -173,15 +174,3 @@ def _apply(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[str, d
         }[service], {}
 
     raise ActionError("error.service_not_for_domain", entity=entity, service=service)
-
-
-def _check_code(call: ServiceCall) -> None:
-    """Locks and panels with a code want it for the unsafe direction only, like real keypads."""
-    expected = call.entity.secrets.get("code")
-    if expected is None or call.service in ("lock", "alarm_arm_home", "alarm_arm_away"):
-        return
-    given = call.data.get("code")
-    if given is None:
-        raise ActionError("error.code_required", entity=call.entity)
-    if given != expected:
-        raise ActionError("error.wrong_code", entity=call.entity)

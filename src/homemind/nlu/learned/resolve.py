@@ -91,6 +91,21 @@ def _numbers(text: str, language: str) -> list[float]:
     return [float(n) for n in _NUMBER.findall(folded)]
 
 
+_ZH_BOUNDARY = set("把将给在请帮我你他她的里开关打调亮暗灯和跟也都吧了吗呢啊")
+
+
+def _whole_chinese_word(text: str, start: int, end: int) -> str:
+    """The model may tag only 库 of 车库: widen a Chinese span to the characters around it
+    up to the nearest grammar word, so that the reply names the room the person said."""
+    if not any("\u4e00" <= c <= "\u9fff" for c in text[start:end]):
+        return text[start:end]
+    while start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff" and text[start - 1] not in _ZH_BOUNDARY:
+        start -= 1
+    while end < len(text) and "\u4e00" <= text[end] <= "\u9fff" and text[end] not in _ZH_BOUNDARY:
+        end += 1
+    return text[start:end]
+
+
 def _plain_name(words: str) -> str:
     """ "Lily's room" ~ "lilys room", "莉莉的房间" ~ "莉莉房间": possessives do not tell rooms apart."""
     return re.sub(r"['’]s\b|的|\s+", "", words.casefold())
@@ -154,7 +169,8 @@ class _Context:
                     slots["area"] = Slot(area, place.value)
                 elif place.value.casefold() not in _WHOLE_HOME:
                     # A room this home does not have: say so rather than act on the whole flat.
-                    slots["area"] = Slot(place.value, place.value)
+                    words = _whole_chinese_word(self.text, place.start, place.end)
+                    slots["area"] = Slot(words, words)
         if not entities and domain is None and allowed is None:
             device = self.prediction.entity("device_type")
             if device is not None:
@@ -309,11 +325,15 @@ def _plain(intent: str, domain: Domain | None, **extra: str) -> _Builder:
     return build
 
 
+_PAUSE_WORDS = ("pause", "stop", "hold", "wait", "停", "暂停", "等一下", "别扫")
+_DOCK_WORDS = ("dock", "base", "charge", "charging", "go home", "back home", "回去", "充电", "回充")
+
+
 def _cleaning(ctx: _Context) -> IntentMatch | None:
     """The vacuum: SLURP has one label for it, but "hold the roomba" must not start it."""
-    if any(ctx.says(w) for w in ("pause", "stop", "hold", "wait", "停", "暂停", "等一下", "别扫")):
+    if any(ctx.says(w) for w in _PAUSE_WORDS):
         return _plain("HomemindVacuumPause", Domain.VACUUM)(ctx)
-    if any(ctx.says(w) for w in ("dock", "base", "charge", "charging", "go home", "back home", "回去", "充电", "回充")):
+    if any(ctx.says(w) for w in _DOCK_WORDS):
         return _plain("HassVacuumReturnToBase", Domain.VACUUM)(ctx)
     return _plain("HassVacuumStart", Domain.VACUUM)(ctx)
 

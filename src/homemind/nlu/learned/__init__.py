@@ -1,0 +1,1 @@
+"""The learned tier: a small trained model, its training data, and its resolution against the home."""
