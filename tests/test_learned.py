@@ -185,3 +185,40 @@ def test_train_without_data_is_a_clear_set_up_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.decode().startswith("homemind: ")
     assert not (tmp_path / "model.onnx").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "asks"),
+    [
+        ("客厅冷不冷", "zh", True),
+        ("屋里湿度大不大", "zh", True),
+        ("大门锁了吗", "zh", True),
+        ("能帮我开一下灯吗", "zh", False),
+        ("把灯关了", "zh", False),
+        ("is it cold in the bedroom", "en", True),
+        ("could you turn the heating up?", "en", False),
+    ],
+)
+def test_questions_are_told_apart_from_polite_requests(text: str, language: str, asks: bool) -> None:
+    from homemind.nlu.learned.resolve import is_question
+
+    assert is_question(text, language) is asks
+
+
+@needs_model
+@pytest.mark.parametrize("text", ["客厅冷不冷", "屋里湿度大不大", "is it cold in the bedroom"])
+def test_a_question_never_changes_anything(hub: HubDriver, text: str) -> None:
+    before = hub.snapshot()
+    result = hub.ask(text).as_dict()
+    assert result["actions"] == [], result
+    assert hub.snapshot() == before
+
+
+def test_warmer_with_two_acs_and_no_room_asks_which(hub: HubDriver) -> None:
+    before = hub.snapshot()
+    match = _recognize("it's freezing", "hm_climate_warmer")
+    assert match is not None and match.value("area") is None
+    result = hub.ask("it's freezing in here, make it warmer").as_dict()
+    if result["status"] != "not_understood":
+        assert result["actions"] == [], result
+        assert hub.snapshot() == before

@@ -13,6 +13,7 @@ import contextlib
 import ipaddress
 import json
 import math
+import os
 import socket
 import sys
 from collections.abc import Sequence
@@ -191,6 +192,14 @@ def _nlu(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        # hassil enumerates sentences through sets, whose order follows the string hash seed:
+        # a fixed seed makes the generated data, and so the model, the same on every run.
+        os.execve(
+            sys.executable,
+            [sys.executable, "-m", "homemind", *sys.argv[1:]],
+            {**os.environ, "PYTHONHASHSEED": "0"},
+        )
     try:
         from homemind.nlu.learned.train import MODEL_DIR, SHARED_DATA, TrainingPlan, train
     except ImportError as exc:

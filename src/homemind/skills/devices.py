@@ -15,7 +15,7 @@ from homemind.skills.base import (
     Reply,
     Status,
 )
-from homemind.skills.targets import resolve
+from homemind.skills.targets import Targets, resolve
 
 i18n.register(
     {
@@ -491,6 +491,9 @@ class ClimateStep(IntentHandler):
         step = float(said) if said is not None else self.default_step
         domains = {Domain.CLIMATE, Domain.WATER_HEATER} if request.match.value("name") else {Domain.CLIMATE}
         targets = resolve(request.home, request.match, domains=domains)
+        if targets.ok and len(targets.entities) > 1 and not request.match.value("area"):
+            # "It's cold" in a flat with two ACs: ask which room, do not heat the whole flat.
+            targets = Targets(targets.entities, "target.ambiguous", {"choices": targets.entities})
         if not targets.ok:
             return target_error(request, targets)
         replies = []

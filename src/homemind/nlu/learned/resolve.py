@@ -422,7 +422,30 @@ def _weather(ctx: _Context) -> IntentMatch | None:
     return ctx.match("HomemindWeather", slots)
 
 
+_QUERY_LABELS = frozenset(
+    {"hm_device_state", "hm_temperature_query", "hm_humidity_query", "datetime_query", "weather_query"}
+)
+_EN_QUESTION = re.compile(r"^(is|are|was|were|did|does|do|has|have|what|which|how|when|where|who|why)\b")
+_ZH_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # 大不大, 冷不冷, 开没开
+_ZH_REQUEST = re.compile(r"能|可以|可不可以|帮|麻烦|请|给我|行吗|好吗")
+
+
+def is_question(text: str, language: str) -> bool:
+    """Does the sentence ask rather than tell? Polite requests ("could you...?", "能帮我开灯吗") tell."""
+    folded = text.casefold().strip()
+    if language == "en":
+        return bool(_EN_QUESTION.match(folded))
+    if _ZH_A_NOT_A.search(folded) or re.search(r"是不是|有没有|几度|多少", folded):
+        return True
+    return bool(re.search(r"[吗么][?？]?$", folded)) and not _ZH_REQUEST.search(folded)
+
+
+def _chit_chat(ctx: _Context) -> IntentMatch | None:
+    return None  # "blah blah", "you're funny": nothing to do, and "not understood" says what is possible
+
+
 BUILDERS: dict[str, _Builder] = {
+    "general_quirky": _chit_chat,
     "iot_hue_lightoff": _switch(False, Domain.LIGHT),
     "iot_hue_lighton": _switch(True, Domain.LIGHT),
     "iot_hue_lightdim": _light_step(False),
@@ -493,6 +516,8 @@ class LearnedRecognizer:
             return None
         build = BUILDERS.get(prediction.intent)
         context = _Context(text, language, prediction, self._vocabulary.find(text), self.home)
+        if build is not None and prediction.intent not in _QUERY_LABELS and is_question(text, language):
+            return None  # "客厅冷不冷" asks; a model that heard "turn the heating up" must not act on it
         if build is None:
             # Understood, but not something this hub does (yet): the handler registry says so.
             # The tagged spans travel as text slots (date, time, list_name, food_type, ...).
