@@ -73,7 +73,7 @@ def _problem(step: Everyday, language: str, before: dict, result: dict, after: d
     return None
 
 
-# Measured with the packaged model: en 60/64, zh 55/62 (see the closing note of the NLU issue).
+# Measured with the packaged model: en 57/64, zh 55/62 (see the closing note of the NLU issue).
 # The bar sits a little below, so that a retrained model may differ by a sentence or two.
 PASS_RATE = 0.85
 
