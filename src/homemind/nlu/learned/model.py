@@ -83,6 +83,8 @@ class LearnedModel:
         )
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self._lock = threading.Lock()
+        self._allowed: Any = None
+        self._start: Any = None
 
     def predict(self, text: str) -> Prediction:
         words = split_words(text)
@@ -101,19 +103,50 @@ class LearnedModel:
         order = np.argsort(-probabilities)
         best = int(order[0])
         alternatives = tuple((self.intents[int(i)], round(float(probabilities[i]), 4)) for i in order[1:4])
-        entities = self._entities(text, words, word_ids, tag_logits[0].argmax(-1))
+        entities = self._entities(text, words, word_ids, tag_logits[0])
         slurp = next(self.intents[int(i)] for i in order if not self.intents[int(i)].startswith("hm_"))
         return Prediction(self.intents[best], float(probabilities[best]), entities, alternatives, slurp)
 
+    def _viterbi(self, logits: Any) -> list[int]:
+        """The best tag sequence in which every I-X follows a B-X or I-X (a valid BIO reading).
+
+        Per-word argmax may say "O I-date" or "B-time I-date"; those are not spans, and
+        reading them as spans cuts entities in pieces.
+        """
+        if self._allowed is None:
+            allowed = np.zeros((len(self.tags), len(self.tags)), dtype=np.float32)
+            for i, before in enumerate(self.tags):
+                for j, after in enumerate(self.tags):
+                    if after.startswith("I-") and before[2:] != after[2:]:
+                        allowed[i, j] = -1e9
+            self._start = np.array([-1e9 if t.startswith("I-") else 0.0 for t in self.tags], dtype=np.float32)
+            self._allowed = allowed
+        shifted = logits - logits.max(-1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+        score = log_probs[0] + self._start
+        back = []
+        for row in log_probs[1:]:
+            total = score[:, None] + self._allowed
+            back.append(total.argmax(0))
+            score = total.max(0) + row
+        best = [int(score.argmax())]
+        for pointers in reversed(back):
+            best.append(int(pointers[best[-1]]))
+        return best[::-1]
+
     def _entities(
-        self, text: str, words: list[Word], word_ids: list[int | None], tag_ids: Any
+        self, text: str, words: list[Word], word_ids: list[int | None], tag_logits: Any
     ) -> tuple[Entity, ...]:
-        word_tags = ["O"] * len(words)
-        seen: set[int] = set()
+        first_token: dict[int, int] = {}
         for position, word in enumerate(word_ids):
-            if word is not None and word not in seen:
-                seen.add(word)
-                word_tags[word] = self.tags[int(tag_ids[position])]
+            if word is not None and word not in first_token:
+                first_token[word] = position
+        tagged = sorted(first_token)  # words past the token limit stay untagged
+        word_tags = ["O"] * len(words)
+        if tagged:
+            scores = tag_logits[[first_token[w] for w in tagged]]
+            for word, tag_index in zip(tagged, self._viterbi(scores), strict=True):
+                word_tags[word] = self.tags[tag_index]
         spans: list[list[Any]] = []
         for index, tag in enumerate(word_tags):
             kind = tag[2:]
