@@ -109,8 +109,9 @@ def train(
     progress(f"{len(pseudo)} SLURP training sentences labelled by the teacher")
     everything = labelled + pseudo
     student = _fit(everything, intents, tags, vocabulary, plan, plan.student_epochs, progress, "student")
-    temperature = _calibrate(student, calibration, intents, tags, vocabulary)
-    held_accuracy = _accuracy(student, calibration, intents, tags, vocabulary)
+    held_logits = _logits(student, calibration, intents, tags, vocabulary)  # one pass serves both
+    temperature = _calibrate(held_logits, calibration, intents)
+    held_accuracy = _accuracy(held_logits, calibration, intents)
     progress(f"calibration: temperature {temperature:.2f}, held-out intent accuracy {held_accuracy:.3f}")
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -351,17 +352,10 @@ def _pseudo_label(
     return labelled
 
 
-def _calibrate(
-    model: Any,
-    examples: Sequence[Example],
-    intents: Sequence[str],
-    tags: Sequence[str],
-    vocabulary: Sequence[str],
-) -> float:
+def _calibrate(logits: Any, examples: Sequence[Example], intents: Sequence[str]) -> float:
     """The softmax temperature that makes confidence honest on sentences the model never saw."""
     import torch
 
-    logits = _logits(model, examples, intents, tags, vocabulary)
     index = {name: i for i, name in enumerate(intents)}
     target = torch.tensor([index[e.intent] for e in examples])
     best, best_loss = 1.0, float("inf")
@@ -372,14 +366,7 @@ def _calibrate(
     return round(best, 2)
 
 
-def _accuracy(
-    model: Any,
-    examples: Sequence[Example],
-    intents: Sequence[str],
-    tags: Sequence[str],
-    vocabulary: Sequence[str],
-) -> float:
-    logits = _logits(model, examples, intents, tags, vocabulary)
+def _accuracy(logits: Any, examples: Sequence[Example], intents: Sequence[str]) -> float:
     predicted = logits.argmax(-1).tolist()
     return sum(intents[p] == e.intent for p, e in zip(predicted, examples, strict=True)) / len(examples)
 
