@@ -109,7 +109,8 @@ REFERENCE = (
 )
 INCLUDE_DEV_WARNING = (
     "WARNING: this model was trained WITH SLURP's development split (labels.json plan.include_slurp_dev "
-    "= true): the SLURP dev figures are NOT held-out. Retrain with `homemind nlu train --without-slurp-dev`."
+    "= true): the SLURP dev figures are NOT held-out. Score a model trained without it: "
+    "`homemind nlu train --out DIR`, then `python benchmarks/nlu.py --model DIR`."
 )
 
 # Sentences for the hub child: template hits and model-only phrasings in both languages.

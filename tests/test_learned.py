@@ -167,6 +167,21 @@ def test_understood_but_unsupported_gets_a_helpful_answer(hub: HubDriver) -> Non
     assert "weather" in result["response"]
 
 
+@needs_model
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("do i have anything going on this saturday", "date", "this saturday"),
+        ("i need a taxi to take me to the airport please", "place_name", "airport"),
+    ],
+)
+def test_a_span_the_tag_head_starts_twice_is_read_as_one(text: str, kind: str, value: str) -> None:
+    from homemind.nlu.learned.model import shared_model
+
+    found = [(e.type, e.value) for e in shared_model().predict(text).entities if e.type == kind]
+    assert found == [(kind, value)]
+
+
 def test_the_model_ships_in_the_package_small_and_held_out() -> None:
     from homemind.nlu.learned.model import MODEL_DIR, MODEL_FILES
 

@@ -88,7 +88,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also learn from SLURP's dev split (benchmarks/nlu.py's dev figure is then not held out)",
     )
-    train.add_argument("--epochs", type=int, help="epochs per round (default 3)")
+    train.add_argument(
+        "--epochs", type=int, help="epochs for both rounds (default: 3 for the teacher, 4 for the student)"
+    )
 
     mqtt = sub.add_parser(
         "mqtt",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import threading
 from collections.abc import Sequence
@@ -111,7 +112,9 @@ class LearnedModel:
         """The best tag sequence in which every I-X follows a B-X or I-X (a valid BIO reading).
 
         Per-word argmax may say "O I-date" or "B-time I-date"; those are not spans, and
-        reading them as spans cuts entities in pieces.
+        reading them as spans cuts entities in pieces. The tag head scores each word on
+        its own, so it also says "this|B-date saturday|B-date" where people write one
+        date; the transition prior below is what a CRF would have learned.
         """
         if self._allowed is None:
             allowed = np.zeros((len(self.tags), len(self.tags)), dtype=np.float32)
@@ -119,6 +122,8 @@ class LearnedModel:
                 for j, after in enumerate(self.tags):
                     if after.startswith("I-") and before[2:] != after[2:]:
                         allowed[i, j] = -1e9
+                    elif after.startswith("B-") and before != "O" and before[2:] == after[2:]:
+                        allowed[i, j] = _NEW_SPAN_OF_SAME_TYPE
             self._start = np.array([-1e9 if t.startswith("I-") else 0.0 for t in self.tags], dtype=np.float32)
             self._allowed = allowed
         shifted = logits - logits.max(-1, keepdims=True)
@@ -163,6 +168,12 @@ class LearnedModel:
             Entity(kind, text[words[first].start : words[last].end], words[first].start, words[last].end)
             for kind, first, last in spans
         )
+
+
+# In the labelled training data a word of some type starts a second span of that same type
+# right after the first in 0.4% of cases (HWU64; 0.06% with the generated sentences):
+# the log of that prior keeps "this saturday" one date unless the tag head is sure.
+_NEW_SPAN_OF_SAME_TYPE = math.log(0.004)
 
 
 def _is_han(text: str) -> bool:
