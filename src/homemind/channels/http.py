@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
@@ -27,7 +27,9 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from homemind import __version__
 from homemind.app import Hub
 from homemind.core.events import STATE_CHANGED, Event
+from homemind.channels import web
 from homemind.core.model import EntityState
+from homemind.core.services import CODE_FORMAT
 from homemind.policy import Actor, Result
 
 _STREAM_QUEUE = 1000
@@ -63,6 +65,9 @@ class ConversationResponse(BaseModel):
     conversation_id: str
     intent: IntentInfo | None
     actions: list[ActionInfo]
+    needs_code: bool = Field(
+        default=False, description="With needs_confirmation: the answer must be the device's code."
+    )
 
 
 class EntityInfo(BaseModel):
@@ -70,10 +75,26 @@ class EntityInfo(BaseModel):
     domain: str
     name: dict[str, str]
     area: str | None
+    features: list[str] = Field(description="What the device can do beyond on/off (brightness, color...).")
+    code_format: str | None = Field(
+        default=None, description="Set when the unsafe direction needs a code (Home Assistant's name)."
+    )
     state: str
     attributes: dict[str, Any]
     last_changed: str
     last_updated: str
+
+
+class AreaInfo(BaseModel):
+    id: str
+    name: dict[str, str]
+
+
+class MemberInfo(BaseModel):
+    id: str
+    name: dict[str, str]
+    role: str
+    language: str
 
 
 class ServiceCallRequest(BaseModel):
@@ -122,6 +143,8 @@ def _entity_info(hub: Hub, state: EntityState) -> EntityInfo:
         domain=entity.domain.value,
         name=dict(entity.names.name),
         area=entity.area,
+        features=sorted(entity.features),
+        code_format=CODE_FORMAT if entity.secrets.get("code") else None,
         state=state.state,
         attributes=state.attributes,
         last_changed=state.last_changed,
@@ -168,14 +191,22 @@ def create_app(directory: Path) -> FastAPI:
         body = json.dumps({"detail": jsonable_encoder(errors)}, ensure_ascii=True)
         return Response(body, status_code=422, media_type="application/json")
 
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        # The dashboard arrives with the web issue; until then the API docs are the front page.
-        return RedirectResponse("/docs")
+    web.mount(app)  # the dashboard at /, a client of this API like any other
 
     @app.get("/api/health")
     async def health(hub: HubDep) -> dict[str, Any]:
         return {"status": "ok", "home": hub.home.name, "entities": len(hub.home.entities)}
+
+    @app.get("/api/me", response_model=MemberInfo)
+    async def me(actor: ActorDep) -> MemberInfo:
+        """Who the server takes the caller to be: the dashboard follows their language (and role)."""
+        member = actor.member
+        return MemberInfo(id=member.id, name=dict(member.names.name), role=member.role.value, language=member.language)
+
+    @app.get("/api/areas", response_model=list[AreaInfo])
+    async def areas(hub: HubDep, actor: ActorDep) -> list[AreaInfo]:
+        """The home's areas in the home file's order, named in every language."""
+        return [AreaInfo(id=a.id, name=dict(a.names.name)) for a in hub.home.areas.values()]
 
     @app.post("/api/conversation", response_model=ConversationResponse)
     async def conversation(body: ConversationRequest, hub: HubDep, actor: ActorDep) -> dict[str, Any]:

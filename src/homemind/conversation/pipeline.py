@@ -118,6 +118,8 @@ class ConversationResult:
     conversation_id: str
     intent: IntentMatch | None = None
     actions: list[ActionOutcome] = field(default_factory=list)
+    # With NEEDS_CONFIRMATION: the answer must be the device's code, not "yes" (a PIN field).
+    needs_code: bool = False
 
     def __post_init__(self) -> None:
         if self.language == "en" and self.response[:1].islower():
@@ -131,6 +133,7 @@ class ConversationResult:
             "conversation_id": self.conversation_id,
             "intent": self.intent.as_dict() if self.intent else None,
             "actions": [a.as_dict(self.language) for a in self.actions],
+            "needs_code": self.needs_code,
         }
 
 
@@ -200,7 +203,10 @@ class Conversation:
             self._store_pending(conversation_id, reply.pending)
         if reply.status in (Status.DONE, Status.ANSWERED, Status.NEEDS_CONFIRMATION):
             self._remember(conversation_id, actor, match)
-        return ConversationResult(reply.status, reply.speech, language, conversation_id, match, reply.actions)
+        needs_code = reply.pending is not None and reply.pending.needs_code
+        return ConversationResult(
+            reply.status, reply.speech, language, conversation_id, match, reply.actions, needs_code
+        )
 
     # --- context for follow-ups ------------------------------------------------------
 

@@ -185,8 +185,12 @@ class PositionData(_Data):
     position: int = Field(ge=0, le=100)
 
 
+# A lock's or panel's code: what a keypad accepts, and what clients are told to ask for.
+CODE_FORMAT = r"^[0-9]{4,8}$"
+
+
 class CodeData(_Data):
-    code: str | None = Field(default=None, pattern=r"^[0-9]{4,8}$")
+    code: str | None = Field(default=None, pattern=CODE_FORMAT)
 
 
 class VolumeData(_Data):

@@ -1,0 +1,39 @@
+// The login view, shown whenever the hub answers 401 (and at #/login).
+// PHASE 2 (issue 6): api.login() is wired to the session endpoint; this markup stays.
+import { html, useState } from './ui.js';
+import { api } from './api.js';
+
+export function LoginView({ t, onLoggedIn }) {
+  const [user, setUser] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.login(user, password);
+      onLoggedIn();
+    } catch (failure) {
+      setError(failure.status === 501 ? t('login.unavailable') : t('login.failed'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return html`<main class="login" id="main">
+    <form class="login-form" onSubmit=${submit} aria-labelledby="login-title">
+      <h1 id="login-title">${t('login.title')}</h1>
+      <label for="login-user">${t('login.user')}</label>
+      <input id="login-user" name="username" autocomplete="username" required value=${user}
+        onInput=${(e) => setUser(e.currentTarget.value)} />
+      <label for="login-password">${t('login.password')}</label>
+      <input id="login-password" name="password" type="password" autocomplete="current-password" required
+        value=${password} onInput=${(e) => setPassword(e.currentTarget.value)} />
+      <p class="error" role="alert">${error || ''}</p>
+      <button type="submit" class="primary" disabled=${busy}>${t('login.submit')}</button>
+    </form>
+  </main>`;
+}
