@@ -156,7 +156,49 @@ def test_docs_work_offline(api: httpx.Client) -> None:
     assert "cdn" not in page.lower()
     script = page.split('src="', 1)[1].split('"', 1)[0]
     assert api.get(script).status_code == 200
-    assert api.get("/", follow_redirects=False).headers["location"] == "/docs"
+
+
+def test_dashboard_is_served_at_the_root_from_the_package(api: httpx.Client) -> None:
+    page = api.get("/", follow_redirects=False)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<script type="module" src="/ui/app.js">' in page.text
+    # Nothing inline and nothing foreign may run, on the page and on the files it loads.
+    for response in (page, api.get("/ui/app.js"), api.get("/ui/vendor/preact.module.js")):
+        assert response.status_code == 200
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert response.headers["x-content-type-options"] == "nosniff"
+    assert api.get("/ui/app.js").headers["content-type"].startswith("text/javascript")
+    assert api.get("/ui/i18n/zh.json").json()["nav.home"] == "首页"
+    assert api.get("/ui/../channels/http.py").status_code == 404
+    assert api.get("/ui/nothing.js").status_code == 404
+
+
+def test_who_am_i_and_the_areas(api: httpx.Client) -> None:
+    me = api.get("/api/me").json()
+    assert me == {"id": "alice", "name": {"en": "Alice", "zh": "爱丽丝"}, "role": "admin", "language": "en"}
+    areas = api.get("/api/areas").json()
+    assert [a["id"] for a in areas][:3] == ["living_room", "kitchen", "bedroom"]
+    assert {"id": "bathroom", "name": {"en": "bathroom", "zh": "卫生间"}} in areas
+
+
+def test_entities_say_what_they_can_do_and_whether_they_want_a_code(api: httpx.Client) -> None:
+    entities = {e["entity_id"]: e for e in api.get("/api/entities").json()}
+    assert entities["light.floor_lamp"]["features"] == ["brightness", "color"]
+    assert entities["light.kitchen"]["features"] == []
+    alarm = entities["alarm_control_panel.home_security"]
+    assert alarm["code_format"] == "^[0-9]{4,8}$" and entities["lock.front_door"]["code_format"] is None
+    assert "1234" not in json.dumps(alarm)  # that a code exists is said; the code never is
+
+
+def test_conversation_says_when_the_answer_must_be_a_code(api: httpx.Client) -> None:
+    api.post("/api/services/alarm_arm_away", json={"entity_id": "alarm_control_panel.home_security"})
+    asked = api.post("/api/conversation", json={"text": "disarm the alarm"}).json()
+    assert asked["status"] == "needs_confirmation" and asked["needs_code"] is True
+    unlock = api.post("/api/conversation", json={"text": "unlock the front door"}).json()
+    assert unlock["status"] == "needs_confirmation" and unlock["needs_code"] is False
+    done = api.post("/api/conversation", json={"text": "1234", "conversation_id": asked["conversation_id"]})
+    assert done.json()["status"] == "done" and done.json()["needs_code"] is False
 
 
 def test_one_server_per_data_dir(server: Server, data_dir: Path) -> None:
