@@ -26,8 +26,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from homemind import __version__
 from homemind.app import Hub
-from homemind.core.events import STATE_CHANGED, Event
 from homemind.channels import web
+from homemind.core.events import STATE_CHANGED, Event
 from homemind.core.model import EntityState
 from homemind.core.services import CODE_FORMAT
 from homemind.policy import Actor, Result
@@ -201,7 +201,9 @@ def create_app(directory: Path) -> FastAPI:
     async def me(actor: ActorDep) -> MemberInfo:
         """Who the server takes the caller to be: the dashboard follows their language (and role)."""
         member = actor.member
-        return MemberInfo(id=member.id, name=dict(member.names.name), role=member.role.value, language=member.language)
+        return MemberInfo(
+            id=member.id, name=dict(member.names.name), role=member.role.value, language=member.language
+        )
 
     @app.get("/api/areas", response_model=list[AreaInfo])
     async def areas(hub: HubDep, actor: ActorDep) -> list[AreaInfo]:

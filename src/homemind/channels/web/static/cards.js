@@ -64,13 +64,11 @@ function LightCard(props) {
   return html`
     <div class="row"><${Toggle} ...${props} /></div>
     ${has('brightness') &&
-    html`<${Slider}
+    html`<${Percent}
       name=${name}
       label=${t('control.brightness')}
       value=${Math.max(1, Math.round(((a.brightness ?? 255) * 100) / 255))}
       min="1"
-      max="100"
-      suffix="%"
       onCommit=${(pct) => act('turn_on', { brightness_pct: pct })}
     />`}
     ${has('color_temp') &&
@@ -121,16 +119,40 @@ function Stepper({ value, min, max, step, label, name, t, onCommit, unit }) {
   </div>`;
 }
 
+/** The toggle, with the temperature the device reads now beside it. */
+function PowerRow(props) {
+  const now = props.entity.attributes.current_temperature;
+  return html`<div class="row">
+    <${Toggle} ...${props} />
+    ${now != null && html`<span class="reading">${props.t('control.current', { value: `${now} °C` })}</span>`}
+  </div>`;
+}
+
+/** − and + around the set point, within the device's own range and step. */
+function TargetTemperature({ entity, name, t, act, range }) {
+  const a = entity.attributes;
+  return html`<${Stepper}
+    label=${t('control.target')}
+    name=${name}
+    t=${t}
+    value=${a.temperature ?? range.value}
+    min=${a.min_temp ?? range.min}
+    max=${a.max_temp ?? range.max}
+    step=${a.target_temp_step ?? range.step}
+    unit=" °C"
+    onCommit=${(temperature) => act('set_temperature', { temperature })}
+  />`;
+}
+
+function Percent({ name, label, value, min = 0, onCommit }) {
+  return html`<${Slider} name=${name} label=${label} value=${value} min=${min} max="100" suffix="%" onCommit=${onCommit} />`;
+}
+
 function ClimateCard(props) {
   const { entity, name, t, act } = props;
-  const a = entity.attributes;
-  const modes = a.hvac_modes || [];
+  const modes = entity.attributes.hvac_modes || [];
   return html`
-    <div class="row">
-      <${Toggle} ...${props} />
-      ${a.current_temperature != null &&
-      html`<span class="reading">${t('control.current', { value: `${a.current_temperature} °C` })}</span>`}
-    </div>
+    <${PowerRow} ...${props} />
     ${modes.length > 0 &&
     html`<label class="select">
       <span>${t('control.mode')}</span>
@@ -138,40 +160,14 @@ function ClimateCard(props) {
         ${modes.map((mode) => html`<option value=${mode} selected=${mode === entity.state}>${t(`hvac.${mode}`)}</option>`)}
       </select>
     </label>`}
-    <${Stepper}
-      label=${t('control.target')}
-      name=${props.name}
-      t=${t}
-      value=${a.temperature ?? 20}
-      min=${a.min_temp ?? 7}
-      max=${a.max_temp ?? 35}
-      step=${a.target_temp_step ?? 0.5}
-      unit=" °C"
-      onCommit=${(temperature) => act('set_temperature', { temperature })}
-    />
+    <${TargetTemperature} ...${props} range=${{ value: 20, min: 7, max: 35, step: 0.5 }} />
   `;
 }
 
 function WaterHeaterCard(props) {
-  const { entity, t, act } = props;
-  const a = entity.attributes;
   return html`
-    <div class="row">
-      <${Toggle} ...${props} />
-      ${a.current_temperature != null &&
-      html`<span class="reading">${t('control.current', { value: `${a.current_temperature} °C` })}</span>`}
-    </div>
-    <${Stepper}
-      label=${t('control.target')}
-      name=${props.name}
-      t=${t}
-      value=${a.temperature ?? 50}
-      min=${a.min_temp ?? 35}
-      max=${a.max_temp ?? 75}
-      step="1"
-      unit=" °C"
-      onCommit=${(temperature) => act('set_temperature', { temperature })}
-    />
+    <${PowerRow} ...${props} />
+    <${TargetTemperature} ...${props} range=${{ value: 50, min: 35, max: 75, step: 1 }} />
   `;
 }
 
@@ -183,13 +179,10 @@ function CoverCard({ entity, name, t, act }) {
       <button type="button" onClick=${() => act('close_cover')}>${t('control.close')}</button>
     </div>
     ${entity.features.includes('position') &&
-    html`<${Slider}
+    html`<${Percent}
       name=${name}
       label=${t('control.position')}
       value=${position}
-      min="0"
-      max="100"
-      suffix="%"
       onCommit=${(value) => act('set_cover_position', { position: value })}
     />`}
   `;
@@ -223,13 +216,10 @@ function MediaCard(props) {
   return html`
     <div class="row"><${Toggle} ...${props} /></div>
     ${entity.features.includes('volume_set') &&
-    html`<${Slider}
+    html`<${Percent}
       name=${name}
       label=${t('control.volume')}
       value=${volume}
-      min="0"
-      max="100"
-      suffix="%"
       onCommit=${(value) => act('volume_set', { volume_level: value / 100 })}
     />`}
   `;

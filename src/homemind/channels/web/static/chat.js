@@ -3,6 +3,7 @@
 // code field. PHASE 2+: a microphone button beside the send button (voice issue).
 import { html, useState, useRef, useEffect } from './ui.js';
 import { api, ApiError } from './api.js';
+import { CodeInput } from './confirm.js';
 import { pick } from './i18n.js';
 
 // Answers the conversation pipeline understands, in the language of the question
@@ -37,19 +38,7 @@ function CodeForm({ t, onCode, onCancel }) {
     }}
   >
     <label for="chat-code">${t('chat.code')}</label>
-    <input
-      id="chat-code"
-      ref=${input}
-      type="password"
-      inputmode="numeric"
-      autocomplete="one-time-code"
-      pattern="[0-9]{4,8}"
-      minlength="4"
-      maxlength="8"
-      required
-      value=${code}
-      onInput=${(event) => setCode(event.currentTarget.value.replace(/\D/g, ''))}
-    />
+    <${CodeInput} id="chat-code" inputRef=${input} value=${code} onValue=${setCode} />
     <button type="submit">${t('chat.send_code')}</button>
     <button type="button" onClick=${onCancel}>${t('chat.no')}</button>
   </form>`;

@@ -4,6 +4,24 @@
 import { html, useEffect, useRef, useState } from './ui.js';
 import { api } from './api.js';
 
+/** A device code (PIN): digits only, hidden, offered to the phone's number pad. */
+export function CodeInput({ id, value, onValue, inputRef }) {
+  return html`<input
+    id=${id}
+    ref=${inputRef}
+    type="password"
+    inputmode="numeric"
+    autocomplete="one-time-code"
+    pattern="[0-9]{4,8}"
+    minlength="4"
+    maxlength="8"
+    required
+    autofocus
+    value=${value}
+    onInput=${(event) => onValue(event.currentTarget.value.replace(/\D/g, ''))}
+  />`;
+}
+
 export function ConfirmDialog({ request, name, t, onDone, onClose }) {
   const dialog = useRef(null);
   const [code, setCode] = useState('');
@@ -44,19 +62,7 @@ export function ConfirmDialog({ request, name, t, onDone, onClose }) {
       <h2 id="confirm-title">${t(`confirm.${request.service}`, { name })}</h2>
       ${needsCode &&
       html`<label for="confirm-code">${t('confirm.code')}</label>
-        <input
-          id="confirm-code"
-          type="password"
-          inputmode="numeric"
-          autocomplete="one-time-code"
-          pattern="[0-9]{4,8}"
-          minlength="4"
-          maxlength="8"
-          required
-          autofocus
-          value=${code}
-          onInput=${(e) => setCode(e.currentTarget.value.replace(/\D/g, ''))}
-        />`}
+        <${CodeInput} id="confirm-code" value=${code} onValue=${setCode} />`}
       <p id="confirm-error" class="error" role="alert">${error || ''}</p>
       <div class="row buttons">
         <button type="submit" class="primary warn" disabled=${busy}>${t('confirm.ok')}</button>
