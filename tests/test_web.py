@@ -15,9 +15,10 @@ import os
 import re
 import shutil
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import httpx
@@ -417,3 +418,19 @@ def test_catalogues_have_the_same_keys_and_cover_the_code() -> None:
     for catalogue in catalogues.values():
         for key, text in catalogue.items():
             assert text.strip(), key
+
+
+def test_every_dashboard_file_ships_in_the_package() -> None:
+    """The wheel carries what `package-data` names: a file in a new folder must be named too."""
+    config = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["homemind"]
+    package = STATIC.parents[2]
+    files = [p.relative_to(package).as_posix() for p in STATIC.rglob("*") if p.is_file()]
+    assert len(files) > 15
+
+    # Glob as setuptools does it: `*` stays within one folder.
+    def shipped(path: PurePosixPath) -> bool:
+        return any(path.match(p) and len(path.parts) == len(PurePosixPath(p).parts) for p in patterns)
+
+    missing = [f for f in files if not shipped(PurePosixPath(f))]
+    assert missing == []
