@@ -100,7 +100,9 @@ function App() {
   const path = useHashPath();
 
   // The member's own language unless this device was switched to another.
-  const language = chosen || (me && LANGUAGES.includes(me.language) ? me.language : null) || 'en';
+  // Before the hub says who this is (the login view), the browser's own language.
+  const browser = (navigator.language || '').toLowerCase().startsWith('zh') ? 'zh' : 'en';
+  const language = chosen || (me && LANGUAGES.includes(me.language) ? me.language : null) || browser;
   const t = useMemo(() => translator(language), [language]);
   useEffect(() => {
     document.documentElement.lang = language === 'zh' ? 'zh-CN' : language;
