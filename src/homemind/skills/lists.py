@@ -61,6 +61,7 @@ def list_key(said: str | None) -> str:
         return SHOPPING
     words = re.sub(r"\s+list$", "", words)
     words = re.sub(r"(清单|列表|单子)$", "", words)
+    words = re.sub(r"^(?:一个|1个|个|新的)", "", words)  # the normalizer turns 一个 into 1个
     return clean_item(words)
 
 

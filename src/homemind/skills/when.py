@@ -78,13 +78,16 @@ def zh_digits(text: str) -> str:
     text = re.sub(r"(\d|[一二两三四五六七八九十])点半", r"\1点三十分", text)
     text = re.sub(r"(\d|[一二两三四五六七八九十])点一刻", r"\1点十五分", text)
     text = re.sub(r"(\d|[一二两三四五六七八九十])点三刻", r"\1点四十五分", text)
-    # Weekday numbers stay words: "周五" must not become "周5" in one place and not another.
-    protected = re.sub(r"(周|星期|礼拜)([一二三四五六日天])", lambda m: f"{m.group(1)}\x00{m.group(2)}", text)
+    # Weekday numbers stay words ("周五"), and each run of numerals is converted on its own:
+    # cn2an.transform reads "八点三十" as the decimal 8.30 and gives up.
+    return re.sub(r"(?<![周期拜])[零〇一二两三四五六七八九十百千]+", _numeral, text)
+
+
+def _numeral(match: re.Match[str]) -> str:
     try:
-        converted = str(cn2an.transform(protected, "cn2an"))
+        return str(cn2an.cn2an(match.group(0), "smart"))
     except (ValueError, KeyError):
-        converted = protected
-    return converted.replace("\x00", "")
+        return match.group(0)
 
 
 # --- durations ------------------------------------------------------------------------
