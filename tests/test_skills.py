@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from conftest import Server, run_cli
 
+from conftest import Server, run_cli
 from homemind.app import Hub
+from homemind.skills import calendar
 from homemind.skills.household import ManualClock
 from homemind.skills.when import WhenError, extract
 
@@ -258,7 +259,7 @@ def test_calendar_both_languages(home: Driver) -> None:
             "schedule lunch with grandma tomorrow at noon",
         ],
     )
-    status, response = home.ask("what's on tomorrow")
+    _, response = home.ask("what's on tomorrow")
     assert "dentist" not in response and "parents evening" in response and "lunch with grandma" in response
     _all_ok(
         home,
@@ -280,9 +281,7 @@ def test_calendar_both_languages(home: Driver) -> None:
     titles = {e["title"] for e in events}
     assert "看牙医" not in titles and "haircut" not in titles and "开会" in titles
     assert all(ISO.match(e["start"]) and ISO.match(e["end"]) for e in events)
-    ics = home.hub.household and __import__("homemind.skills.calendar", fromlist=["to_ical"]).to_ical(
-        home.hub.household
-    )
+    ics = calendar.to_ical(home.hub.household)
     assert b"BEGIN:VCALENDAR" in ics and "开会".encode() in ics and b"TZID=Asia/Shanghai" in ics
 
 
@@ -439,7 +438,7 @@ def test_reminder_for_another_member_and_snooze(home: Driver) -> None:
     home.ask("wake me up at 7 am")
     fired = home.tick(23.5 * 3600)  # 07:00 and 09:00 the next morning have passed
     assert {n["member"] for n in fired} == {"alice", "nainai"}
-    grandma = [n for n in fired if n["member"] == "nainai"][0]
+    grandma = next(n for n in fired if n["member"] == "nainai")
     assert grandma["text"].startswith("提醒：take her medicine")  # in her language
     assert home.ask("snooze")[0] == "done"
     assert home.tick(8 * 60) == []
@@ -575,6 +574,7 @@ _WRITER = textwrap.dedent(
     import asyncio, sys
     from pathlib import Path
     from homemind.app import Hub
+from homemind.skills import calendar
     from homemind.skills.household import ManualClock
     clock = ManualClock(float(sys.argv[2]))
     hub = Hub.open(Path(sys.argv[1]), clock=clock)

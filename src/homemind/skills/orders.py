@@ -429,7 +429,8 @@ async def confirm_order(request: IntentRequest, payload: dict[str, Any]) -> Repl
             for adult in house.home.members.values():
                 if may_approve(adult):
                     house.add_notification(
-                        db, adult.id, "approval", f"{order['id']}:{adult.id}", now, False, "order.approval_request",
+                        db, adult.id, "approval", f"{order['id']}:{adult.id}", now, False,
+                        "order.approval_request",
                         {"member": member.names.display(adult.language), "id": order["id"],
                          "lines": _say_lines(items, adult.language), "total": total},
                     )  # fmt: skip
