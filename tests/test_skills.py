@@ -626,3 +626,53 @@ def test_kill_9_during_writes_loses_and_duplicates_nothing(data_dir: Path) -> No
     )
     assert after.tick() == []
     asyncio.run(after.hub.stop())
+
+
+def test_routine_phrases_both_languages(home: Driver) -> None:
+    english = ["good night", "goodnight", "night night", "bedtime", "i'm home", "I am home", "I'm back"]
+    english += [
+        "honey I'm home",
+        "run the good night routine",
+        "activate the I'm home scene",
+        "start good night",
+    ]
+    chinese = ["晚安", "我要睡了", "睡觉了", "我回来了", "我到家了", "回家了", "执行晚安模式"]
+    chinese += ["启动我回来了场景", "运行晚安", "打开晚安模式"]
+    for text in english + chinese:
+        actor = home.hub.actor(None, channel="test")
+        result = asyncio.run(home.hub.conversation.process(text, actor))
+        assert result.status.value == "done", (text, result.response)
+        assert result.intent is not None and result.intent.name == "HomemindRunRoutine", text
+
+
+@pytest.mark.parametrize(
+    ("text", "total"),
+    [
+        ("order two bottles of soy sauce", "25.80"),
+        ("order a bag of rice", "45.00"),
+        ("order eggs and milk", "32.40"),
+        ("order 3 packs of noodles", "29.70"),
+        ("place an order for toilet paper", "39.90"),
+        ("buy some bananas online", "8.80"),
+        ("order a case of beer", "36.00"),
+        ("order two loaves of bread", "24.00"),
+        ("order a bottle of vinegar and a bag of flour", "26.50"),
+        ("order some coffee", "68.00"),
+        ("买两瓶酱油", "25.80"),
+        ("订一袋大米", "45.00"),
+        ("下单三盒鸡蛋", "59.70"),
+        ("网购两箱矿泉水", "48.00"),
+        ("订购一瓶蚝油", "11.50"),
+        ("买一包盐和一袋白糖", "11.40"),
+        ("在网上买五斤土豆", "27.50"),
+        ("订两盒豆腐", "9.00"),
+        ("买一瓶洗洁精", "12.90"),
+        ("下单一桶食用油", "59.90"),
+    ],
+)
+def test_order_utterances(home: Driver, text: str, total: str) -> None:
+    status, response = home.ask(text)
+    assert status == "needs_confirmation", response
+    assert total in response
+    assert home.ask("no")[0] == "answered"
+    assert home.dump()["orders"] == []  # a cart nobody confirmed is not an order

@@ -97,17 +97,25 @@ def _list_of(request: IntentRequest) -> str:
     return list_key(request.match.text("list_name") or request.match.value("list_name"))
 
 
+def _said_items(request: IntentRequest) -> tuple[str, list[str]] | Reply:
+    """The list and the items a sentence names, each checked; or the reply saying what is wrong."""
+    try:
+        key = _list_of(request)
+        return key, [clean_item(i) for i in split_items(request.match.text("item"), request.language)]
+    except ActionError as exc:
+        return Reply(Status.ERROR, exc.message(request.language))
+
+
 class AddItems(IntentHandler):
     intent_type = "HassListAddItem"
     slots = {"item": "one or more items", "list_name": "which list (shopping if not said)"}
 
     async def handle(self, request: IntentRequest) -> Reply:
         house = request.house
-        try:
-            key = _list_of(request)
-            items = [clean_item(i) for i in split_items(request.match.text("item"), request.language)]
-        except ActionError as exc:
-            return Reply(Status.ERROR, exc.message(request.language))
+        said = _said_items(request)
+        if isinstance(said, Reply):
+            return said
+        key, items = said
         added, already = [], []
         now = house.clock.now()
         with house.store.transaction() as db:
@@ -149,11 +157,10 @@ class _ChangeItems(IntentHandler):
 
     async def handle(self, request: IntentRequest) -> Reply:
         house = request.house
-        try:
-            key = _list_of(request)
-            items = [clean_item(i) for i in split_items(request.match.text("item"), request.language)]
-        except ActionError as exc:
-            return Reply(Status.ERROR, exc.message(request.language))
+        said = _said_items(request)
+        if isinstance(said, Reply):
+            return said
+        key, items = said
         changed, missing = [], []
         with house.store.transaction() as db:
             for item in items:
