@@ -373,7 +373,7 @@ def _skill(intent: str, **slot_types: tuple[str, ...]) -> _Builder:
             words = ctx.text if types == ("*",) else _span(ctx, *(t.lstrip("?") for t in types))
             if words is not None:
                 slots[slot] = Slot(words, words)
-        required = [s for s, t in slot_types.items() if t and t[0] != "?"]
+        required = [s for s, t in slot_types.items() if t and not t[0].startswith("?")]
         if any(s not in slots for s in required):
             return None
         return ctx.match(intent, slots)
@@ -461,6 +461,7 @@ def _weather(ctx: _Context) -> IntentMatch | None:
 
 _QUERY_LABELS = frozenset(
     {"hm_device_state", "hm_temperature_query", "hm_humidity_query", "datetime_query", "weather_query"}
+    | {"alarm_query", "lists_query", "calendar_query"}
 )
 _EN_QUESTION = re.compile(r"^(is|are|was|were|did|does|do|has|have|what|which|how|when|where|who|why)\b")
 _ZH_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # 大不大, 冷不冷, 开没开
