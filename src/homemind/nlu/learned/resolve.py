@@ -381,9 +381,16 @@ def _skill(intent: str, **slot_types: tuple[str, ...]) -> _Builder:
     return build
 
 
+_CALENDAR_WORDS = (
+    *("calendar", "schedule", "appointment", "meeting", "event", "diary", "book"),
+    *("日历", "日程", "安排", "会议", "预约", "约会", "行程"),
+)
+
+
 def _calendar_event(ctx: _Context) -> IntentMatch | None:
+    """Only when the sentence speaks of the calendar: "we're off to the park today" is chat, not an event."""
     title = _span(ctx, "event_name", "meeting_type")
-    if title is None:
+    if title is None or not any(ctx.says(w) for w in _CALENDAR_WORDS):
         return None
     when = _span(ctx, "date", "time", "timeofday") or ""
     return ctx.match("HomemindCalendarAdd", {"event": Slot(f"{title} {when}".strip(), title)})
