@@ -90,6 +90,39 @@ def _numeral(match: re.Match[str]) -> str:
         return match.group(0)
 
 
+_HOUR_WORDS = (
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+)
+_MINUTE_WORDS = {"oh five": 5, "o five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30,
+                 "forty": 40, "forty five": 45, "forty-five": 45, "fifty": 50}  # fmt: skip
+_EN_CLOCK_WORDS = re.compile(
+    rf"\bat ({'|'.join(_HOUR_WORDS)})(?: ({'|'.join(sorted(_MINUTE_WORDS, key=len, reverse=True))}))?\b",
+    re.IGNORECASE,
+)
+
+
+def en_clock_words(text: str) -> str:
+    """ "at six thirty" -> "at 6:30": only right after "at", so a task's own numbers stay words."""
+
+    def digits(match: re.Match[str]) -> str:
+        hour = _HOUR_WORDS.index(match.group(1).casefold()) + 1
+        minute = _MINUTE_WORDS[match.group(2).casefold()] if match.group(2) else 0
+        return f"at {hour}:{minute:02d}"
+
+    return _EN_CLOCK_WORDS.sub(digits, text)
+
+
 # --- durations ------------------------------------------------------------------------
 
 _EN_UNIT = {"h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600}
@@ -329,8 +362,7 @@ def extract(text: str, language: str, now: datetime) -> tuple[When | None, str]:
 
     ``now`` must be aware and in the home's zone; the result is in the same zone.
     """
-    if language == "zh":
-        text = zh_digits(text)
+    text = zh_digits(text) if language == "zh" else en_clock_words(text)
     found, rest = _find(text, language)
     rest = _clean_rest(rest, language)
     if not found:
