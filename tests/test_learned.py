@@ -79,8 +79,18 @@ def test_below_the_threshold_the_tier_stays_silent() -> None:
 
 
 def test_understood_but_not_handled_intents_are_named_for_the_registry() -> None:
+    match = _recognize("play some jazz", "play_music")
+    assert match is not None and match.name == "slurp.play_music"
+
+
+def test_household_labels_reach_the_household_skills() -> None:
     match = _recognize("what's on my calendar tomorrow", "calendar_query")
-    assert match is not None and match.name == "slurp.calendar_query"
+    assert match is not None and match.name == "HomemindCalendarQuery"
+    alarm = _recognize("wake me up at six thirty", "alarm_set")
+    assert alarm is not None and alarm.name == "HomemindAlarmSet"
+    assert alarm.text("when") == "wake me up at six thirty"
+    # A list label with no item tagged is not an empty item: the tier stays silent.
+    assert _recognize("put it on the list", "lists_createoradd") is None
 
 
 def test_words_keep_their_place_in_the_text() -> None:

@@ -28,7 +28,10 @@ from homemind.nlu.learned.resolve import LearnedRecognizer
 from homemind.nlu.templates import TemplateRecognizer
 from homemind.nlu.types import Recognizer
 from homemind.policy import Actor, Executor
-from homemind.skills import HandlerRegistry, default_registry
+from homemind.skills import HandlerRegistry, alarms, calendar, default_registry, lists, orders, timers
+from homemind.skills.automations import Automations
+from homemind.skills.household import Clock, Household, SystemClock
+from homemind.skills.scheduler import Scheduler
 from homemind.store import Store
 
 HOME_FILE = "home.yaml"
@@ -135,10 +138,13 @@ class Hub:
     handlers: HandlerRegistry
     conversation: Conversation
     templates: TemplateRecognizer
+    household: Household
+    scheduler: Scheduler
+    automations: Automations
     _store_version: int = field(default=0, repr=False)
 
     @classmethod
-    def open(cls, directory: Path) -> Hub:
+    def open(cls, directory: Path, clock: Clock | None = None) -> Hub:
         home_file = directory / HOME_FILE
         if not home_file.exists():
             raise SetupError(f"no home in {directory}: run `homemind init --demo` (or `homemind demo`) first")
@@ -154,7 +160,10 @@ class Hub:
         recognizers: list[Recognizer] = [templates]
         if model_available():
             recognizers.append(LearnedRecognizer(home))  # the model itself loads on first use
-        conversation = Conversation(home, states, executor, handlers, recognizers, store)
+        household = Household(home, store, bus, clock or SystemClock())
+        automations = Automations(household, executor, states)
+        scheduler = Scheduler(household, automations.tick)
+        conversation = Conversation(home, states, executor, handlers, recognizers, store, household)
         return cls(
             directory,
             home,
@@ -166,6 +175,9 @@ class Hub:
             handlers,
             conversation,
             templates,
+            household,
+            scheduler,
+            automations,
         )
 
     def warm_up(self) -> None:
@@ -197,10 +209,17 @@ class Hub:
             raise SetupError(f"unknown member {member_id!r} (members: {known})")
         return Actor(member=member, channel=channel, direct=direct)
 
-    def state_dump(self) -> dict[str, dict[str, dict[str, Any]]]:
+    def state_dump(self) -> dict[str, Any]:
+        house = self.household
         return {
             "entities": {
                 entity_id: {"state": s.state, "attributes": s.attributes}
                 for entity_id, s in sorted(self.states.all().items())
-            }
+            },
+            "lists": lists.dump(house),
+            "timers": timers.dump(house),
+            "alarms": alarms.dump_alarms(house),
+            "reminders": alarms.dump_reminders(house),
+            "events": calendar.dump(house),
+            "orders": orders.dump(house),
         }

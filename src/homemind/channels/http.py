@@ -31,6 +31,7 @@ from homemind.core.events import STATE_CHANGED, Event
 from homemind.core.model import EntityState
 from homemind.core.services import CODE_FORMAT
 from homemind.policy import Actor, Result
+from homemind.skills.household import NOTIFICATION
 
 _STREAM_QUEUE = 1000
 
@@ -166,9 +167,12 @@ def create_app(directory: Path) -> FastAPI:
                 hub.sync_from_store()
 
         follower = asyncio.create_task(follow_store())
+        hub.automations.listen()
+        scheduler = asyncio.create_task(hub.scheduler.run())  # timers, alarms, reminders, time triggers
         try:
             yield
         finally:
+            scheduler.cancel()
             follower.cancel()
             await hub.stop()
 
@@ -273,7 +277,14 @@ def create_app(directory: Path) -> FastAPI:
                 queue.get_nowait()
             queue.put_nowait(event)
 
-        unsubscribe = hub.bus.subscribe(listener, STATE_CHANGED)
+        unsubscribers = [
+            hub.bus.subscribe(listener, STATE_CHANGED),
+            hub.bus.subscribe(listener, NOTIFICATION),
+        ]
+
+        def unsubscribe() -> None:
+            for undo in unsubscribers:
+                undo()
 
         async def stream() -> AsyncIterator[dict[str, str]]:
             try:
@@ -289,4 +300,70 @@ def create_app(directory: Path) -> FastAPI:
 
         return EventSourceResponse(stream(), ping=15)
 
+    _household_routes(app)
     return app
+
+
+class ListItemRequest(BaseModel):
+    item: str = Field(max_length=20_000)
+
+
+def _household_routes(app: FastAPI) -> None:
+    """Household skills over HTTP: the same functions the conversation and the CLI use."""
+    from homemind.core.services import ActionError
+    from homemind.skills import calendar, lists, orders
+    from homemind.skills.automations import UnknownAutomation
+
+    @app.get("/api/household")
+    async def household(hub: HubDep, actor: ActorDep) -> dict[str, Any]:
+        """The state dump without the entities: lists, timers, alarms, reminders, events, orders."""
+        return {k: v for k, v in hub.state_dump().items() if k != "entities"}
+
+    @app.get("/api/notifications")
+    async def notifications(
+        hub: HubDep, actor: ActorDep, member: str | None = None, unread: bool = False
+    ) -> Any:
+        who = hub.actor(member).member if member else None
+        try:
+            language = who.language if who else hub.home.language
+        except Exception:
+            language = "en"
+        return hub.household.notifications(who.id if who else None, language, unread=unread)
+
+    @app.post("/api/lists/{name}/items", status_code=201)
+    async def add_list_item(name: str, body: ListItemRequest, hub: HubDep, actor: ActorDep) -> Any:
+        try:
+            return lists.add_item(hub.household, name, body.item, actor.member.id)
+        except ActionError as exc:
+            return JSONResponse({"detail": exc.message(actor.member.language)}, status_code=400)
+
+    @app.get("/api/calendar.ics")
+    async def calendar_ics(hub: HubDep, actor: ActorDep, member: str | None = None) -> Response:
+        return Response(calendar.to_ical(hub.household, member), media_type="text/calendar")
+
+    @app.get("/api/approvals")
+    async def approvals(hub: HubDep, actor: ActorDep) -> Any:
+        return orders.pending_approvals(hub.household)
+
+    @app.post("/api/approvals/{order_id}/{decision}")
+    async def decide(
+        order_id: int, decision: Literal["approve", "deny"], hub: HubDep, actor: ActorDep
+    ) -> Any:
+        result = orders.decide(hub.household, order_id, actor.member, decision == "approve")
+        if isinstance(result, ActionError):
+            status = 403 if result.key == "order.may_not_approve" else 409
+            return JSONResponse({"detail": result.message(actor.member.language)}, status_code=status)
+        return orders.order_view(hub.household, result)
+
+    @app.get("/api/automations")
+    async def automations(hub: HubDep, actor: ActorDep) -> Any:
+        return hub.automations.list()
+
+    @app.post("/api/automations/{automation_id}/{action}")
+    async def switch_automation(
+        automation_id: str, action: Literal["enable", "disable"], hub: HubDep, actor: ActorDep
+    ) -> Any:
+        try:
+            return hub.automations.set_enabled(automation_id, action == "enable")
+        except UnknownAutomation:
+            raise HTTPException(404, f"no automation {automation_id!r}") from None

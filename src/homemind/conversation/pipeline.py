@@ -23,6 +23,7 @@ from homemind.nlu.language import detect_language
 from homemind.nlu.types import ExplainsFailure, IntentMatch, Recognizer
 from homemind.policy import ActionOutcome, Actor, Executor, is_clean_text
 from homemind.skills import HandlerRegistry, IntentRequest, Pending, PlannedCall, Reply, Status, act
+from homemind.skills.household import Household
 from homemind.store import Store
 
 MAX_TEXT_CHARS = 1000
@@ -146,7 +147,9 @@ class Conversation:
         handlers: HandlerRegistry,
         recognizers: Sequence[Recognizer],
         store: Store,
+        household: Household | None = None,
     ) -> None:
+        self.household = household
         self.store = store
         self.home = home
         self.states = states
@@ -197,7 +200,7 @@ class Conversation:
         if handler is None:
             reply = Reply(Status.NOT_UNDERSTOOD, i18n.translate("conversation.no_handler", language))
         else:
-            request = IntentRequest(match, actor, language, self.home, self.states, self.executor)
+            request = self._request(match, actor, language)
             reply = await handler.handle(request)
         if reply.pending is not None:
             self._store_pending(conversation_id, reply.pending)
@@ -206,6 +209,11 @@ class Conversation:
         needs_code = reply.pending is not None and reply.pending.needs_code
         return ConversationResult(
             reply.status, reply.speech, language, conversation_id, match, reply.actions, needs_code
+        )
+
+    def _request(self, match: IntentMatch, actor: Actor, language: str) -> IntentRequest:
+        return IntentRequest(
+            match, actor, language, self.home, self.states, self.executor, household=self.household
         )
 
     # --- context for follow-ups ------------------------------------------------------
@@ -282,6 +290,10 @@ class Conversation:
             for c in pending.calls
         ]
         match = IntentMatch("HomemindConfirm", {}, tier="confirmation", language=language)
-        request = IntentRequest(match, actor, language, self.home, self.states, self.executor)
+        request = self._request(match, actor, language)
+        confirmer = self.handlers.confirmers.get((pending.skill or {}).get("kind", ""))
+        if pending.skill is not None and confirmer is not None:
+            reply = await confirmer(request, pending.skill)
+            return ConversationResult(reply.status, reply.speech, language, conversation_id, match)
         reply = await act(request, calls, pending.done_key, confirmed=True, **pending.done_params)
         return ConversationResult(reply.status, reply.speech, language, conversation_id, match, reply.actions)

@@ -21,6 +21,7 @@ from homemind.core.model import (
     DOMAIN_FEATURES,
     DOMAIN_STATES,
     Area,
+    Automation,
     Domain,
     Entity,
     Home,
@@ -28,6 +29,8 @@ from homemind.core.model import (
     MqttSettings,
     Names,
     Role,
+    Routine,
+    Step,
 )
 
 Language = Literal["en", "zh"]
@@ -209,6 +212,49 @@ def host_port(url: str) -> tuple[str, int, bool]:
     return parts.hostname, port or (8883 if tls else 1883), tls
 
 
+_HHMM = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class StepSpec(_Strict):
+    service: str
+    entity_id: str | None = None
+    domain: str | None = None
+    exclude: list[str] = Field(default_factory=list)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class RoutineSpec(NamedSpec):
+    id: str = Field(pattern=_SLUG)
+    phrases: dict[Language, list[str]] = Field(default_factory=dict)
+    steps: list[StepSpec] = Field(min_length=1)
+
+
+class TriggerSpec(_Strict):
+    at: str | None = Field(default=None, pattern=_HHMM)
+    entity_id: str | None = None
+    to: str | None = None
+
+
+class ConditionSpec(_Strict):
+    after: str | None = Field(default=None, pattern=_HHMM)
+    before: str | None = Field(default=None, pattern=_HHMM)
+    entity_id: str | None = None
+    state: str | None = None
+
+
+class AutomationSpec(_Strict):
+    id: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=1)
+    enabled: bool = True
+    trigger: TriggerSpec
+    conditions: list[ConditionSpec] = Field(default_factory=list)
+    steps: list[StepSpec] = Field(min_length=1)
+
+
+class OrdersSection(_Strict):
+    monthly_budget: float | None = Field(default=None, ge=0)
+
+
 class HomeFileSpec(_Strict):
     home: HomeSection
     owner: str | None = None
@@ -216,6 +262,9 @@ class HomeFileSpec(_Strict):
     areas: list[AreaSpec] = Field(default_factory=list)
     entities: list[EntitySpec] = Field(default_factory=list)
     mqtt: MqttSection | None = None
+    routines: list[RoutineSpec] = Field(default_factory=list)
+    automations: list[AutomationSpec] = Field(default_factory=list)
+    orders: OrdersSection | None = None
 
 
 # --- line tracking -------------------------------------------------------------------
@@ -418,6 +467,7 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
     elif owner not in members:
         fail(("owner",), f"unknown member {owner!r}")
     mqtt = _mqtt_settings(spec.mqtt, entities, fail)
+    routines, automations = _routines(spec, entities, fail)
     if owner is None:
         return None
     return Home(
@@ -430,7 +480,64 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
         owner=owner,
         initial_states=initial,
         mqtt=mqtt,
+        routines=routines,
+        automations=automations,
+        order_budget=spec.orders.monthly_budget if spec.orders else None,
     )
+
+
+def _steps(
+    specs: list[StepSpec], entities: dict[str, Entity], where: tuple[str | int, ...], fail: Any
+) -> tuple[Step, ...]:
+    from homemind.core.services import SERVICES
+
+    steps = []
+    for i, step in enumerate(specs):
+        here = (*where, i)
+        if step.service not in SERVICES:
+            fail((*here, "service"), f"unknown service {step.service!r}")
+        if (step.entity_id is None) == (step.domain is None):
+            fail(here, "a step names either an entity_id or a domain")
+        for entity_id in [step.entity_id, *step.exclude]:
+            if entity_id is not None and entity_id not in entities:
+                fail((*here, "entity_id"), f"unknown entity {entity_id!r}")
+        if step.domain is not None and step.domain not in Domain.__members__.values():
+            fail((*here, "domain"), f"unknown domain {step.domain!r}")
+        steps.append(Step(step.service, step.entity_id, step.domain, tuple(step.exclude), dict(step.data)))
+    return tuple(steps)
+
+
+def _routines(
+    spec: HomeFileSpec, entities: dict[str, Entity], fail: Any
+) -> tuple[dict[str, Routine], dict[str, Automation]]:
+    routines: dict[str, Routine] = {}
+    for i, r in enumerate(spec.routines):
+        if r.id in routines:
+            fail(("routines", i, "id"), f"duplicate routine id {r.id!r}")
+        phrases: dict[str, tuple[str, ...]] = {
+            lang: tuple(p.strip() for p in words if p.strip()) for lang, words in r.phrases.items()
+        }
+        routines[r.id] = Routine(
+            r.id, r.names(), phrases, _steps(r.steps, entities, ("routines", i, "steps"), fail)
+        )
+    automations: dict[str, Automation] = {}
+    for i, a in enumerate(spec.automations):
+        here = ("automations", i)
+        if a.id in automations:
+            fail((*here, "id"), f"duplicate automation id {a.id!r}")
+        if (a.trigger.at is None) == (a.trigger.entity_id is None):
+            fail((*here, "trigger"), "a trigger is either a time (at) or a state change (entity_id, to)")
+        for entity_id in [a.trigger.entity_id, *(c.entity_id for c in a.conditions)]:
+            if entity_id is not None and entity_id not in entities:
+                fail((*here, "trigger"), f"unknown entity {entity_id!r}")
+        after = next((c.after for c in a.conditions if c.after), None)
+        before = next((c.before for c in a.conditions if c.before), None)
+        states = tuple((c.entity_id, c.state) for c in a.conditions if c.entity_id and c.state is not None)
+        automations[a.id] = Automation(
+            a.id, a.name, a.enabled, a.trigger.at, a.trigger.entity_id, a.trigger.to, after, before, states,
+            _steps(a.steps, entities, (*here, "steps"), fail),
+        )  # fmt: skip
+    return routines, automations
 
 
 def _mqtt_settings(

@@ -176,6 +176,41 @@ class MqttSettings:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One action of a routine or automation: a service on one entity, or on a domain minus some."""
+
+    service: str
+    entity_id: str | None = None
+    domain: str | None = None
+    exclude: tuple[str, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Routine:
+    id: str
+    names: Names
+    phrases: dict[str, tuple[str, ...]]
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Automation:
+    """When ``trigger`` happens and every condition holds, run the steps (as the home's owner)."""
+
+    id: str
+    name: str
+    enabled: bool
+    trigger_at: str | None  # "HH:MM", local time
+    trigger_entity: str | None
+    trigger_to: str | None
+    after: str | None  # condition: local time after "HH:MM" (wraps past midnight with before)
+    before: str | None
+    state_conditions: tuple[tuple[str, str], ...]
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
 class Home:
     """Everything the home file declares, with lookups the other layers need."""
 
@@ -189,3 +224,6 @@ class Home:
     initial_states: dict[str, tuple[str, dict[str, Any]]] = field(repr=False)
     # None: the embedded simulated home. Set: devices are reached over this broker.
     mqtt: MqttSettings | None = None
+    routines: dict[str, Routine] = field(default_factory=dict)
+    automations: dict[str, Automation] = field(default_factory=dict)
+    order_budget: float | None = None  # CNY per calendar month; None: no limit

@@ -65,6 +65,11 @@ def build_intent_data(language: str, intent_types: Iterable[str]) -> dict[str, A
     base = copy.deepcopy(get_intents(_HA_LANGUAGE[language]) or {})
     own = _own_sentences(language)
     intents: dict[str, Any] = {name: data for name, data in base.get("intents", {}).items() if name in wanted}
+    for name, data in intents.items():
+        # Home Assistant's "in 5 minutes turn off the light" delays a command; homemind has no such
+        # thing, and those wildcards would swallow "remind me to call mum in 5 minutes".
+        blocks = [b for b in data.get("data", []) if "conversation_command" not in str(b.get("sentences"))]
+        intents[name] = {**data, "data": blocks}
     for name, data in (own.get("intents") or {}).items():
         if name not in wanted:
             continue
@@ -131,9 +136,17 @@ class TemplateRecognizer:
         for area in home.areas.values():
             for word in _words(area.names, languages):
                 areas.append((word, area.id, {"area": area.id}))
+        # A routine is started by saying one of its phrases (the whole sentence): "good night", "晚安".
+        routines: list[tuple[str, str, dict[str, Any]]] = [
+            (phrase, routine.id, {})
+            for routine in home.routines.values()
+            for lang in languages
+            for phrase in (*routine.phrases.get(lang, ()), *routine.names.all_for(lang))
+        ]
         return {
             "name": _slot_values(names),
             "area": _slot_values(areas),
+            "routine": _slot_values(routines),
             "floor": TextSlotList(name="floor", values=[]),
         }
 

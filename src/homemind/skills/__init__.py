@@ -1,6 +1,6 @@
 """Household skills: one module per domain, each registering its intent handlers."""
 
-from homemind.skills import devices, queries
+from homemind.skills import alarms, calendar, devices, lists, orders, queries, routines, timers
 from homemind.skills.acting import act
 from homemind.skills.base import (
     HandlerRegistry,
@@ -15,7 +15,7 @@ from homemind.skills.base import (
 
 def default_registry() -> HandlerRegistry:
     registry = HandlerRegistry()
-    for module in (devices, queries):
+    for module in (devices, queries, timers, alarms, calendar, lists, routines, orders):
         module.register(registry)
     return registry
 

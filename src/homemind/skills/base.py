@@ -8,15 +8,19 @@ a new household domain is a new module, not an edit to the pipeline.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from homemind.core import i18n
 from homemind.core.model import Entity, Home
 from homemind.core.states import StateRegistry
 from homemind.nlu.types import IntentMatch
 from homemind.policy import ActionOutcome, Actor, Executor
+
+if TYPE_CHECKING:
+    from homemind.skills.household import Household
 
 
 class Status(StrEnum):
@@ -45,9 +49,12 @@ class Pending:
     expires_at: float  # wall-clock seconds: the answer may come in another process
     done_key: str
     done_params: dict[str, Any]
+    # A skill's own action waiting for "yes" (placing an order), run by the registry's confirmer.
+    skill: dict[str, Any] | None = None
 
     def payload(self) -> dict[str, Any]:
         return {
+            "skill": self.skill,
             "calls": [
                 {"entity_id": c.entity.entity_id, "service": c.service, "data": c.data} for c in self.calls
             ],
@@ -64,7 +71,13 @@ class Pending:
             if c["entity_id"] in home.entities
         ]
         return cls(
-            calls, payload["needs_code"], member_id, expires_at, payload["done_key"], payload["done_params"]
+            calls,
+            payload["needs_code"],
+            member_id,
+            expires_at,
+            payload["done_key"],
+            payload["done_params"],
+            payload.get("skill"),
         )
 
 
@@ -84,6 +97,14 @@ class IntentRequest:
     home: Home
     states: StateRegistry
     executor: Executor
+    household: Household | None = None
+
+    @property
+    def house(self) -> Household:
+        """The household services; every hub has them (a request without is a wiring bug)."""
+        if self.household is None:
+            raise RuntimeError("this request has no household services")
+        return self.household
 
     def t(self, key: str, **params: Any) -> str:
         return i18n.translate(key, self.language, **params)
@@ -101,9 +122,14 @@ class IntentHandler(ABC):
     async def handle(self, request: IntentRequest) -> Reply: ...
 
 
+Confirmer = Callable[[IntentRequest, dict[str, Any]], Awaitable[Reply]]
+
+
 class HandlerRegistry:
     def __init__(self) -> None:
         self._handlers: dict[str, IntentHandler] = {}
+        # Pending.skill["kind"] -> what carries it out once the member says yes.
+        self.confirmers: dict[str, Confirmer] = {}
 
     def register(self, handler: IntentHandler) -> None:
         if handler.intent_type in self._handlers:

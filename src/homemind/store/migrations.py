@@ -54,4 +54,95 @@ MIGRATIONS: list[str] = [
         updated_at      REAL NOT NULL
     );
     """,
+    # 5: household skills: timers, alarms, reminders, calendar, lists, orders, notifications,
+    # automations' switches. Times are epoch seconds (UTC); a row fires when next_fire <= now,
+    # and firing inserts its notification and moves next_fire in one transaction, so kill -9
+    # can neither lose a firing nor repeat it (UNIQUE(kind, source_id, due) guards the rest).
+    """
+    CREATE TABLE timers (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        member      TEXT NOT NULL,
+        name        TEXT,
+        duration_s  REAL NOT NULL,
+        remaining_s REAL NOT NULL,
+        next_fire   REAL,
+        state       TEXT NOT NULL,
+        created     REAL NOT NULL
+    );
+    CREATE TABLE alarms (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        member      TEXT NOT NULL,
+        first       TEXT NOT NULL,
+        recurrence  TEXT,
+        next_fire   REAL,
+        enabled     INTEGER NOT NULL DEFAULT 1,
+        created     REAL NOT NULL
+    );
+    CREATE TABLE reminders (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        member      TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        first       TEXT NOT NULL,
+        recurrence  TEXT,
+        next_fire   REAL,
+        created     REAL NOT NULL
+    );
+    CREATE TABLE calendar_events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        member      TEXT NOT NULL,
+        title       TEXT NOT NULL,
+        start       REAL NOT NULL,
+        end         REAL NOT NULL,
+        created_by  TEXT NOT NULL,
+        created     REAL NOT NULL
+    );
+    CREATE TABLE lists (
+        name        TEXT PRIMARY KEY,
+        created     REAL NOT NULL
+    );
+    CREATE TABLE list_items (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        list        TEXT NOT NULL REFERENCES lists(name) ON DELETE CASCADE,
+        item        TEXT NOT NULL,
+        item_key    TEXT NOT NULL,
+        done        INTEGER NOT NULL DEFAULT 0,
+        added_by    TEXT NOT NULL,
+        added       REAL NOT NULL,
+        UNIQUE (list, item_key)
+    );
+    CREATE TABLE orders (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        requested_by  TEXT NOT NULL,
+        items         TEXT NOT NULL,
+        total_fen     INTEGER NOT NULL,
+        status        TEXT NOT NULL,
+        merchant      TEXT NOT NULL,
+        merchant_ref  TEXT,
+        created       REAL NOT NULL,
+        expires_at    REAL,
+        decided_by    TEXT,
+        decided_at    REAL
+    );
+    CREATE TABLE notifications (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        member      TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        source_id   TEXT NOT NULL,
+        due         REAL NOT NULL,
+        fired_at    REAL NOT NULL,
+        late        INTEGER NOT NULL,
+        message     TEXT NOT NULL,
+        params      TEXT NOT NULL,
+        read        INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (kind, source_id, due)
+    );
+    CREATE INDEX notifications_member ON notifications(member, id);
+    CREATE TABLE automation_state (
+        id          TEXT PRIMARY KEY,
+        enabled     INTEGER NOT NULL,
+        next_fire   REAL,
+        last_fired  REAL
+    );
+    """,
 ]

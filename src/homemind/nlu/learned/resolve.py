@@ -348,8 +348,52 @@ def _alarm_set(ctx: _Context) -> IntentMatch | None:
     """ "Put the alarm on home mode" is the security system, not an alarm clock."""
     if any(ctx.says(w) for w in _SECURITY_WORDS):
         return _arm(ctx)
-    spans = {e.type: Slot(e.value, e.value) for e in reversed(ctx.prediction.entities)}
-    return ctx.match("slurp.alarm_set", spans)
+    # The alarm skill finds the time in the whole sentence, as it does for the template tier's {when}.
+    return ctx.match("HomemindAlarmSet", {"when": Slot(ctx.text, ctx.text)})
+
+
+def _span(ctx: _Context, *types: str) -> str | None:
+    """The words the model tagged as one of ``types`` (several spans of a type joined in order)."""
+    found = [e for e in ctx.prediction.entities if e.type in types]
+    if not found:
+        return None
+    return ("" if ctx.language == "zh" else " ").join(e.value for e in sorted(found, key=lambda e: e.start))
+
+
+def _skill(intent: str, **slot_types: tuple[str, ...]) -> _Builder:
+    """A household intent whose slots are the model's spans; ("*",) means the whole sentence.
+
+    Nothing the model tagged for a required slot -> None, so the pipeline says "not understood"
+    rather than writing an empty item or an order for nothing.
+    """
+
+    def build(ctx: _Context) -> IntentMatch | None:
+        slots: dict[str, Slot] = {}
+        for slot, types in slot_types.items():
+            words = ctx.text if types == ("*",) else _span(ctx, *(t.lstrip("?") for t in types))
+            if words is not None:
+                slots[slot] = Slot(words, words)
+        required = [s for s, t in slot_types.items() if t and not t[0].startswith("?")]
+        if any(s not in slots for s in required):
+            return None
+        return ctx.match(intent, slots)
+
+    return build
+
+
+_CALENDAR_WORDS = (
+    *("calendar", "schedule", "appointment", "meeting", "event", "diary", "book"),
+    *("日历", "日程", "安排", "会议", "预约", "约会", "行程"),
+)
+
+
+def _calendar_event(ctx: _Context) -> IntentMatch | None:
+    """Only when the sentence speaks of the calendar: "we're off to the park today" is chat, not an event."""
+    title = _span(ctx, "event_name", "meeting_type")
+    if title is None or not any(ctx.says(w) for w in _CALENDAR_WORDS):
+        return None
+    when = _span(ctx, "date", "time", "timeofday") or ""
+    return ctx.match("HomemindCalendarAdd", {"event": Slot(f"{title} {when}".strip(), title)})
 
 
 def _lock(locking: bool) -> _Builder:
@@ -424,6 +468,7 @@ def _weather(ctx: _Context) -> IntentMatch | None:
 
 _QUERY_LABELS = frozenset(
     {"hm_device_state", "hm_temperature_query", "hm_humidity_query", "datetime_query", "weather_query"}
+    | {"alarm_query", "lists_query", "calendar_query"}
 )
 _EN_QUESTION = re.compile(r"^(is|are|was|were|did|does|do|has|have|what|which|how|when|where|who|why)\b")
 _ZH_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # 大不大, 冷不冷, 开没开
@@ -477,6 +522,19 @@ BUILDERS: dict[str, _Builder] = {
     "hm_humidity_query": _humidity,
     "datetime_query": _datetime,
     "alarm_set": _alarm_set,
+    "alarm_query": _skill("HomemindAlarmList"),
+    "alarm_remove": _skill("HomemindAlarmDelete", when=("?time",)),
+    "lists_createoradd": _skill(
+        "HassListAddItem", item=("food_type", "ingredient", "drink_type"), list_name=("?list_name",)
+    ),
+    "lists_query": _skill("HomemindListRead", list_name=("?list_name",)),
+    "lists_remove": _skill(
+        "HomemindListRemoveItem", item=("food_type", "ingredient", "drink_type"), list_name=("?list_name",)
+    ),
+    "calendar_set": _calendar_event,
+    "calendar_query": _skill("HomemindCalendarQuery", day=("?date",)),
+    "calendar_remove": _skill("HomemindCalendarRemove", event=("event_name", "meeting_type")),
+    "takeaway_order": _skill("HomemindOrder", order=("food_type", "drink_type")),
     "weather_query": _weather,
 }
 

@@ -1,0 +1,158 @@
+"""Automations from the home file: time and state triggers with conditions, switched on and
+off through the CLI and the API (the switch is kept in the store, the definition in the file).
+
+Actions run through the executor as the home's owner on the ``automation``
+channel, so the action log says what an automation did and policy still applies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from homemind.core.events import STATE_CHANGED, Event
+from homemind.core.model import Automation
+from homemind.core.states import StateRegistry
+from homemind.policy import ActionOutcome, Executor
+from homemind.skills.household import Household
+from homemind.skills.routines import run_steps
+
+log = logging.getLogger(__name__)
+
+
+class UnknownAutomation(KeyError):
+    pass
+
+
+def _hhmm(text: str) -> time:
+    hour, minute = text.split(":")
+    return time(int(hour), int(minute))
+
+
+def in_window(now: datetime, after: str | None, before: str | None) -> bool:
+    """Local time within [after, before); a window like 23:00-06:00 wraps past midnight."""
+    clock = now.time().replace(second=0, microsecond=0)
+    start = _hhmm(after) if after else None
+    end = _hhmm(before) if before else None
+    if start and end:
+        return start <= clock < end if start < end else (clock >= start or clock < end)
+    if start:
+        return clock >= start
+    if end:
+        return clock < end
+    return True
+
+
+class Automations:
+    def __init__(self, house: Household, executor: Executor, states: StateRegistry) -> None:
+        self.house = house
+        self.executor = executor
+        self.states = states
+        self.runs: list[tuple[str, list[ActionOutcome]]] = []  # this process's runs, newest last
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def defined(self) -> dict[str, Automation]:
+        return self.house.home.automations
+
+    def enabled(self, automation_id: str) -> bool:
+        rows = self.house.store.read("SELECT enabled FROM automation_state WHERE id = ?", (automation_id,))
+        return bool(rows[0]["enabled"]) if rows else self.defined[automation_id].enabled
+
+    def set_enabled(self, automation_id: str, enabled: bool) -> dict[str, Any]:
+        if automation_id not in self.defined:
+            raise UnknownAutomation(automation_id)
+        with self.house.store.transaction() as db:
+            db.execute(
+                "INSERT INTO automation_state (id, enabled) VALUES (?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET enabled = excluded.enabled, next_fire = NULL",
+                (automation_id, int(enabled)),
+            )
+        return self.describe(self.defined[automation_id])
+
+    def describe(self, a: Automation) -> dict[str, Any]:
+        trigger: dict[str, str | None] = (
+            {"at": a.trigger_at} if a.trigger_at else {"entity_id": a.trigger_entity, "to": a.trigger_to}
+        )
+        return {"id": a.id, "name": a.name, "enabled": self.enabled(a.id), "trigger": trigger}
+
+    def list(self) -> list[dict[str, Any]]:
+        return [self.describe(a) for a in self.defined.values()]
+
+    def conditions_hold(self, a: Automation) -> bool:
+        if not in_window(self.house.now(), a.after, a.before):
+            return False
+        return all(self.states.get(entity_id).state == state for entity_id, state in a.state_conditions)
+
+    async def _run(self, a: Automation) -> None:
+        actor = self.house_actor()
+        outcomes = await run_steps(self.house.home, self.executor, actor, a.steps)
+        self.runs.append((a.id, outcomes))
+
+    def house_actor(self) -> Any:
+        from homemind.policy import Actor
+
+        return Actor(member=self.house.home.members[self.house.home.owner], channel="automation")
+
+    # --- triggers ------------------------------------------------------------------
+
+    def on_state(self, event: Event) -> None:
+        """The bus listener for state triggers (runs the actions as a task on the running loop)."""
+        entity_id = event.data.get("entity_id")
+        new = (event.data.get("new_state") or {}).get("state")
+        old = (event.data.get("old_state") or {}).get("state")
+        for a in self.defined.values():
+            if (
+                a.trigger_entity != entity_id
+                or new == old
+                or (a.trigger_to is not None and new != a.trigger_to)
+            ):
+                continue
+            if self.enabled(a.id) and self.conditions_hold(a):
+                task = asyncio.get_running_loop().create_task(self._run(a))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    def listen(self) -> None:
+        self.house.bus.subscribe(self.on_state, STATE_CHANGED)
+
+    async def settle(self) -> None:
+        """Wait for runs started by state triggers (tests, and an orderly stop)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def tick(self, now_epoch: float) -> None:
+        """Time triggers, on the scheduler's tick: each due time fires once, claimed in a transaction."""
+        for a in self.defined.values():
+            if a.trigger_at is None or not self.enabled(a.id):
+                continue
+            rows = self.house.store.read("SELECT next_fire FROM automation_state WHERE id = ?", (a.id,))
+            due = rows[0]["next_fire"] if rows else None
+            upcoming = self._next_time(a.trigger_at, now_epoch)
+            if due is None:
+                with self.house.store.transaction() as db:
+                    db.execute(
+                        "INSERT INTO automation_state (id, enabled, next_fire) VALUES (?, ?, ?)"
+                        " ON CONFLICT(id) DO UPDATE SET next_fire = excluded.next_fire",
+                        (a.id, int(self.enabled(a.id)), upcoming),
+                    )
+                continue
+            if float(due) > now_epoch:
+                continue
+            with self.house.store.transaction() as db:
+                claimed = db.execute(
+                    "UPDATE automation_state SET next_fire = ?, last_fired = ?"
+                    " WHERE id = ? AND next_fire = ?",
+                    (upcoming, now_epoch, a.id, due),
+                ).rowcount
+            if claimed and self.conditions_hold(a):
+                await self._run(a)
+
+    def _next_time(self, hhmm: str, now_epoch: float) -> float:
+        now = self.house.local(now_epoch)
+        at = now.replace(hour=_hhmm(hhmm).hour, minute=_hhmm(hhmm).minute, second=0, microsecond=0)
+        if at <= now:
+            at += timedelta(days=1)
+        return at.timestamp()

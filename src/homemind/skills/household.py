@@ -1,0 +1,179 @@
+"""What every household skill shares: the home's clock and time zone, the store, notifications.
+
+The clock is injected so that tests move time by hand instead of sleeping; every
+skill and the scheduler read "now" from here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from sqlite3 import Connection
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from homemind.core import i18n
+from homemind.core.events import Event, EventBus
+from homemind.core.model import Home, Member
+from homemind.core.services import ActionError
+from homemind.store import Store
+
+NOTIFICATION = "notification"
+# Longest text kept for an item, a reminder or an event title: a sentence, not a document.
+MAX_ITEM_CHARS = 200
+
+i18n.register(
+    {
+        "item.empty": {"en": "What should I write down? The item is empty.", "zh": "要记什么？内容是空的。"},
+        "item.too_long": {
+            "en": "That is too long to keep ({length} characters; the limit is {limit}).",
+            "zh": "内容太长（{length} 个字符），上限是 {limit}。",
+        },
+        "item.unreadable": {"en": "That is not readable text.", "zh": "这不是可读的文字。"},
+        "member.unknown": {
+            "en": "There is nobody called {name} in this home.",
+            "zh": "家里没有叫{name}的人。",
+        },
+    }
+)
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+
+@dataclass
+class ManualClock:
+    """A clock tests move by hand: the scheduler behaves exactly as on the wall clock."""
+
+    t: float = field(default_factory=time.time)
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def clean_item(text: str | None) -> str:
+    """Text a person asked to keep (a list item, a title): trimmed, bounded, printable.
+
+    It is data from here on: stored as given, shown as given, never parsed for commands.
+    """
+    value = " ".join((text or "").split())
+    if not value:
+        raise ActionError("item.empty")
+    if len(value) > MAX_ITEM_CHARS:
+        raise ActionError("item.too_long", length=len(value), limit=MAX_ITEM_CHARS)
+    if any(unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") for c in value):
+        raise ActionError("item.unreadable")
+    return value
+
+
+@dataclass
+class Household:
+    home: Home
+    store: Store
+    bus: EventBus
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.home.timezone)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock.now(), self.tz)
+
+    def local(self, epoch: float) -> datetime:
+        return datetime.fromtimestamp(epoch, self.tz)
+
+    def iso(self, epoch: float | None) -> str | None:
+        """ISO 8601 with the home's offset, as the state dump promises."""
+        return None if epoch is None else self.local(epoch).isoformat(timespec="seconds")
+
+    def member(self, words: str | None, default: Member) -> Member:
+        """ "me" / "我" / nothing -> the speaker; "grandma" / "奶奶" -> that member, by any of her names."""
+        if not words or words.strip().casefold() in ("me", "myself", "i", "我", "我自己", "自己"):
+            return default
+        wanted = words.strip().casefold().removeprefix("my ").removeprefix("the ")
+        for member in self.home.members.values():
+            names = [n.casefold() for lang in ("en", "zh") for n in member.names.all_for(lang)]
+            if wanted in names or member.id == wanted:
+                return member
+        raise ActionError("member.unknown", name=words.strip())
+
+    # --- notifications ------------------------------------------------------------
+
+    def add_notification(
+        self,
+        db: Connection,
+        member: str,
+        kind: str,
+        source_id: str,
+        due: float,
+        late: bool,
+        message: str,
+        params: dict[str, Any],
+    ) -> bool:
+        """Inside the caller's transaction; False if this firing was already recorded."""
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO notifications"
+            " (member, kind, source_id, due, fired_at, late, message, params) VALUES (?,?,?,?,?,?,?,?)",
+            (member, kind, source_id, due, self.clock.now(), int(late), message, json.dumps(params)),
+        )
+        return cursor.rowcount == 1
+
+    def publish(self, notification: dict[str, Any]) -> None:
+        self.bus.publish(Event(NOTIFICATION, notification))
+
+    def notifications(
+        self, member: str | None, language: str, *, limit: int = 50, unread: bool = False
+    ) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM notifications WHERE (? IS NULL OR member = ?)"
+        if unread:
+            sql += " AND read = 0"
+        rows = self.store.read(sql + " ORDER BY id DESC LIMIT ?", (member, member, limit))
+        return [self.render(row, language) for row in rows]
+
+    def render(self, row: dict[str, Any], language: str) -> dict[str, Any]:
+        params = json.loads(row["params"]) if isinstance(row["params"], str) else row["params"]
+        text = i18n.translate(row["message"], language, **params)
+        if row["late"]:
+            text = i18n.translate(
+                "notification.late", language, text=text, due=self.describe_time(row["due"])
+            )
+        return {
+            "id": row["id"],
+            "member": row["member"],
+            "kind": row["kind"],
+            "source_id": row["source_id"],
+            "due": self.iso(row["due"]),
+            "fired_at": self.iso(row["fired_at"]),
+            "late": bool(row["late"]),
+            "text": text,
+            "read": bool(row["read"]),
+        }
+
+    def describe_time(self, epoch: float) -> str:
+        return self.local(epoch).strftime("%H:%M")
+
+    def mark_read(self, member: str) -> int:
+        with self.store.transaction() as db:
+            return db.execute(
+                "UPDATE notifications SET read = 1 WHERE member = ? AND read = 0", (member,)
+            ).rowcount
+
+
+i18n.register(
+    {
+        "notification.late": {"en": "{text} (late: was due at {due})", "zh": "{text}（迟到了：原定{due}）"},
+    }
+)

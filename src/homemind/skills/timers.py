@@ -1,0 +1,303 @@
+"""Timers: start (optionally named), cancel, pause, resume, add or take off time, time left.
+
+Home Assistant's timer intents (HassStartTimer, HassCancelTimer, ...) by name, so
+its sentences work; homemind adds its own with a free {duration} so that "-5
+minutes" or "1000 hours" reach the handler and get a clear answer, not "not understood".
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from homemind.core import i18n
+from homemind.core.services import ActionError
+from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
+from homemind.skills.household import Household, clean_item
+from homemind.skills.when import parse_duration, say_duration
+
+MAX_TIMER_SECONDS = 24 * 3600
+
+i18n.register(
+    {
+        "timer.started": {
+            "en": "Started a {name}timer for {duration}.",
+            "zh": "已开始{name}计时{duration}。",
+        },
+        "timer.bad_duration": {
+            "en": "A timer needs a length between 1 second and 24 hours; {duration} won't do.",
+            "zh": "计时器的时长要在1秒到24小时之间，{duration}不行。",
+        },
+        "timer.no_duration": {"en": "For how long?", "zh": "要计时多久？"},
+        "timer.none": {"en": "There are no timers running.", "zh": "现在没有计时器。"},
+        "timer.which": {
+            "en": "There are several timers: {names}. Which one?",
+            "zh": "有好几个计时器：{names}。要哪一个？",
+        },
+        "timer.no_such": {"en": "There is no {name} timer.", "zh": "没有叫{name}的计时器。"},
+        "timer.cancelled": {"en": "Cancelled the {name}timer.", "zh": "已取消{name}计时器。"},
+        "timer.cancelled_all": {"en": "Cancelled {count} timers.", "zh": "已取消{count}个计时器。"},
+        "timer.paused": {"en": "Paused the {name}timer.", "zh": "已暂停{name}计时器。"},
+        "timer.resumed": {"en": "Resumed the {name}timer.", "zh": "{name}计时器继续计时。"},
+        "timer.already_paused": {
+            "en": "The {name}timer is already paused.",
+            "zh": "{name}计时器已经暂停了。",
+        },
+        "timer.not_paused": {"en": "The {name}timer is not paused.", "zh": "{name}计时器没有暂停。"},
+        "timer.changed": {
+            "en": "The {name}timer now has {remaining} left.",
+            "zh": "{name}计时器还剩{remaining}。",
+        },
+        "timer.left": {
+            "en": "{name}timer: {remaining} left{paused}",
+            "zh": "{name}计时器：还剩{remaining}{paused}",
+        },
+        "timer.paused_mark": {"en": " (paused)", "zh": "（已暂停）"},
+        "timer.done": {"en": "The {name}timer is done.", "zh": "{name}计时器时间到了。"},
+    }
+)
+
+ACTIVE = ("running", "paused")
+
+
+def _label(name: str | None, language: str) -> str:
+    if not name:
+        return ""
+    return f"{name} " if language == "en" else name
+
+
+def _duration(request: IntentRequest) -> float | None:
+    match = request.match
+    said = match.text("duration")
+    if said:
+        seconds = parse_duration(said, request.language)
+        if seconds is None:
+            raise ActionError("timer.bad_duration", duration=said)
+        return seconds
+    total = 0.0
+    found = False
+    for slot, unit in (("hours", 3600), ("minutes", 60), ("seconds", 1)):
+        value = match.value(slot)
+        if value is not None:
+            total += float(value) * unit
+            found = True
+    return total if found else None
+
+
+def remaining(row: dict[str, Any], now: float) -> float:
+    if row["state"] == "running" and row["next_fire"] is not None:
+        return max(0.0, float(row["next_fire"]) - now)
+    return float(row["remaining_s"])
+
+
+def active_timers(house: Household, member: str | None = None) -> list[dict[str, Any]]:
+    return house.store.read(
+        "SELECT * FROM timers WHERE state IN ('running', 'paused') AND (? IS NULL OR member = ?) ORDER BY id",
+        (member, member),
+    )
+
+
+def _pick(request: IntentRequest) -> dict[str, Any] | Reply:
+    timers = active_timers(request.house)
+    if not timers:
+        return request.reply(Status.ERROR, "timer.none")
+    name = request.match.text("timer_label") or request.match.text("name")
+    if name:
+        wanted = name.casefold().strip()
+        chosen = [t for t in timers if (t["name"] or "").casefold() == wanted]
+        if not chosen:
+            return request.reply(Status.ERROR, "timer.no_such", name=name)
+        return chosen[-1]
+    if len(timers) > 1:
+        names = [t["name"] or say_duration(t["duration_s"], request.language) for t in timers]
+        return request.reply(Status.NOT_UNDERSTOOD, "timer.which", names=names)
+    return timers[0]
+
+
+class StartTimer(IntentHandler):
+    intent_type = "HassStartTimer"
+    slots = {"duration": "how long, as said", "timer_label": "an optional name ('pasta')"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        house = request.house
+        try:
+            seconds = _duration(request)
+            if seconds is None:
+                return request.reply(Status.NOT_UNDERSTOOD, "timer.no_duration")
+            if not 1 <= seconds <= MAX_TIMER_SECONDS:
+                said = request.match.text("duration") or say_duration(abs(seconds), request.language)
+                return request.reply(Status.ERROR, "timer.bad_duration", duration=said)
+            label = request.match.text("timer_label") or request.match.text("name")
+            name = clean_item(label) if label else None
+        except ActionError as exc:
+            return Reply(Status.ERROR, exc.message(request.language))
+        now = house.clock.now()
+        with house.store.transaction() as db:
+            db.execute(
+                "INSERT INTO timers (member, name, duration_s, remaining_s, next_fire, state, created)"
+                " VALUES (?, ?, ?, ?, ?, 'running', ?)",
+                (request.actor.member.id, name, seconds, seconds, now + seconds, now),
+            )
+        return request.reply(
+            Status.DONE,
+            "timer.started",
+            name=_label(name, request.language),
+            duration=say_duration(seconds, request.language),
+        )
+
+
+class CancelTimer(IntentHandler):
+    intent_type = "HassCancelTimer"
+    slots = {"timer_label": "which timer"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        timer = _pick(request)
+        if isinstance(timer, Reply):
+            return timer
+        with request.house.store.transaction() as db:
+            db.execute("UPDATE timers SET state = 'cancelled', next_fire = NULL WHERE id = ?", (timer["id"],))
+        return request.reply(Status.DONE, "timer.cancelled", name=_label(timer["name"], request.language))
+
+
+class CancelAllTimers(IntentHandler):
+    intent_type = "HassCancelAllTimers"
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        with request.house.store.transaction() as db:
+            count = db.execute(
+                "UPDATE timers SET state = 'cancelled', next_fire = NULL WHERE state IN ('running', 'paused')"
+            ).rowcount
+        if not count:
+            return request.reply(Status.ERROR, "timer.none")
+        return request.reply(Status.DONE, "timer.cancelled_all", count=count)
+
+
+class PauseTimer(IntentHandler):
+    intent_type = "HassPauseTimer"
+    slots = {"timer_label": "which timer"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        timer = _pick(request)
+        if isinstance(timer, Reply):
+            return timer
+        name = _label(timer["name"], request.language)
+        if timer["state"] == "paused":
+            return request.reply(Status.ANSWERED, "timer.already_paused", name=name)
+        left = remaining(timer, request.house.clock.now())
+        with request.house.store.transaction() as db:
+            db.execute(
+                "UPDATE timers SET state = 'paused', remaining_s = ?, next_fire = NULL"
+                " WHERE id = ? AND state = 'running'",
+                (left, timer["id"]),
+            )
+        return request.reply(Status.DONE, "timer.paused", name=name)
+
+
+class UnpauseTimer(IntentHandler):
+    intent_type = "HassUnpauseTimer"
+    slots = {"timer_label": "which timer"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        timer = _pick(request)
+        if isinstance(timer, Reply):
+            return timer
+        name = _label(timer["name"], request.language)
+        if timer["state"] != "paused":
+            return request.reply(Status.ANSWERED, "timer.not_paused", name=name)
+        now = request.house.clock.now()
+        with request.house.store.transaction() as db:
+            db.execute(
+                "UPDATE timers SET state = 'running', next_fire = ? WHERE id = ? AND state = 'paused'",
+                (now + float(timer["remaining_s"]), timer["id"]),
+            )
+        return request.reply(Status.DONE, "timer.resumed", name=name)
+
+
+class _ChangeTimer(IntentHandler):
+    sign: ClassVar[int]
+    slots = {"duration": "how much", "timer_label": "which timer"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        timer = _pick(request)
+        if isinstance(timer, Reply):
+            return timer
+        try:
+            seconds = _duration(request)
+        except ActionError as exc:
+            return Reply(Status.ERROR, exc.message(request.language))
+        if seconds is None or seconds <= 0:
+            return request.reply(Status.NOT_UNDERSTOOD, "timer.no_duration")
+        now = request.house.clock.now()
+        left = remaining(timer, now) + self.sign * seconds
+        if not 1 <= left <= MAX_TIMER_SECONDS:
+            return request.reply(
+                Status.ERROR, "timer.bad_duration", duration=say_duration(max(left, 0), request.language)
+            )
+        with request.house.store.transaction() as db:
+            if timer["state"] == "running":
+                db.execute("UPDATE timers SET next_fire = ? WHERE id = ?", (now + left, timer["id"]))
+            else:
+                db.execute("UPDATE timers SET remaining_s = ? WHERE id = ?", (left, timer["id"]))
+        return request.reply(
+            Status.DONE,
+            "timer.changed",
+            name=_label(timer["name"], request.language),
+            remaining=say_duration(left, request.language),
+        )
+
+
+class IncreaseTimer(_ChangeTimer):
+    intent_type = "HassIncreaseTimer"
+    sign = 1
+
+
+class DecreaseTimer(_ChangeTimer):
+    intent_type = "HassDecreaseTimer"
+    sign = -1
+
+
+class TimerStatus(IntentHandler):
+    intent_type = "HassTimerStatus"
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        timers = active_timers(request.house)
+        if not timers:
+            return request.reply(Status.ANSWERED, "timer.none")
+        now = request.house.clock.now()
+        lines = [
+            request.t(
+                "timer.left",
+                name=_label(t["name"], request.language),
+                remaining=say_duration(remaining(t, now), request.language),
+                paused=request.t("timer.paused_mark") if t["state"] == "paused" else "",
+            )
+            for t in timers
+        ]
+        return Reply(Status.ANSWERED, ("; " if request.language == "en" else "；").join(lines) + ".")
+
+
+def dump(house: Household) -> list[dict[str, Any]]:
+    now = house.clock.now()
+    return [
+        {
+            "id": t["id"],
+            "name": t["name"],
+            "duration_s": t["duration_s"],
+            "remaining_s": round(remaining(t, now), 1),
+            "state": t["state"],
+        }
+        for t in active_timers(house)
+    ]
+
+
+def register(registry: HandlerRegistry) -> None:
+    for handler in (
+        StartTimer(),
+        CancelTimer(),
+        CancelAllTimers(),
+        PauseTimer(),
+        UnpauseTimer(),
+        IncreaseTimer(),
+        DecreaseTimer(),
+        TimerStatus(),
+    ):
+        registry.register(handler)
