@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -287,6 +288,13 @@ def test_calendar_both_languages(home: Driver) -> None:
     assert b"BEGIN:VCALENDAR" in ics and "开会".encode() in ics and b"TZID=Asia/Shanghai" in ics
 
 
+def test_commas_separate_items_as_people_write_them(home: Driver) -> None:
+    _all_ok(home, ["add flour, sugar and baking soda to the shopping list"])
+    _all_ok(home, ["把葱，姜、蒜加到购物清单"], "bo")
+    shopping = [i["item"] for i in home.dump()["lists"]["shopping"]]
+    assert shopping == ["flour", "sugar", "baking soda", "葱", "姜", "蒜"]
+
+
 def test_lists_both_languages(home: Driver) -> None:
     _all_ok(
         home,
@@ -560,7 +568,28 @@ def test_api_household_routes(data_dir: Path) -> None:
             assert api.get("/api/approvals").json() == []
             assert api.post("/api/approvals/99/approve").status_code == 409
             assert api.get("/api/calendar.ics").text.startswith("BEGIN:VCALENDAR")
+            streamed: list[dict] = []
+            listening = threading.Event()
+
+            def listen() -> None:
+                with httpx.stream("GET", f"{server.url}/api/events", timeout=30) as stream:
+                    kind = None
+                    for line in stream.iter_lines():
+                        if line.startswith("event:"):
+                            kind = line.split(":", 1)[1].strip()
+                        elif line.startswith("data:") and kind == "ready":
+                            listening.set()
+                        elif line.startswith("data:") and kind == "notification":
+                            streamed.append(json.loads(line.split(":", 1)[1]))
+                            return
+
+            listener = threading.Thread(target=listen, daemon=True)
+            listener.start()
+            assert listening.wait(10), "the event stream did not open"
             api.post("/api/conversation", json={"text": "set a timer for 1 second"})
+            listener.join(30)
+            assert streamed, "no notification came down the live stream"
+            assert "timer" in json.dumps(streamed[0])
             deadline = time.monotonic() + 30
             notes: list = []
             while not notes and time.monotonic() < deadline:

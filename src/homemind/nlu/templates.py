@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import re
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
@@ -108,6 +109,20 @@ def _words(names: Names, languages: list[str]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+def _as_written(text: str, value: str) -> str:
+    """A wildcard's words with the punctuation hassil dropped put back from the sentence.
+
+    hassil matches on words, so "bread, butter and jam" comes out as "bread butter
+    and jam"; the commas are how people separate list items, so they must survive.
+    """
+    characters = [c for c in value if not c.isspace()]
+    if not characters:
+        return value
+    pattern = r"[\W_]*".join(re.escape(c) for c in characters)
+    found = re.search(pattern, text, re.IGNORECASE)
+    return found.group(0) if found else value
+
+
 class TemplateRecognizer:
     tier = "template"
 
@@ -173,10 +188,15 @@ class TemplateRecognizer:
         result = self._best(text, language, allow_unmatched=False)
         if result is None:
             return None
-        slots = {
-            name: Slot(value=entity.value, text=str(entity.text or "").strip())
-            for name, entity in result.entities.items()
-        }
+        normalized = normalize(text, language)
+        slots = {}
+        for name, entity in result.entities.items():
+            said = str(entity.text or "").strip()
+            if entity.is_wildcard:
+                said = _as_written(normalized, said)
+                slots[name] = Slot(value=said, text=said)
+            else:
+                slots[name] = Slot(value=entity.value, text=said)
         metadata = dict(result.intent_metadata or {})
         metadata["response"] = result.response
         return IntentMatch(
