@@ -447,10 +447,8 @@ def _token(hub: Hub, args: argparse.Namespace) -> int:
     member = hub.member(args.member_id)
     issued = hub.auth.issue_token(member.id, args.name)
     print(issued.text)
-    print(
-        f"token {issued.id} for {member.id}: shown once; revoke with `homemind member token --revoke {issued.id}`",
-        file=sys.stderr,
-    )
+    revoke = f"homemind member token --revoke {issued.id}"
+    print(f"token {issued.id} for {member.id}: shown once; revoke with `{revoke}`", file=sys.stderr)
     return 0
 
 
