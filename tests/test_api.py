@@ -58,7 +58,12 @@ def test_sensitive_service_needs_confirmation(api: httpx.Client) -> None:
     held = api.post("/api/services/unlock", json={"entity_id": "lock.front_door"})
     assert held.status_code == 409 and held.json()["result"] == "needs_confirmation"
     assert api.get("/api/entities/lock.front_door").json()["state"] == "locked"
-    done = api.post("/api/services/unlock", json={"entity_id": "lock.front_door", "confirm": True})
+    confirmation = held.json()["confirmation_id"]
+    assert held.json()["needs"] == "pin"
+    # A PIN inside the call itself never counts: only the confirmation carries it.
+    inline = api.post("/api/services/unlock", json={"entity_id": "lock.front_door", "data": {"code": "2580"}})
+    assert inline.status_code == 409
+    done = api.post(f"/api/confirmations/{confirmation}", json={"pin": "2580"})
     assert done.status_code == 200 and done.json()["state"]["state"] == "unlocked"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -29,6 +30,7 @@ from homemind.nlu.learned.resolve import LearnedRecognizer
 from homemind.nlu.templates import TemplateRecognizer
 from homemind.nlu.types import Recognizer
 from homemind.policy import Actor, Auth, Executor, Policy
+from homemind.policy.auth import hash_secret
 from homemind.skills import HandlerRegistry, default_registry
 from homemind.store import Store
 
@@ -125,10 +127,10 @@ def init_data_dir(directory: Path, *, demo: bool, force: bool = False, broker: s
         home = parse_home(text, str(home_file))
         store = Store(directory / STORE_FILE)
         try:
-            auth = Auth(store)
+            hashed = hash_secret(DEMO_PIN)  # one salted hash shared: the PIN is the same
             for member in home.members.values():
-                if member.role is not Role.GUEST and not auth.has_pin(member.id):
-                    auth.set_pin(member.id, DEMO_PIN)
+                if member.role is not Role.GUEST and store.credential(member.id, "pin") is None:
+                    store.set_credential(member.id, "pin", hashed, time.time())
         finally:
             store.close()
     finally:

@@ -282,14 +282,16 @@ class Executor:
             return True
         if verdict.decision is Decision.ALLOW:
             return False
-        if actor.generated:
-            outcome.result = Result.REFUSED
-            outcome.error = ActionError("policy.generated", entity=entity)
-            return True
         needs_pin = verdict.decision is Decision.PIN
-        if not confirmed or (needs_pin and not pin):
+        if not confirmed or (needs_pin and not pin and not actor.generated):
+            # Generated text may ask (a person then answers in a turn of their own) ...
             outcome.result = Result.NEEDS_CONFIRMATION
             outcome.needs = "pin" if needs_pin else "yes"
+            return True
+        if actor.generated:
+            # ... but never confirms, nor gives a PIN.
+            outcome.result = Result.REFUSED
+            outcome.error = ActionError("policy.generated", entity=entity)
             return True
         if not needs_pin or entity.secrets.get("code"):
             return False  # a device with a code of its own checks it (with its own attempt limit)
