@@ -157,6 +157,12 @@ def _hub(request: Request) -> Hub:
     return hub
 
 
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for error answers, which all share one body."""
+    return {code: {"model": ErrorResponse} for code in codes}
+
+
+_HELD: dict[str, Any] = {"model": HeldResponse, "description": "Held: confirm at /api/confirmations/{id}."}
 SESSION_COOKIE = "homemind_session"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -296,13 +302,7 @@ def create_app(
     @app.post(
         "/api/services/{service}",
         response_model=ServiceCallResponse,
-        responses={
-            400: {"model": ErrorResponse},
-            401: {"model": ErrorResponse},
-            403: {"model": ErrorResponse},
-            404: {"model": ErrorResponse},
-            409: {"model": HeldResponse, "description": "Held: confirm at /api/confirmations/{id}."},
-        },
+        responses={**_errors(400, 401, 403, 404), 409: _HELD},
     )
     async def call_service(service: str, body: ServiceCallRequest, hub: HubDep, actor: ActorDep) -> Any:
         outcome = await hub.executor.execute(actor, body.entity_id, service, body.data)
@@ -313,13 +313,7 @@ def create_app(
     @app.post(
         "/api/confirmations/{confirmation_id}",
         response_model=ServiceCallResponse,
-        responses={
-            400: {"model": ErrorResponse},
-            401: {"model": ErrorResponse},
-            403: {"model": ErrorResponse},
-            404: {"model": ErrorResponse},
-            410: {"model": ErrorResponse},
-        },
+        responses={**_errors(400, 401, 403, 404, 410), 409: _HELD},
     )
     async def confirm(confirmation_id: str, body: ConfirmRequest, hub: HubDep, actor: ActorDep) -> Any:
         """Confirm a held call: once, by the member it was held for, within its time."""
