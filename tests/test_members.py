@@ -13,8 +13,8 @@ import pytest
 
 from conftest import HubDriver
 from homemind.app import Hub
-from homemind.core.model import Member, Names, Role
-from homemind.policy import Decision, Policy, PolicyError
+from homemind.core.model import Domain, Entity, Member, Names, Role
+from homemind.policy import Decision, Policy, PolicyError, classify
 from homemind.policy.rules import POLICY_FILE
 
 ROLES = {"alice": "admin", "bo": "adult", "nainai": "elder", "lily": "child", "guest": "guest"}
@@ -302,3 +302,23 @@ def test_owner_direct_call_is_audited_not_held(hub: HubDriver) -> None:
     entry = hub.hub.store.actions(1)[0]
     assert entry["decision"] == "direct" and entry["action_class"] == "unsecure"
     assert entry["member"] == "alice"
+
+
+def test_entrances_are_classified_by_direction() -> None:
+    garage = Entity(
+        "cover.garage", Domain.COVER, Names({"en": "Garage Door"}), "entrance", frozenset({"position"})
+    )
+    garage = Entity(**{**garage.__dict__, "device_class": "garage"})
+    curtain = Entity("cover.c", Domain.COVER, Names({"en": "Curtain"}), "living_room", frozenset(), "curtain")
+    assert classify(garage, "open_cover") == "unsecure"
+    assert classify(garage, "set_cover_position", {"position": 40}) == "unsecure"
+    assert classify(garage, "close_cover") == "secure"
+    assert classify(garage, "set_cover_position", {"position": 0}) == "secure"
+    assert classify(curtain, "open_cover") == "covers"
+    policy = Policy.load_default()
+    child = Member("lily", Names({"en": "Lily"}), Role.CHILD, "en")
+    adult = Member("bo", Names({"en": "Bo"}), Role.ADULT, "en")
+    guest = Member("guest", Names({"en": "Guest"}), Role.GUEST, "en")
+    assert policy.decide(child, garage, "open_cover", {}).decision is Decision.DENY
+    assert policy.decide(adult, garage, "open_cover", {}).decision is Decision.PIN
+    assert policy.decide(guest, garage, "close_cover", {}).decision is Decision.ALLOW
