@@ -94,8 +94,9 @@ def test_pin_flow_separate_turn(hub: HubDriver) -> None:
     cid = hub.ask("解锁大门", "bo").conversation_id
     assert hub.ask("二五八零", "bo", conversation_id=cid).status.value == "done"
     assert hub.state("lock.front_door") == "unlocked"
-    # The PIN never appears in the audit log.
-    assert all("2580" not in str(entry) for entry in hub.hub.store.actions(None))
+    # No PIN, right or wrong, appears in the audit log.
+    for entry in hub.hub.store.actions(None):
+        assert not any(pin in str(entry) for pin in ("2580", "1 1 1 1", "二五八零")), entry
 
 
 def test_pin_never_from_the_same_utterance(hub: HubDriver) -> None:
@@ -107,6 +108,8 @@ def test_pin_never_from_the_same_utterance(hub: HubDriver) -> None:
     ):
         result = hub.ask(text, "alice")
         assert result.status.value != "done", text
+        logged = hub.hub.store.actions(1)[0]["text"]
+        assert logged is None or not any(pin in logged for pin in ("2580", "2 5 8 0", "二五八零")), logged
     assert hub.state("lock.front_door") == "locked"
 
 

@@ -274,7 +274,8 @@ class Conversation:
             return ConversationResult(Status.ERROR, message, language, conversation_id)
         calls = [PlannedCall(c.entity, c.service, c.data) for c in pending.calls]
         match = IntentMatch("HomemindConfirm", {}, tier="confirmation", language=language)
-        actor = replace(actor, intent=match.name)
+        # The audit keeps that this turn answered a prompt, never the PIN that was said.
+        actor = replace(actor, intent=match.name, text="***" if code else actor.text)
         request = IntentRequest(match, actor, language, self.home, self.states, self.executor)
         # The PIN travels beside the calls, never inside their data, and only from this turn.
         reply = await act(request, calls, pending.done_key, confirmed=True, pin=code, **pending.done_params)

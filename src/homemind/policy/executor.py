@@ -8,6 +8,7 @@ is no second path to a device for a new channel to forget to guard.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import unicodedata
 from collections.abc import Callable
@@ -82,6 +83,10 @@ i18n.register(
 )
 
 _SECRET_FIELDS = frozenset({"code", "pin"})
+# Runs of 4-8 digits, said as figures, Chinese numerals or English words: what a PIN looks
+# like inside a sentence. Removed from the audit's text of unsafe actions.
+_DIGIT = r"(?:[0-9零〇一幺二两三四五六七八九]|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)"
+_PIN_IN_TEXT = re.compile(rf"{_DIGIT}(?:[\s,.-]*{_DIGIT}){{3,7}}", re.IGNORECASE)
 # Wrong codes allowed per device within the window before codes are refused for that long:
 # a four-digit code must not be guessable by a script in a minute.
 _CODE_TRIES = MAX_FAILURES
@@ -322,6 +327,13 @@ class Executor:
             # must not turn the answer into a crash. It is reported on the hub's log.
             log.exception("could not write the action log for %s %s", outcome.service, outcome.entity_id)
 
+    @staticmethod
+    def _audit_text(text: str | None, outcome: ActionOutcome) -> str | None:
+        """What was said, minus anything that looks like a PIN when the action is an unsafe one."""
+        if text is None or outcome.action_class != "unsecure":
+            return text
+        return _PIN_IN_TEXT.sub("***", text)
+
     def _write_log(self, actor: Actor, outcome: ActionOutcome) -> None:
         self.store.log_action(
             {
@@ -329,7 +341,7 @@ class Executor:
                 "member": actor.member.id,
                 "channel": actor.channel + (":generated" if actor.generated else ""),
                 "conversation_id": actor.conversation_id,
-                "text": actor.text,
+                "text": self._audit_text(actor.text, outcome),
                 "intent": actor.intent,
                 "entity_id": outcome.entity_id,
                 "service": outcome.service,
