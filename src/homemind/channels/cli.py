@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from homemind.app import STORE_FILE, DataDirLock, Hub, SetupError, data_dir, init_data_dir
+from homemind.app import DEMO_PIN, STORE_FILE, DataDirLock, Hub, SetupError, data_dir, init_data_dir
 from homemind.core.homefile import HomeFileError
 from homemind.policy import AuthError, Policy, PolicyError
 from homemind.policy.rules import POLICY_FILE, default_policy_text
@@ -190,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "init":
             path = init_data_dir(directory, demo=args.demo, force=args.force, broker=args.broker)
             print(f"created {path}")
+            print(
+                f"the demo family's PIN (unlock, disarm) is {DEMO_PIN}: `homemind member pin MEMBER` changes it"
+            )
             return 0
         if args.command == "nlu":
             return _nlu(args)
@@ -528,7 +531,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _serve(directory: Path, host: str, port: int, *, init_if_missing: bool) -> int:
     if init_if_missing and not (directory / "home.yaml").exists():
-        print(f"created {init_data_dir(directory, demo=True)}")
+        print(f"created {init_data_dir(directory, demo=True)} (the demo family's PIN is {DEMO_PIN})")
     loopback = _is_loopback(host)
     if not loopback and not _has_authentication(directory):
         raise SetupError(
