@@ -190,9 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "init":
             path = init_data_dir(directory, demo=args.demo, force=args.force, broker=args.broker)
             print(f"created {path}")
-            print(
-                f"the demo family's PIN (unlock, disarm) is {DEMO_PIN}: `homemind member pin MEMBER` changes it"
-            )
+            print(f"the demo family's PIN (unlock, disarm) is {DEMO_PIN}; `homemind member pin` changes it")
             return 0
         if args.command == "nlu":
             return _nlu(args)
