@@ -89,6 +89,10 @@ def test_unauthenticated_and_bad_tokens(client: TestClient, tokens: dict[str, st
         ("POST", "/api/conversation"),
         ("GET", "/api/audit"),
         ("GET", "/api/me"),
+        ("GET", "/api/events"),
+        ("GET", "/api/audit/export"),
+        ("POST", "/api/confirmations/abc"),
+        ("POST", "/api/logout"),
     ):
         response = client.request(method, path, json={"text": "turn on the kettle"})
         assert response.status_code == 401, path
