@@ -20,6 +20,9 @@ def test_member_add_list_token_passwd_pin(data_dir: Path) -> None:
     assert again.returncode == 2 and b"already exists" in again.stderr
     assert run_cli(data_dir, "member", "add", "Bad Id", "--role", "adult").returncode == 2
     assert run_cli(data_dir, "member", "add", "x", "--role", "wizard").returncode == 2
+    assert run_cli(data_dir, "member", "add", "y", "--role", "adult", "--name", "a\x07b").returncode == 2
+    binary = run_cli(data_dir, "member", "passwd", "bo", stdin=b"\xff\xfe long password\n")
+    assert binary.returncode == 2 and b"not readable text" in binary.stderr
 
     short = run_cli(data_dir, "member", "passwd", "uncle", stdin="short\n")
     assert short.returncode == 2 and b"at least 8" in short.stderr
@@ -90,6 +93,9 @@ def test_policy_command(data_dir: Path) -> None:
     (data_dir / "policy.yaml").write_text("roles:\n  child:\n    lights: sometimes\n", encoding="utf-8")
     broken = run_cli(data_dir, "policy", "--check")
     assert broken.returncode == 2 and b"roles.child.lights" in broken.stderr
+    (data_dir / "policy.yaml").write_bytes(b"roles: \xff\xfe")
+    assert b"not UTF-8" in run_cli(data_dir, "policy", "--check").stderr
+    (data_dir / "policy.yaml").write_text("roles:\n  child:\n    lights: sometimes\n", encoding="utf-8")
     # A broken policy stops the hub rather than running with guessed rules.
     assert run_cli(data_dir, "ask", "turn on the kettle").returncode == 2
 

@@ -26,7 +26,7 @@ import yaml
 
 from homemind.app import DEMO_PIN, STORE_FILE, DataDirLock, Hub, SetupError, data_dir, init_data_dir
 from homemind.core.homefile import HomeFileError
-from homemind.policy import AuthError, Policy, PolicyError
+from homemind.policy import AuthError, Policy, PolicyError, is_clean_text
 from homemind.policy.rules import POLICY_FILE, default_policy_text
 from homemind.store import Store, StoreError
 
@@ -382,11 +382,14 @@ async def _call(hub: Hub, args: argparse.Namespace) -> int:
 
 def _read_secret(prompt: str) -> str:
     """A password or PIN from the terminal (not echoed), or the first line of stdin for scripts."""
-    if sys.stdin.isatty():
-        import getpass
+    try:
+        if sys.stdin.isatty():
+            import getpass
 
-        return getpass.getpass(prompt)
-    return sys.stdin.readline().rstrip("\n")
+            return getpass.getpass(prompt)
+        return sys.stdin.readline().rstrip("\n")
+    except UnicodeDecodeError:
+        raise AuthError("that is not readable text") from None
 
 
 def _member(hub: Hub, args: argparse.Namespace) -> int:
@@ -394,6 +397,8 @@ def _member(hub: Hub, args: argparse.Namespace) -> int:
     if command == "add":
         if args.member_id in hub.home.members:
             raise SetupError(f"member {args.member_id!r} already exists")
+        if args.name is not None and not (0 < len(args.name) <= 100 and is_clean_text(args.name)):
+            raise SetupError("a member's name is 1-100 characters of readable text")
         hub.store.add_member(args.member_id, args.name or args.member_id, args.role, args.lang)
         print(f"added {args.member_id} ({args.role}); give them a token or a password next")
         return 0

@@ -152,7 +152,11 @@ class Policy:
         path = data_dir / POLICY_FILE
         if not path.exists():
             return cls(_default_spec())
-        return cls(parse_policy(path.read_text("utf-8"), str(path)), str(path))
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PolicyError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        return cls(parse_policy(text, str(path)), str(path))
 
     def _rule(self, member: Member, name: str) -> Any:
         override = self.spec.members.get(member.id)
