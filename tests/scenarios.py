@@ -2,7 +2,7 @@
 
 Each step is said in order on one conversation; ``expect`` is the state (or an
 attribute) some entities must have after it, ``says`` a word the reply must
-contain. Steps lean on earlier ones (step "yes" confirms the unlock before it).
+contain. Steps lean on earlier ones (the PIN step confirms the unlock before it).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ ENGLISH = [
     Step("close the blinds", "done", {"cover.bedroom_blinds": "closed"}),
     Step("is the front door locked?", "answered", says="Yes"),
     Step("unlock the front door", "needs_confirmation", {"lock.front_door": "locked"}, says="unlock"),
-    Step("yes", "done", {"lock.front_door": "unlocked"}),
+    Step("2 5 8 0", "done", {"lock.front_door": "unlocked"}),
     Step("is the front door locked", "answered", says="No"),
     Step("lock the front door", "done", {"lock.front_door": "locked"}),
     Step("turn on the telly", "done", {"media_player.living_room_tv": "idle"}),
@@ -136,7 +136,7 @@ CHINESE = [
     Step("关上百叶窗", "done", {"cover.bedroom_blinds": "closed"}),
     Step("大门锁了吗", "answered", says="是的"),
     Step("打开大门", "needs_confirmation", {"lock.front_door": "locked"}, says="解锁"),
-    Step("确认", "done", {"lock.front_door": "unlocked"}),
+    Step("二五八零", "done", {"lock.front_door": "unlocked"}),
     Step("大门锁了吗", "answered", says="没有"),
     Step("把大门锁上", "done", {"lock.front_door": "locked"}),
     Step("打开电视", "done", {"media_player.living_room_tv": "idle"}),

@@ -58,7 +58,12 @@ def test_sensitive_service_needs_confirmation(api: httpx.Client) -> None:
     held = api.post("/api/services/unlock", json={"entity_id": "lock.front_door"})
     assert held.status_code == 409 and held.json()["result"] == "needs_confirmation"
     assert api.get("/api/entities/lock.front_door").json()["state"] == "locked"
-    done = api.post("/api/services/unlock", json={"entity_id": "lock.front_door", "confirm": True})
+    confirmation = held.json()["confirmation_id"]
+    assert held.json()["needs"] == "pin"
+    # A PIN inside the call itself never counts: only the confirmation carries it.
+    inline = api.post("/api/services/unlock", json={"entity_id": "lock.front_door", "data": {"code": "2580"}})
+    assert inline.status_code == 409
+    done = api.post(f"/api/confirmations/{confirmation}", json={"pin": "2580"})
     assert done.status_code == 200 and done.json()["state"]["state"] == "unlocked"
 
 
@@ -176,7 +181,13 @@ def test_dashboard_is_served_at_the_root_from_the_package(api: httpx.Client) -> 
 
 def test_who_am_i_and_the_areas(api: httpx.Client) -> None:
     me = api.get("/api/me").json()
-    assert me == {"id": "alice", "name": {"en": "Alice", "zh": "爱丽丝"}, "role": "admin", "language": "en"}
+    assert me == {
+        "id": "alice",
+        "name": {"en": "Alice", "zh": "爱丽丝"},
+        "role": "admin",
+        "language": "en",
+        "channel": "api",
+    }
     areas = api.get("/api/areas").json()
     assert [a["id"] for a in areas][:3] == ["living_room", "kitchen", "bedroom"]
     assert {"id": "bathroom", "name": {"en": "bathroom", "zh": "卫生间"}} in areas

@@ -173,11 +173,11 @@ def test_port_must_be_a_port(data_dir: Path) -> None:
 def test_confirmation_across_separate_asks(data_dir: Path) -> None:
     first = run_cli(data_dir, "ask", "--json", "--conversation-id", "door-1", "unlock the front door")
     assert json.loads(first.stdout)["status"] == "needs_confirmation"
-    other = run_cli(data_dir, "ask", "--as", "bo", "--json", "--conversation-id", "door-1", "yes")
+    other = run_cli(data_dir, "ask", "--as", "bo", "--json", "--conversation-id", "door-1", "2580")
     assert json.loads(other.stdout)["status"] != "done"  # not Bo's to confirm
-    yes = run_cli(data_dir, "ask", "--json", "--conversation-id", "door-1", "yes")
+    yes = run_cli(data_dir, "ask", "--json", "--conversation-id", "door-1", "2580")
     assert json.loads(yes.stdout)["status"] == "done"
-    again = run_cli(data_dir, "ask", "--json", "--conversation-id", "door-1", "yes")
+    again = run_cli(data_dir, "ask", "--json", "--conversation-id", "door-1", "2580")
     assert json.loads(again.stdout)["status"] != "done"  # used once
     state = json.loads(run_cli(data_dir, "state", "--json").stdout)["entities"]
     assert state["lock.front_door"]["state"] == "unlocked"

@@ -110,19 +110,19 @@ def test_confirmation_binds_to_member_and_conversation(hub: HubDriver) -> None:
     # ... nor can the same member in another conversation.
     assert hub.ask("yes", "alice").status.value != "done"
     assert hub.state("lock.front_door") == "locked"
-    assert hub.ask("yes", "alice", conversation_id=cid).status.value == "done"
+    assert hub.ask("2580", "alice", conversation_id=cid).status.value == "done"
     assert hub.state("lock.front_door") == "unlocked"
     # A confirmation is used once: replaying it does nothing more.
     hub.call("lock", "lock.front_door")
-    assert hub.ask("yes", "alice", conversation_id=cid).status.value != "done"
+    assert hub.ask("2580", "alice", conversation_id=cid).status.value != "done"
     assert hub.state("lock.front_door") == "locked"
 
 
-def test_confirmation_expires(hub: HubDriver, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_confirmation_expires(hub: HubDriver) -> None:
     prompt = hub.ask("unlock the front door")
-    clock = pipeline.time.time() + 31
-    monkeypatch.setattr(pipeline.time, "time", lambda: clock)
-    late = hub.ask("yes", conversation_id=prompt.conversation_id)
+    later = hub.hub.executor.clock() + 31
+    hub.hub.executor.clock = lambda: later
+    late = hub.ask("2580", conversation_id=prompt.conversation_id)
     assert late.status.value == "error" and "expired" in late.response
     assert hub.state("lock.front_door") == "locked"
 
@@ -130,10 +130,10 @@ def test_confirmation_expires(hub: HubDriver, monkeypatch: pytest.MonkeyPatch) -
 def test_no_cancels_and_a_new_command_drops_the_prompt(hub: HubDriver) -> None:
     cid = hub.ask("unlock the front door").conversation_id
     assert hub.ask("no", conversation_id=cid).response == "OK, I won't do it."
-    assert hub.ask("yes", conversation_id=cid).status.value != "done"
+    assert hub.ask("2580", conversation_id=cid).status.value != "done"
     cid = hub.ask("打开大门").conversation_id
     assert hub.ask("打开电水壶", conversation_id=cid).status.value == "done"
-    assert hub.ask("确认", conversation_id=cid).status.value != "done"
+    assert hub.ask("二五八零", conversation_id=cid).status.value != "done"
     assert hub.state("lock.front_door") == "locked"
 
 

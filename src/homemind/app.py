@@ -9,7 +9,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,20 +22,24 @@ from homemind.conversation import Conversation
 from homemind.core.backend import DeviceBackend
 from homemind.core.events import EventBus
 from homemind.core.homefile import load_home, parse_home
-from homemind.core.model import Home
+from homemind.core.model import Home, Member, Names, Role
 from homemind.core.states import StateRegistry
 from homemind.devices.simulated import SimulatedBackend
 from homemind.nlu.learned.model import model_available
 from homemind.nlu.learned.resolve import LearnedRecognizer
 from homemind.nlu.templates import TemplateRecognizer
 from homemind.nlu.types import Recognizer
-from homemind.policy import Actor, Executor
+from homemind.policy import Actor, Auth, Executor, Policy
+from homemind.policy.auth import hash_secret
 from homemind.skills import HandlerRegistry, alarms, calendar, default_registry, lists, orders, timers
 from homemind.skills.automations import Automations
 from homemind.skills.household import Clock, Household, SystemClock
 from homemind.skills.scheduler import Scheduler
 from homemind.store import Store
 
+# The demo family's PIN for unlocking and disarming (each member can change theirs with
+# `homemind member pin`). Only `init --demo` sets it; a real home starts with no PINs.
+DEMO_PIN = "2580"
 HOME_FILE = "home.yaml"
 STORE_FILE = "homemind.db"
 LOCK_FILE = "homemind.lock"
@@ -121,9 +127,31 @@ def init_data_dir(directory: Path, *, demo: bool, force: bool = False, broker: s
         if force:
             for suffix in ("", "-wal", "-shm"):
                 (directory / f"{STORE_FILE}{suffix}").unlink(missing_ok=True)
+        home = parse_home(text, str(home_file))
+        store = Store(directory / STORE_FILE)
+        try:
+            hashed = hash_secret(DEMO_PIN)  # one salted hash shared: the PIN is the same
+            for member in home.members.values():
+                if member.role is not Role.GUEST and store.credential(member.id, "pin") is None:
+                    store.set_credential(member.id, "pin", hashed, time.time())
+        finally:
+            store.close()
     finally:
         lock.release()
     return home_file
+
+
+def with_added_members(home: Home, store: Store) -> Home:
+    """The home file's members plus those added with `homemind member add` (kept in the store).
+
+    A member in the home file always wins: the store cannot redefine someone's role.
+    """
+    added = {
+        member_id: Member(member_id, Names({"en": name, "zh": name}), Role(role), language)
+        for member_id, name, role, language in store.added_members()
+        if member_id not in home.members
+    }
+    return replace(home, members={**home.members, **added}) if added else home
 
 
 @dataclass
@@ -138,6 +166,7 @@ class Hub:
     handlers: HandlerRegistry
     conversation: Conversation
     templates: TemplateRecognizer
+    policy: Policy
     household: Household
     scheduler: Scheduler
     automations: Automations
@@ -149,18 +178,23 @@ class Hub:
         if not home_file.exists():
             raise SetupError(f"no home in {directory}: run `homemind init --demo` (or `homemind demo`) first")
         home = load_home(home_file)
+        policy = Policy.load(directory)
         store = Store(directory / STORE_FILE)
+        home = with_added_members(home, store)
+        cutoff = datetime.now(UTC) - timedelta(days=policy.retention_days)
+        store.prune_actions(cutoff.isoformat(timespec="milliseconds"))
         bus = EventBus()
         states = StateRegistry(home, bus, persist=store.save_state)
         states.restore(store.load_states())
         backend = make_backend(home)
-        executor = Executor(home, states, backend, store)
+        clock = clock or SystemClock()  # one clock for the hub: confirmations and schedules agree
+        executor = Executor(home, states, backend, store, policy, clock=clock.now)
         handlers = default_registry()
         templates = TemplateRecognizer(home, handlers.intent_types)
         recognizers: list[Recognizer] = [templates]
         if model_available():
             recognizers.append(LearnedRecognizer(home))  # the model itself loads on first use
-        household = Household(home, store, bus, clock or SystemClock())
+        household = Household(home, store, bus, clock, policy)
         automations = Automations(household, executor, states)
         scheduler = Scheduler(household, automations.tick)
         conversation = Conversation(home, states, executor, handlers, recognizers, store, household)
@@ -175,6 +209,7 @@ class Hub:
             handlers,
             conversation,
             templates,
+            policy,
             household,
             scheduler,
             automations,
@@ -201,13 +236,27 @@ class Hub:
         await self.backend.stop()
         self.store.close()
 
-    def actor(self, member_id: str | None = None, channel: str = "cli", *, direct: bool = False) -> Actor:
-        member_id = member_id or self.home.owner
+    @property
+    def auth(self) -> Auth:
+        return self.executor.auth
+
+    def member(self, member_id: str) -> Member:
         member = self.home.members.get(member_id)
         if member is None:
             known = ", ".join(self.home.members)
             raise SetupError(f"unknown member {member_id!r} (members: {known})")
-        return Actor(member=member, channel=channel, direct=direct)
+        return member
+
+    def actor(
+        self,
+        member_id: str | None = None,
+        channel: str = "cli",
+        *,
+        direct: bool = False,
+        generated: bool = False,
+    ) -> Actor:
+        member = self.member(member_id or self.home.owner)
+        return Actor(member=member, channel=channel, direct=direct, generated=generated)
 
     def state_dump(self) -> dict[str, Any]:
         house = self.household

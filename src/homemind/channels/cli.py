@@ -14,6 +14,7 @@ import ipaddress
 import json
 import math
 import os
+import re
 import socket
 import sys
 from collections.abc import Sequence
@@ -23,9 +24,11 @@ from typing import Any
 
 import yaml
 
-from homemind.app import DataDirLock, Hub, SetupError, data_dir, init_data_dir
+from homemind.app import DEMO_PIN, STORE_FILE, DataDirLock, Hub, SetupError, data_dir, init_data_dir
 from homemind.core.homefile import HomeFileError
-from homemind.store import StoreError
+from homemind.policy import AuthError, Policy, PolicyError, is_clean_text
+from homemind.policy.rules import POLICY_FILE, default_policy_text
+from homemind.store import Store, StoreError
 
 DEFAULT_PORT = 8321
 _OK_STATUSES = {"done", "answered", "needs_confirmation"}
@@ -66,6 +69,37 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="service data, values in YAML syntax (24, true, [255,0,0])",
     )
+
+    member = sub.add_parser("member", help="members: add, list, API tokens, passwords, PINs")
+    member_sub = member.add_subparsers(dest="member_command", required=True)
+    add = member_sub.add_parser("add", parents=[common], help="add a member (kept in the store)")
+    add.add_argument("member_id", type=_member_id)
+    add.add_argument("--name", help="display name (default: the id)")
+    add.add_argument("--role", required=True, choices=["admin", "adult", "child", "elder", "guest"])
+    add.add_argument("--lang", default="en", choices=["en", "zh"])
+    listing = member_sub.add_parser("list", parents=[common], help="every member, role and credentials")
+    listing.add_argument("--json", action="store_true")
+    token = member_sub.add_parser("token", parents=[common], help="issue (or list, revoke) API tokens")
+    token.add_argument("member_id", nargs="?", help="the member the new token acts as")
+    token.add_argument("--name", default="", help="a label, e.g. 'kitchen tablet'")
+    token.add_argument("--list", action="store_true", help="list tokens (of member_id, or all)")
+    token.add_argument("--revoke", metavar="TOKEN_ID", help="revoke a token by its id")
+    for name, what in (("passwd", "web password (8+ characters)"), ("pin", "PIN (4-8 digits)")):
+        secret = member_sub.add_parser(name, parents=[common], help=f"set a member's {what}, read from stdin")
+        secret.add_argument("member_id")
+
+    audit = sub.add_parser("audit", parents=[common], help="the audit log: who did what, when, and why")
+    audit.add_argument("--member", help="only this member's entries")
+    audit.add_argument("--since", help="only entries at or after this ISO time (2026-11-01)")
+    audit.add_argument("--limit", type=_bounded(int, 1, 10**9, "a count"), default=50)
+    audit.add_argument("--json", action="store_true", help="JSON lines, newest first")
+    audit.add_argument(
+        "--export", metavar="FILE", type=Path, help="write every entry, oldest first, as JSONL"
+    )
+
+    policy = sub.add_parser("policy", parents=[common], help="show, check or create the policy file")
+    policy.add_argument("--init", action="store_true", help="write the default policy.yaml to edit")
+    policy.add_argument("--check", action="store_true", help="validate policy.yaml")
 
     state = sub.add_parser("state", parents=[common], help="print every entity's state")
     state.add_argument("--json", action="store_true")
@@ -166,6 +200,12 @@ _port = _bounded(int, 1, 65535, "a port number")
 _milliseconds = _bounded(float, 0, 60_000, "a delay in milliseconds")
 
 
+def _member_id(text: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", text):
+        raise argparse.ArgumentTypeError(f"a member id is lower-case letters, digits and _, not {text!r}")
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Whatever text comes back (an echoed odd byte), printing it must not crash.
     sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
@@ -175,15 +215,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "init":
             path = init_data_dir(directory, demo=args.demo, force=args.force, broker=args.broker)
             print(f"created {path}")
+            print(f"the demo family's PIN (unlock, disarm) is {DEMO_PIN}; `homemind member pin` changes it")
             return 0
         if args.command == "nlu":
             return _nlu(args)
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "policy":
+            return _policy(directory, args)
         if args.command in ("serve", "demo"):
             return _serve(directory, args.host, args.port, init_if_missing=args.command == "demo")
         return asyncio.run(_run(args, directory))
-    except (SetupError, HomeFileError, StoreError) as exc:
+    except (SetupError, HomeFileError, StoreError, PolicyError, AuthError) as exc:
         print(f"homemind: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a data dir that is a file, unwritable, on a full disk...
@@ -260,6 +303,10 @@ async def _run(args: argparse.Namespace, directory: Path) -> int:
             return 0
         if args.command == "mqtt":
             return _mqtt_status(hub, args.json)
+        if args.command == "member":
+            return _member(hub, args)
+        if args.command == "audit":
+            return _audit(hub, args)
         return _household(hub, args)
     finally:
         await hub.stop()
@@ -316,7 +363,7 @@ def _household(hub: Hub, args: argparse.Namespace) -> int:
         if args.order_id is None:
             raise SetupError(f"approvals {args.action} needs an order id")
         approver = hub.actor(args.member).member
-        result = orders.decide(house, args.order_id, approver, args.action == "approve")
+        result = orders.decide(house, args.order_id, approver, args.action == "approve", "cli")
         if isinstance(result, orders.ActionError):
             print(f"homemind: {result.message('en')}", file=sys.stderr)
             return 1
@@ -417,6 +464,124 @@ async def _call(hub: Hub, args: argparse.Namespace) -> int:
     return 0 if outcome.result.value == "ok" else 1
 
 
+def _read_secret(prompt: str) -> str:
+    """A password or PIN from the terminal (not echoed), or the first line of stdin for scripts."""
+    try:
+        if sys.stdin.isatty():
+            import getpass
+
+            return getpass.getpass(prompt)
+        return sys.stdin.readline().rstrip("\n")
+    except UnicodeDecodeError:
+        raise AuthError("that is not readable text") from None
+
+
+def _member(hub: Hub, args: argparse.Namespace) -> int:
+    command = args.member_command
+    if command == "add":
+        if args.member_id in hub.home.members:
+            raise SetupError(f"member {args.member_id!r} already exists")
+        if args.name is not None and not (0 < len(args.name) <= 100 and is_clean_text(args.name)):
+            raise SetupError("a member's name is 1-100 characters of readable text")
+        hub.store.add_member(args.member_id, args.name or args.member_id, args.role, args.lang)
+        print(f"added {args.member_id} ({args.role}); give them a token or a password next")
+        return 0
+    if command == "list":
+        rows: list[dict[str, Any]] = []
+        for m in hub.home.members.values():
+            tokens = [t for t in hub.store.tokens(m.id) if t["revoked_at"] is None]
+            rows.append(
+                {
+                    "id": m.id,
+                    "name": m.names.display(m.language),
+                    "role": m.role.value,
+                    "language": m.language,
+                    "owner": m.id == hub.home.owner,
+                    "credentials": hub.store.credential_kinds(m.id),
+                    "tokens": len(tokens),
+                }
+            )
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            for r in rows:
+                owner = " (owner)" if r["owner"] else ""
+                creds = ", ".join(r["credentials"]) or "no password or PIN"
+                print(f"{r['id']:12} {r['role']:6} {r['name']}{owner}: {creds}; {r['tokens']} token(s)")
+        return 0
+    if command == "token":
+        return _token(hub, args)
+    member = hub.member(args.member_id)
+    secret = _read_secret(f"{'Password' if command == 'passwd' else 'PIN'} for {member.id}: ")
+    if command == "passwd":
+        hub.auth.set_password(member.id, secret)
+    else:
+        hub.auth.set_pin(member.id, secret)
+    print(f"{'password' if command == 'passwd' else 'PIN'} set for {member.id}")
+    return 0
+
+
+def _token(hub: Hub, args: argparse.Namespace) -> int:
+    if args.revoke:
+        if not hub.store.revoke_token(args.revoke, hub.executor.clock()):
+            raise SetupError(f"no live token with id {args.revoke!r}")
+        print(f"revoked token {args.revoke}")
+        return 0
+    if args.list:
+        for t in hub.store.tokens(args.member_id):
+            status = "revoked" if t["revoked_at"] is not None else "live"
+            print(f"{t['id']}  {t['member']:12} {status:8} {t['name']}")
+        return 0
+    if not args.member_id:
+        raise SetupError("name the member the token acts as: homemind member token MEMBER")
+    member = hub.member(args.member_id)
+    issued = hub.auth.issue_token(member.id, args.name)
+    print(issued.text)
+    revoke = f"homemind member token --revoke {issued.id}"
+    print(f"token {issued.id} for {member.id}: shown once; revoke with `{revoke}`", file=sys.stderr)
+    return 0
+
+
+def _audit(hub: Hub, args: argparse.Namespace) -> int:
+    if args.export:
+        entries = list(reversed(hub.store.actions(None, member=args.member, since=args.since)))
+        tmp = args.export.with_name(args.export.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as out:
+            for entry in entries:
+                out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        os.replace(tmp, args.export)
+        print(f"wrote {len(entries)} entries to {args.export}")
+        return 0
+    for entry in hub.store.actions(args.limit, member=args.member, since=args.since):
+        if args.json:
+            print(json.dumps(entry, ensure_ascii=False))
+            continue
+        said = f' "{entry["text"]}"' if entry["text"] else ""
+        why = f" ({entry['detail']})" if entry["detail"] else ""
+        print(
+            f"{entry['time']} {entry['member']}@{entry['channel']}{said}: {entry['service']}"
+            f" {entry['entity_id']} [{entry['action_class']}/{entry['decision']}] -> {entry['result']}{why}"
+        )
+    return 0
+
+
+def _policy(directory: Path, args: argparse.Namespace) -> int:
+    path = directory / POLICY_FILE
+    if args.init:
+        if path.exists():
+            raise SetupError(f"{path} already exists")
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_text(default_policy_text(), encoding="utf-8")
+        print(f"created {path}")
+        return 0
+    policy = Policy.load(directory)
+    if args.check:
+        print(f"{policy.source}: valid")
+        return 0
+    print(default_policy_text() if not path.exists() else path.read_text("utf-8"), end="")
+    return 0
+
+
 def _simulate(args: argparse.Namespace) -> int:
     """Run the devices until interrupted; the broker may come and go meanwhile."""
     import logging
@@ -452,13 +617,15 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _serve(directory: Path, host: str, port: int, *, init_if_missing: bool) -> int:
-    if not _is_loopback(host):
-        raise SetupError(
-            f"refusing to listen on {host}: the API has no authentication yet, so it only"
-            " binds to a loopback address (127.0.0.1 or ::1)"
-        )
     if init_if_missing and not (directory / "home.yaml").exists():
-        print(f"created {init_data_dir(directory, demo=True)}")
+        print(f"created {init_data_dir(directory, demo=True)} (the demo family's PIN is {DEMO_PIN})")
+    loopback = _is_loopback(host)
+    if not loopback and not _has_authentication(directory):
+        raise SetupError(
+            f"refusing to listen on {host}: no authentication is configured, so the API only binds"
+            " to a loopback address (127.0.0.1 or ::1). Create a token or password first"
+            " (homemind member token MEMBER / homemind member passwd MEMBER)"
+        )
     lock = DataDirLock(directory)
     lock.acquire("start another")
     sock = _listen(host, port)
@@ -466,7 +633,8 @@ def _serve(directory: Path, host: str, port: int, *, init_if_missing: bool) -> i
 
     from homemind.channels.http import create_app
 
-    app = create_app(directory)
+    # Off loopback, every request needs a token or a session, even if all are revoked later.
+    app = create_app(directory, require_auth=not loopback, allowed_hosts=None if loopback else ["*"])
     print(f"homemind: serving {directory} on http://{host}:{port} (API docs at /docs)", flush=True)
     try:
         uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
@@ -488,6 +656,16 @@ def _listen(host: str, port: int) -> socket.socket:
         raise SetupError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.listen(128)
     return sock
+
+
+def _has_authentication(directory: Path) -> bool:
+    if not (directory / STORE_FILE).exists():
+        return False
+    store = Store(directory / STORE_FILE)
+    try:
+        return store.has_authentication()
+    finally:
+        store.close()
 
 
 def _is_loopback(host: str) -> bool:

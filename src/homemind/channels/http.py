@@ -1,24 +1,29 @@
-"""The HTTP API: conversation, entities, services, and a live stream of state changes.
+"""The HTTP API: conversation, entities, services, confirmations, audit, login, live events.
 
-Every request is made by some member (:func:`current_actor`). Until the
-members-and-permissions work adds tokens, that member is the home's owner and
-the server only binds to loopback, so "whoever can reach the port" is "whoever
-is logged in on this machine", the same people who can read the data dir.
+Every request is made by some member (:func:`current_actor`): the holder of an
+API token (``Authorization: Bearer hm_...``), or of a web session cookie from
+``POST /api/login`` (then every unsafe method needs the session's CSRF token in
+``X-CSRF-Token``). Once any token or password exists, a request with neither is
+refused (401). Before that, on a loopback-only server, requests act as the
+home's owner, the same people who can read the data dir; ``homemind serve``
+refuses any other address until authentication is configured.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
@@ -30,7 +35,8 @@ from homemind.channels import web
 from homemind.core.events import STATE_CHANGED, Event
 from homemind.core.model import EntityState
 from homemind.core.services import CODE_FORMAT
-from homemind.policy import Actor, Result
+from homemind.policy import ActionOutcome, Actor, Result
+from homemind.skills.acting import CONFIRMATION_SECONDS
 from homemind.skills.household import NOTIFICATION
 
 _STREAM_QUEUE = 1000
@@ -96,15 +102,55 @@ class MemberInfo(BaseModel):
     name: dict[str, str]
     role: str
     language: str
+    channel: str = Field(description="How this request came: api (a token), web (a session).")
 
 
 class ServiceCallRequest(BaseModel):
     entity_id: str = Field(max_length=200)
-    data: dict[str, Any] = Field(default_factory=dict)
-    confirm: bool = Field(
-        default=False,
-        description="The caller has asked the member to confirm a sensitive action (unlock, disarm).",
+    data: dict[str, Any] = Field(
+        default_factory=dict, description="Service data; a code here is ignored: PINs go to /confirmations."
     )
+
+
+class ConfirmRequest(BaseModel):
+    pin: str | None = Field(
+        default=None, max_length=16, description="The member's PIN (or the device's code) when asked for one."
+    )
+
+
+class HeldResponse(BaseModel):
+    detail: str
+    result: Literal["needs_confirmation"]
+    confirmation_id: str
+    needs: Literal["pin", "yes"]
+    expires_in: float
+
+
+class LoginRequest(BaseModel):
+    member: str = Field(max_length=64)
+    password: str = Field(max_length=1000)
+
+
+class LoginResponse(BaseModel):
+    member: str
+    csrf_token: str
+
+
+class AuditEntry(BaseModel):
+    id: int
+    time: str
+    member: str
+    channel: str
+    conversation_id: str | None
+    text: str | None
+    intent: str | None
+    entity_id: str
+    service: str
+    data: dict[str, Any]
+    action_class: str | None
+    decision: str | None
+    result: str
+    detail: str | None
 
 
 class ServiceCallResponse(BaseModel):
@@ -128,9 +174,53 @@ def _hub(request: Request) -> Hub:
     return hub
 
 
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for error answers, which all share one body."""
+    return {code: {"model": ErrorResponse} for code in codes}
+
+
+_HELD: dict[str, Any] = {"model": HeldResponse, "description": "Held: confirm at /api/confirmations/{id}."}
+SESSION_COOKIE = "homemind_session"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _unauthorized(detail: str = "Log in, or send an API token (Authorization: Bearer ...).") -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
 def current_actor(request: Request) -> Actor:
-    """The member making this request; token authentication plugs in here."""
-    return _hub(request).actor(None, channel="api")
+    """The member making this request: a token, a session (with its CSRF token), or the owner."""
+    hub = _hub(request)
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise _unauthorized("Use Authorization: Bearer <token>.")
+        found = hub.auth.token_member(credentials.strip())
+        if found is None or found[0] not in hub.home.members:
+            raise _unauthorized("That token is not valid (revoked or unknown).")
+        return hub.actor(found[0], channel="api")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        session = hub.auth.session(cookie)
+        if session is None or session[0] not in hub.home.members:
+            raise _unauthorized("The session has ended; log in again.")
+        member, csrf = session
+        if request.method not in _SAFE_METHODS and not hmac.compare_digest(
+            request.headers.get("x-csrf-token", ""), csrf
+        ):
+            raise HTTPException(403, "Missing or wrong X-CSRF-Token for this session.")
+        return hub.actor(member, channel="web")
+    if request.app.state.require_auth or hub.store.has_authentication():
+        raise _unauthorized()
+    return hub.actor(None, channel="api")
+
+
+def _admin(actor: Actor) -> None:
+    if actor.member.role.value != "admin":
+        raise HTTPException(
+            403, f"Only an admin may do this; {actor.member.id} is {actor.member.role.value}."
+        )
 
 
 HubDep = Annotated[Hub, Depends(_hub)]
@@ -153,7 +243,11 @@ def _entity_info(hub: Hub, state: EntityState) -> EntityInfo:
     )
 
 
-def create_app(directory: Path) -> FastAPI:
+def create_app(
+    directory: Path, *, require_auth: bool = False, allowed_hosts: list[str] | None = None
+) -> FastAPI:
+    """The API app; ``require_auth`` refuses anonymous requests even before any token exists."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub = Hub.open(directory)
@@ -183,10 +277,12 @@ def create_app(directory: Path) -> FastAPI:
         description="A local-first household AI hub.",
         lifespan=lifespan,
     )
+    app.state.require_auth = require_auth
 
     # Loopback alone does not stop a web page from reaching us through DNS rebinding;
     # refusing foreign Host headers does.
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=["localhost", "127.0.0.1", "[::1]", "::1"])
+    hosts = ["localhost", "127.0.0.1", "[::1]", "::1", *(allowed_hosts or [])]
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -201,12 +297,16 @@ def create_app(directory: Path) -> FastAPI:
     async def health(hub: HubDep) -> dict[str, Any]:
         return {"status": "ok", "home": hub.home.name, "entities": len(hub.home.entities)}
 
-    @app.get("/api/me", response_model=MemberInfo)
+    @app.get("/api/me", response_model=MemberInfo, responses={401: {"model": ErrorResponse}})
     async def me(actor: ActorDep) -> MemberInfo:
         """Who the server takes the caller to be: the dashboard follows their language (and role)."""
         member = actor.member
         return MemberInfo(
-            id=member.id, name=dict(member.names.name), role=member.role.value, language=member.language
+            id=member.id,
+            name=dict(member.names.name),
+            role=member.role.value,
+            language=member.language,
+            channel=actor.channel,
         )
 
     @app.get("/api/areas", response_model=list[AreaInfo])
@@ -238,34 +338,90 @@ def create_app(directory: Path) -> FastAPI:
     @app.post(
         "/api/services/{service}",
         response_model=ServiceCallResponse,
-        responses={
-            400: {"model": ErrorResponse},
-            403: {"model": ErrorResponse},
-            404: {"model": ErrorResponse},
-            409: {"model": ErrorResponse},
-        },
+        responses={**_errors(400, 401, 403, 404), 409: _HELD},
     )
     async def call_service(service: str, body: ServiceCallRequest, hub: HubDep, actor: ActorDep) -> Any:
-        outcome = await hub.executor.execute(
-            actor, body.entity_id, service, body.data, confirmed=body.confirm
-        )
-        language = actor.member.language
-        if outcome.result is Result.OK and outcome.state is not None:
-            return ServiceCallResponse(
-                entity_id=body.entity_id,
-                service=service,
-                result=outcome.result.value,
-                state=_entity_info(hub, outcome.state),
-            )
+        outcome = await hub.executor.execute(actor, body.entity_id, service, body.data)
         if outcome.result is Result.NEEDS_CONFIRMATION:
-            detail = f"{service} on {body.entity_id} needs confirmation: send it again with confirm=true."
-            return JSONResponse({"detail": detail, "result": outcome.result.value}, status_code=409)
-        detail = outcome.error.message(language) if outcome.error else "failed"
-        key = outcome.error.key if outcome.error else ""
-        status = 403 if outcome.result is Result.REFUSED else 400
-        if key in ("error.unknown_entity", "error.unknown_service"):
-            status = 404
-        return JSONResponse({"detail": detail, "result": outcome.result.value}, status_code=status)
+            return _hold(hub, actor, outcome)
+        return _answer(hub, actor, outcome)
+
+    @app.post(
+        "/api/confirmations/{confirmation_id}",
+        response_model=ServiceCallResponse,
+        responses={**_errors(400, 401, 403, 404, 410), 409: _HELD},
+    )
+    async def confirm(confirmation_id: str, body: ConfirmRequest, hub: HubDep, actor: ActorDep) -> Any:
+        """Confirm a held call: once, by the member it was held for, within its time."""
+        taken = hub.store.take_pending(f"api:{confirmation_id}", actor.member.id)
+        if taken is None:
+            raise HTTPException(404, "No such confirmation waits for you (it may have been used).")
+        payload, expires_at = taken
+        if expires_at < hub.executor.clock():
+            raise HTTPException(410, "That confirmation has expired; make the call again.")
+        call = payload["calls"][0]
+        held = Actor(actor.member, actor.channel, f"api:{confirmation_id}", generated=actor.generated)
+        outcome = await hub.executor.execute(
+            held, call["entity_id"], call["service"], call["data"], confirmed=True, pin=body.pin
+        )
+        if outcome.result is Result.NEEDS_CONFIRMATION:
+            return _hold(hub, actor, outcome)  # a PIN was needed and not given: ask again
+        return _answer(hub, actor, outcome)
+
+    @app.post("/api/login", response_model=LoginResponse, responses={401: {"model": ErrorResponse}, 429: {}})
+    async def login(body: LoginRequest, request: Request, hub: HubDep) -> Any:
+        """Password login for the web: sets an HttpOnly session cookie, returns its CSRF token."""
+        client = request.client.host if request.client else "unknown"
+        keys = (f"login:{body.member}", f"login-ip:{client}")
+        for key in keys:
+            wait = hub.auth.locked_out(key)
+            if wait is not None:
+                return JSONResponse(
+                    {"detail": "Too many failed logins; try again later."},
+                    status_code=429,
+                    headers={"Retry-After": str(round(wait))},
+                )
+        if body.member not in hub.home.members or not hub.auth.check_password(body.member, body.password):
+            for key in keys:
+                hub.auth.failed(key)
+            raise HTTPException(401, "Wrong member or password.")
+        cookie, csrf = hub.auth.open_session(body.member)
+        response = JSONResponse({"member": body.member, "csrf_token": csrf})
+        response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="strict", path="/")
+        return response
+
+    @app.post("/api/logout", status_code=204, responses={401: {"model": ErrorResponse}})
+    async def logout(request: Request, hub: HubDep, actor: ActorDep) -> Response:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            hub.auth.close_session(cookie)
+        response = Response(status_code=204)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @app.get("/api/audit", response_model=list[AuditEntry], responses={401: {"model": ErrorResponse}})
+    async def audit(
+        hub: HubDep,
+        actor: ActorDep,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+        member: Annotated[str | None, Query(max_length=64)] = None,
+        since: Annotated[str | None, Query(max_length=40, description="ISO time")] = None,
+    ) -> list[dict[str, Any]]:
+        """The audit log, newest first. Admins see everyone's; others only their own."""
+        if actor.member.role.value != "admin":
+            member = actor.member.id
+        return hub.store.actions(limit, member=member, since=since)
+
+    @app.get(
+        "/api/audit/export",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"application/x-ndjson": {}}}, 401: {}, 403: {}},
+    )
+    async def audit_export(hub: HubDep, actor: ActorDep) -> Response:
+        """Every audit entry, oldest first, one JSON object per line (admins only)."""
+        _admin(actor)
+        lines = [json.dumps(e, ensure_ascii=False) for e in reversed(hub.store.actions(None))]
+        return Response("".join(line + "\n" for line in lines), media_type="application/x-ndjson")
 
     @app.get("/api/events")
     async def events(request: Request, hub: HubDep, actor: ActorDep) -> EventSourceResponse:
@@ -349,7 +505,7 @@ def _household_routes(app: FastAPI) -> None:
     async def decide(
         order_id: int, decision: Literal["approve", "deny"], hub: HubDep, actor: ActorDep
     ) -> Any:
-        result = orders.decide(hub.household, order_id, actor.member, decision == "approve")
+        result = orders.decide(hub.household, order_id, actor.member, decision == "approve", actor.channel)
         if isinstance(result, ActionError):
             status = 403 if result.key == "order.may_not_approve" else 409
             return JSONResponse({"detail": result.message(actor.member.language)}, status_code=status)
@@ -367,3 +523,45 @@ def _household_routes(app: FastAPI) -> None:
             return hub.automations.set_enabled(automation_id, action == "enable")
         except UnknownAutomation:
             raise HTTPException(404, f"no automation {automation_id!r}") from None
+
+
+def _hold(hub: Hub, actor: Actor, outcome: ActionOutcome) -> JSONResponse:
+    """Keep a held call under a new confirmation id bound to this member; say how to confirm it."""
+    confirmation_id = uuid.uuid4().hex
+    payload = {
+        "calls": [{"entity_id": outcome.entity_id, "service": outcome.service, "data": outcome.data}],
+        "needs_code": outcome.needs == "pin",
+        "done_key": "",
+        "done_params": {},
+    }
+    expires_at = hub.executor.clock() + CONFIRMATION_SECONDS
+    hub.store.put_pending(f"api:{confirmation_id}", actor.member.id, payload, expires_at)
+    what = "the member's PIN" if outcome.needs == "pin" else "nothing more"
+    detail = (
+        f"{outcome.service} on {outcome.entity_id} is held: POST {what} to"
+        f" /api/confirmations/{confirmation_id} within {CONFIRMATION_SECONDS:g} s."
+    )
+    body = HeldResponse(
+        detail=detail,
+        result="needs_confirmation",
+        confirmation_id=confirmation_id,
+        needs="pin" if outcome.needs == "pin" else "yes",
+        expires_in=CONFIRMATION_SECONDS,
+    )
+    return JSONResponse(body.model_dump(), status_code=409)
+
+
+def _answer(hub: Hub, actor: Actor, outcome: ActionOutcome) -> Any:
+    if outcome.result is Result.OK and outcome.state is not None:
+        return ServiceCallResponse(
+            entity_id=outcome.entity_id,
+            service=outcome.service,
+            result=outcome.result.value,
+            state=_entity_info(hub, outcome.state),
+        )
+    detail = outcome.error.message(actor.member.language) if outcome.error else "failed"
+    key = outcome.error.key if outcome.error else ""
+    status = 403 if outcome.result is Result.REFUSED or key.startswith("policy.") else 400
+    if key in ("error.unknown_entity", "error.unknown_service"):
+        status = 404
+    return JSONResponse({"detail": detail, "result": outcome.result.value}, status_code=status)

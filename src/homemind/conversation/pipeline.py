@@ -9,7 +9,6 @@ so they cannot disagree about what a sentence does.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -178,7 +177,8 @@ class Conversation:
         conversation_id: str | None = None,
     ) -> ConversationResult:
         conversation_id = conversation_id or uuid.uuid4().hex
-        actor = replace(actor, conversation_id=conversation_id)
+        # The audit records what was said with every action it leads to.
+        actor = replace(actor, conversation_id=conversation_id, text=text if isinstance(text, str) else None)
         fallback_language = language or actor.member.language
         problem = self._check_text(text, fallback_language)
         if problem is not None:
@@ -196,6 +196,7 @@ class Conversation:
         match = match or self._understand(text, language)
         if match is None:
             return self._not_understood(text, language, conversation_id)
+        actor = replace(actor, intent=match.name)
         handler = self.handlers.get(match.name)
         if handler is None:
             reply = Reply(Status.NOT_UNDERSTOOD, i18n.translate("conversation.no_handler", language))
@@ -223,7 +224,7 @@ class Conversation:
         if stored is None:
             return None
         payload, updated_at = stored
-        if time.time() - updated_at > CONTEXT_SECONDS:
+        if self.executor.clock() - updated_at > CONTEXT_SECONDS:
             return None
         try:
             return Context.from_payload(payload)
@@ -233,7 +234,7 @@ class Conversation:
     def _remember(self, conversation_id: str, actor: Actor, match: IntentMatch) -> None:
         context = Context.of(match)
         if context is not None:
-            self.store.put_context(conversation_id, actor.member.id, context.payload(), time.time())
+            self.store.put_context(conversation_id, actor.member.id, context.payload(), self.executor.clock())
 
     def _understand(self, text: str, language: str) -> IntentMatch | None:
         for recognizer in self.recognizers:
@@ -274,7 +275,7 @@ class Conversation:
     ) -> ConversationResult | None:
         """Handle the turn after a confirmation prompt; None if it is a new command instead."""
         answer = _clean_answer(text)
-        expired = pending.expires_at < time.time()
+        expired = pending.expires_at < self.executor.clock()
         code = spoken_code(answer) if pending.needs_code else None
         is_yes = bool(_YES.match(answer)) and not pending.needs_code
         if _NO.match(answer):
@@ -285,15 +286,15 @@ class Conversation:
         if expired:
             message = i18n.translate("conversation.expired", language)
             return ConversationResult(Status.ERROR, message, language, conversation_id)
-        calls = [
-            PlannedCall(c.entity, c.service, {**c.data, "code": code} if code else c.data)
-            for c in pending.calls
-        ]
+        calls = [PlannedCall(c.entity, c.service, c.data) for c in pending.calls]
         match = IntentMatch("HomemindConfirm", {}, tier="confirmation", language=language)
+        # The audit keeps that this turn answered a prompt, never the PIN that was said.
+        actor = replace(actor, intent=match.name, text="***" if code else actor.text)
         request = self._request(match, actor, language)
         confirmer = self.handlers.confirmers.get((pending.skill or {}).get("kind", ""))
         if pending.skill is not None and confirmer is not None:
             reply = await confirmer(request, pending.skill)
             return ConversationResult(reply.status, reply.speech, language, conversation_id, match)
-        reply = await act(request, calls, pending.done_key, confirmed=True, **pending.done_params)
+        # The PIN travels beside the calls, never inside their data, and only from this turn.
+        reply = await act(request, calls, pending.done_key, confirmed=True, pin=code, **pending.done_params)
         return ConversationResult(reply.status, reply.speech, language, conversation_id, match, reply.actions)

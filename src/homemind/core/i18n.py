@@ -46,6 +46,10 @@ def join_names(names: Iterable[str], language: str) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def known(key: str) -> bool:
+    return key in _CATALOG
+
+
 def translate(key: str, language: str, **params: Any) -> str:
     texts = _CATALOG.get(key)
     if texts is None:

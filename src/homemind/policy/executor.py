@@ -8,8 +8,10 @@ is no second path to a device for a new channel to forget to guard.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -18,9 +20,11 @@ from typing import Any
 from homemind.core import i18n
 from homemind.core.backend import DeviceBackend
 from homemind.core.events import Context
-from homemind.core.model import Entity, EntityState, Home, Member, Role
+from homemind.core.model import Entity, EntityState, Home, Member
 from homemind.core.services import SERVICES, ActionError, validate_call
 from homemind.core.states import StateRegistry
+from homemind.policy.auth import FAILURE_WINDOW, MAX_FAILURES, Auth
+from homemind.policy.rules import Decision, Policy, Verdict, classify
 from homemind.store import Store
 
 log = logging.getLogger(__name__)
@@ -39,17 +43,54 @@ i18n.register(
             "en": "Sorry, {member} may not disarm {entity}.",
             "zh": "抱歉，{member}没有权限给{entity}撤防。",
         },
+        "policy.denied": {
+            "en": "Sorry, {member} may not control {entity}.",
+            "zh": "抱歉，{member}没有权限控制{entity}。",
+        },
+        "policy.not_shared_area": {
+            "en": "Sorry, {member} may only control devices in the shared rooms.",
+            "zh": "抱歉，{member}只能控制公共区域的设备。",
+        },
+        "policy.limit.min": {
+            "en": "Sorry, {member} may not set {entity} below {limit} degrees.",
+            "zh": "抱歉，{member}不能把{entity}设到 {limit} 度以下。",
+        },
+        "policy.limit.max": {
+            "en": "Sorry, {member} may not set {entity} above {limit} degrees.",
+            "zh": "抱歉，{member}不能把{entity}设到 {limit} 度以上。",
+        },
+        "policy.needs_approval": {
+            "en": "That needs an adult's approval.",
+            "zh": "这需要大人批准。",
+        },
+        "policy.generated": {
+            "en": "Generated text cannot confirm {entity}; a person must ask and give the PIN.",
+            "zh": "生成的文字不能确认{entity}的操作，必须由本人发出并说出密码。",
+        },
+        "policy.no_pin": {
+            "en": "{member} has no PIN yet; set one with `homemind member pin {member_id}`.",
+            "zh": "{member}还没有设置个人密码，请用 `homemind member pin {member_id}` 设置。",
+        },
+        "policy.wrong_pin": {
+            "en": "That PIN is not right.",
+            "zh": "密码不对。",
+        },
+        "policy.too_many_pins": {
+            "en": "Too many wrong PINs; try again in {minutes} minutes.",
+            "zh": "密码错误次数太多，请 {minutes} 分钟后再试。",
+        },
     }
 )
 
-# Until the policy file arrives (members-and-permissions issue), the safe default:
-# only adults, elders and admins may take the unsafe direction of a sensitive device.
-_MAY_DO_SENSITIVE = frozenset({Role.ADMIN, Role.ADULT, Role.ELDER})
-_SECRET_FIELDS = frozenset({"code"})
+_SECRET_FIELDS = frozenset({"code", "pin"})
+# Runs of 4-8 digits, said as figures, Chinese numerals or English words: what a PIN looks
+# like inside a sentence. Removed from the audit's text of unsafe actions.
+_DIGIT = r"(?:[0-9零〇一幺二两三四五六七八九]|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)"
+_PIN_IN_TEXT = re.compile(rf"{_DIGIT}(?:[\s,.-]*{_DIGIT}){{3,7}}", re.IGNORECASE)
 # Wrong codes allowed per device within the window before codes are refused for that long:
 # a four-digit code must not be guessable by a script in a minute.
-_CODE_TRIES = 5
-_CODE_WINDOW_SECONDS = 300.0
+_CODE_TRIES = MAX_FAILURES
+_CODE_WINDOW_SECONDS = FAILURE_WINDOW
 
 
 _UNREADABLE = frozenset({"Cc", "Cs", "Co", "Cn"})
@@ -79,12 +120,20 @@ class Result(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting. ``direct`` marks the data dir owner's own service call (CLI ``call``)."""
+    """Who is acting, through which channel, and (for the audit) what they said.
+
+    ``direct`` marks the data dir owner's own service call (CLI ``call``): audited, never
+    held. ``generated`` marks text a program wrote (an LLM, an automation): it may ask for
+    things, but can never confirm or give a PIN.
+    """
 
     member: Member
     channel: str
     conversation_id: str | None = None
     direct: bool = False
+    generated: bool = False
+    text: str | None = None
+    intent: str | None = None
 
     def context(self) -> Context:
         return Context(self.member.id, self.channel, self.conversation_id)
@@ -98,6 +147,9 @@ class ActionOutcome:
     result: Result
     error: ActionError | None = None
     state: EntityState | None = None
+    decision: str | None = None  # the policy's decision, "direct" for the owner's call
+    action_class: str | None = None
+    needs: str | None = None  # "pin" or "yes" when held
 
     def as_dict(self, language: str = "en") -> dict[str, Any]:
         return {
@@ -113,13 +165,30 @@ def _redact(data: dict[str, Any]) -> dict[str, Any]:
     return {k: ("***" if k in _SECRET_FIELDS else v) for k, v in data.items()}
 
 
+def _now_iso(clock: float) -> str:
+    return datetime.fromtimestamp(clock, UTC).isoformat(timespec="milliseconds")
+
+
 class Executor:
-    def __init__(self, home: Home, states: StateRegistry, backend: DeviceBackend, store: Store) -> None:
+    """The one door to the devices: policy, confirmations and PINs, attempt limits, audit."""
+
+    def __init__(
+        self,
+        home: Home,
+        states: StateRegistry,
+        backend: DeviceBackend,
+        store: Store,
+        policy: Policy | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.home = home
         self.states = states
         self.backend = backend
         self.store = store
-        self._wrong_codes: dict[str, list[float]] = {}
+        self.policy = policy or Policy.load_default()
+        # Wall-clock seconds; tests replace it to move time without sleeping.
+        self.clock = clock
+        self.auth = Auth(store, lambda: self.clock())
 
     def needs_confirmation(self, service: str) -> bool:
         spec = SERVICES.get(service)
@@ -133,8 +202,17 @@ class Executor:
         data: dict[str, Any] | None = None,
         *,
         confirmed: bool = False,
+        pin: str | None = None,
     ) -> ActionOutcome:
+        """Carry out one call if the policy allows it; every outcome, refusals too, is audited.
+
+        ``confirmed`` is the same member's "yes" in a later turn; ``pin`` the PIN (or device
+        code) they gave in a later turn. Codes inside ``data`` count only for the owner's
+        direct call: a code said in the same sentence as "unlock" is never a PIN.
+        """
         data = dict(data or {})
+        if not actor.direct:
+            data = {k: v for k, v in data.items() if k not in _SECRET_FIELDS}
         outcome = ActionOutcome(entity_id, service, data, Result.ERROR)
         try:
             if not is_clean_text(entity_id, service, data):
@@ -144,26 +222,28 @@ class Executor:
                 raise ActionError("error.unknown_entity", entity_id=entity_id)
             call = validate_call(entity, service, data, actor.context())
             outcome.data = call.data
-            if self.needs_confirmation(service) and not actor.direct:
-                if actor.member.role not in _MAY_DO_SENSITIVE:
-                    outcome.result = Result.REFUSED
-                    outcome.error = ActionError(
-                        f"policy.not_allowed.{service}", member=actor.member, entity=entity
-                    )
+            if actor.direct:
+                outcome.decision = "direct"
+                outcome.action_class = classify(entity, service, call.data)
+            else:
+                verdict = self.policy.decide(actor.member, entity, service, call.data)
+                outcome.decision = verdict.decision.value
+                outcome.action_class = verdict.action_class
+                held = self._hold(actor, entity, service, verdict, outcome, confirmed=confirmed, pin=pin)
+                if held:
                     return outcome
-                if not confirmed:
-                    outcome.result = Result.NEEDS_CONFIRMATION
-                    return outcome
+                if verdict.decision is Decision.PIN and entity.secrets.get("code"):
+                    call = validate_call(entity, service, {**data, "code": pin}, actor.context())
             if "code" in call.data:
                 self._check_code_attempts(entity)
             try:
                 await self.backend.call(call)
             except ActionError as exc:
                 if exc.key == "error.wrong_code":
-                    self._wrong_codes.setdefault(entity_id, []).append(time.monotonic())
+                    self.auth.failed(f"code:{entity_id}")
                 raise
             if "code" in call.data:
-                self._wrong_codes.pop(entity_id, None)
+                self.store.clear_failures(f"code:{entity_id}")
             outcome.result = Result.OK
             outcome.state = self.states.get(entity_id)
             return outcome
@@ -177,12 +257,66 @@ class Executor:
         finally:
             self._log(actor, outcome)
 
+    def _hold(
+        self,
+        actor: Actor,
+        entity: Entity,
+        service: str,
+        verdict: Verdict,
+        outcome: ActionOutcome,
+        *,
+        confirmed: bool,
+        pin: str | None,
+    ) -> bool:
+        """Apply the verdict; True when the call stops here (refused, held, wrong PIN)."""
+        member = actor.member
+        if verdict.decision is Decision.DENY:
+            outcome.result = Result.REFUSED
+            key = verdict.reason or "policy.denied"
+            params = dict(verdict.params or {})
+            if key == "policy.denied" and service in ("unlock", "alarm_disarm"):
+                key = f"policy.not_allowed.{service}"
+            elif key == "policy.limit":
+                key = f"policy.limit.{params.pop('bound')}"
+            outcome.error = ActionError(key, member=member, entity=entity, **params)
+            return True
+        if verdict.decision is Decision.APPROVAL:
+            # Device actions are never queued for approval; orders are, by the orders skill.
+            outcome.result = Result.REFUSED
+            outcome.error = ActionError("policy.needs_approval")
+            return True
+        if verdict.decision is Decision.ALLOW:
+            return False
+        needs_pin = verdict.decision is Decision.PIN
+        if not confirmed or (needs_pin and not pin and not actor.generated):
+            # Generated text may ask (a person then answers in a turn of their own) ...
+            outcome.result = Result.NEEDS_CONFIRMATION
+            outcome.needs = "pin" if needs_pin else "yes"
+            return True
+        if actor.generated:
+            # ... but never confirms, nor gives a PIN.
+            outcome.result = Result.REFUSED
+            outcome.error = ActionError("policy.generated", entity=entity)
+            return True
+        if not needs_pin or entity.secrets.get("code"):
+            return False  # a device with a code of its own checks it (with its own attempt limit)
+        assert pin is not None
+        if not self.auth.has_pin(member.id):
+            outcome.result = Result.REFUSED
+            outcome.error = ActionError("policy.no_pin", member=member, member_id=member.id)
+            return True
+        wait = self.auth.locked_out(f"pin:{member.id}")
+        if wait is not None:
+            outcome.error = ActionError("policy.too_many_pins", minutes=max(1, round(wait / 60)))
+            return True
+        if not self.auth.check_pin(member.id, pin):
+            outcome.error = ActionError("policy.wrong_pin")
+            return True
+        return False
+
     def _check_code_attempts(self, entity: Entity) -> None:
-        now = time.monotonic()
-        recent = [t for t in self._wrong_codes.get(entity.entity_id, []) if now - t < _CODE_WINDOW_SECONDS]
-        self._wrong_codes[entity.entity_id] = recent
-        if len(recent) >= _CODE_TRIES:
-            wait = _CODE_WINDOW_SECONDS - (now - recent[0])
+        wait = self.auth.locked_out(f"code:{entity.entity_id}")
+        if wait is not None:
             raise ActionError("policy.too_many_codes", entity=entity, minutes=max(1, round(wait / 60)))
 
     def _log(self, actor: Actor, outcome: ActionOutcome) -> None:
@@ -193,15 +327,27 @@ class Executor:
             # must not turn the answer into a crash. It is reported on the hub's log.
             log.exception("could not write the action log for %s %s", outcome.service, outcome.entity_id)
 
+    @staticmethod
+    def _audit_text(text: str | None, outcome: ActionOutcome) -> str | None:
+        """What was said, minus anything that looks like a PIN when the action is an unsafe one."""
+        if text is None or outcome.action_class != "unsecure":
+            return text
+        return _PIN_IN_TEXT.sub("***", text)
+
     def _write_log(self, actor: Actor, outcome: ActionOutcome) -> None:
         self.store.log_action(
             {
-                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "time": _now_iso(self.clock()),
                 "member": actor.member.id,
-                "channel": actor.channel,
+                "channel": actor.channel + (":generated" if actor.generated else ""),
+                "conversation_id": actor.conversation_id,
+                "text": self._audit_text(actor.text, outcome),
+                "intent": actor.intent,
                 "entity_id": outcome.entity_id,
                 "service": outcome.service,
                 "data": _redact(outcome.data),
+                "action_class": outcome.action_class,
+                "decision": outcome.decision,
                 "result": outcome.result.value,
                 "detail": outcome.error.message("en") if outcome.error else None,
             }

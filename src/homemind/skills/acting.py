@@ -6,7 +6,6 @@ confirmations read the same whichever intent started them.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from homemind.core import i18n
@@ -27,6 +26,13 @@ i18n.register(
             "en": "To {action}, say its code.",
             "zh": "要{action}，请说出密码。",
         },
+        "confirm.pin": {
+            "en": "To {action}, say your PIN.",
+            "zh": "要{action}，请说出你的个人密码。",
+        },
+        "action.generic": {"en": "{service} {names}", "zh": "对{names}执行 {service}"},
+        "action.open_cover": {"en": "open {names}", "zh": "打开{names}"},
+        "action.set_cover_position": {"en": "open {names}", "zh": "打开{names}"},
         "action.unlock": {"en": "unlock {names}", "zh": "解锁{names}"},
         "action.alarm_disarm": {"en": "disarm {names}", "zh": "撤防{names}"},
         "partial.failed": {"en": " But: {errors}", "zh": "但是：{errors}"},
@@ -67,6 +73,7 @@ async def act(
     done_key: str,
     *,
     confirmed: bool = False,
+    pin: str | None = None,
     **done_params: Any,
 ) -> Reply:
     """Run ``calls``; reply with what was done, what failed, or what needs confirming."""
@@ -74,7 +81,7 @@ async def act(
     held: list[PlannedCall] = []
     for call in calls:
         outcome = await request.executor.execute(
-            request.actor, call.entity.entity_id, call.service, call.data, confirmed=confirmed
+            request.actor, call.entity.entity_id, call.service, call.data, confirmed=confirmed, pin=pin
         )
         outcomes.append(outcome)
         if outcome.result is Result.NEEDS_CONFIRMATION:
@@ -86,14 +93,26 @@ async def act(
 
     if held:
         first = held[0]
-        needs_code = bool(first.entity.secrets.get("code")) and "code" not in first.data
-        action = request.t(f"action.{first.service}", names=names([c.entity for c in held], request.language))
-        prompt = request.t("confirm.code" if needs_code else "confirm.action", action=action)
+        first_outcome = next(o for o in outcomes if o.result is Result.NEEDS_CONFIRMATION)
+        needs_code = first_outcome.needs == "pin"
+        action_key = f"action.{first.service}"
+        if not i18n.known(action_key):
+            action_key = "action.generic"
+        action = request.t(
+            action_key, names=names([c.entity for c in held], request.language), service=first.service
+        )
+        if not needs_code:
+            prompt_key = "confirm.action"
+        elif first.entity.secrets.get("code"):
+            prompt_key = "confirm.code"
+        else:
+            prompt_key = "confirm.pin"
+        prompt = request.t(prompt_key, action=action)
         pending = Pending(
             calls=held,
             needs_code=needs_code,
             member_id=request.actor.member.id,
-            expires_at=time.time() + CONFIRMATION_SECONDS,
+            expires_at=request.executor.clock() + CONFIRMATION_SECONDS,
             done_key=done_key,
             done_params=done_params,
         )

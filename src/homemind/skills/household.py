@@ -10,7 +10,7 @@ import json
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from sqlite3 import Connection
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from homemind.core import i18n
 from homemind.core.events import Event, EventBus
 from homemind.core.model import Home, Member
 from homemind.core.services import ActionError
+from homemind.policy.rules import Policy
 from homemind.store import Store
 
 NOTIFICATION = "notification"
@@ -84,6 +85,30 @@ class Household:
     store: Store
     bus: EventBus
     clock: Clock = field(default_factory=SystemClock)
+    # Who must wait for an approval, who may give one, whose data another may read.
+    policy: Policy = field(default_factory=Policy.load_default)
+
+    def audit(
+        self, member: Member, channel: str, service: str, subject: str, result: str, **data: Any
+    ) -> None:
+        """One audit entry for a household action that never reaches a device (orders, approvals).
+
+        The executor audits device calls; these go to the same append-only log so that
+        "who ordered what, who approved it" is answered in one place.
+        """
+        self.store.log_action(
+            {
+                "time": datetime.fromtimestamp(self.clock.now(), UTC).isoformat(timespec="milliseconds"),
+                "member": member.id,
+                "channel": channel,
+                "entity_id": subject,
+                "service": service,
+                "data": data,
+                "action_class": "order",
+                "decision": data.pop("decision", None),
+                "result": result,
+            }
+        )
 
     @property
     def tz(self) -> ZoneInfo:

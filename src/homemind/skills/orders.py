@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -25,8 +24,9 @@ from typing import Any, Protocol
 import yaml
 
 from homemind.core import i18n
-from homemind.core.model import Member, Role
+from homemind.core.model import Member
 from homemind.core.services import ActionError
+from homemind.policy.rules import Decision
 from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Pending, Reply, Status
 from homemind.skills.household import Household
 from homemind.skills.when import zh_digits
@@ -34,8 +34,6 @@ from homemind.skills.when import zh_digits
 APPROVAL_SECONDS = 24 * 3600
 CONFIRM_SECONDS = 120.0
 MAX_QUANTITY = 50
-_MAY_APPROVE = frozenset({Role.ADMIN, Role.ADULT})
-_MUST_ASK = frozenset({Role.CHILD, Role.GUEST})
 
 i18n.register(
     {
@@ -84,6 +82,10 @@ i18n.register(
         "order.expired": {
             "en": "Order {id} waited too long and has expired.",
             "zh": "订单{id}等待太久，已过期。",
+        },
+        "order.may_not_order": {
+            "en": "Sorry, {member} may not order things.",
+            "zh": "抱歉，{member}不能下单。",
         },
         "order.may_not_approve": {
             "en": "Sorry, {member} may not approve orders.",
@@ -233,13 +235,17 @@ def _say_lines(items: list[dict[str, Any]], language: str) -> str:
 # --- the queue and the budget -------------------------------------------------------
 
 
-def needs_approval(member: Member) -> bool:
-    """Whose orders wait for an adult: children and guests (the policy file may refine this later)."""
-    return member.role in _MUST_ASK
+def needs_approval(house: Household, member: Member) -> bool:
+    """Whose orders wait for an adult: the policy file's `order` decision (children, guests)."""
+    return house.policy.order_decision(member) is Decision.APPROVAL
 
 
-def may_approve(member: Member) -> bool:
-    return member.role in _MAY_APPROVE
+def may_order(house: Household, member: Member) -> bool:
+    return house.policy.order_decision(member) is not Decision.DENY
+
+
+def may_approve(house: Household, member: Member) -> bool:
+    return house.policy.may_approve(member)
 
 
 def month_spent(house: Household, now: datetime) -> int:
@@ -310,9 +316,13 @@ def expire(house: Household) -> int:
     return len(rows)
 
 
-def decide(house: Household, order_id: int, approver: Member, approve: bool) -> ActionError | dict[str, Any]:
+def decide(
+    house: Household, order_id: int, approver: Member, approve: bool, channel: str = "api"
+) -> ActionError | dict[str, Any]:
     """An adult's answer to a waiting order: placed (within budget) or denied; the requester is told."""
-    if not may_approve(approver):
+    service = "approve" if approve else "deny"
+    if not may_approve(house, approver):
+        house.audit(approver, channel, service, f"order.{order_id}", "refused", decision="deny")
         return ActionError("order.may_not_approve", member=approver)
     expire(house)
     order = _order(house, order_id)
@@ -342,6 +352,7 @@ def decide(house: Household, order_id: int, approver: Member, approve: bool) -> 
         house.add_notification(
             db, order["requested_by"], "order", str(order_id), now, False, key, {"id": order_id}
         )
+    house.audit(approver, channel, service, f"order.{order_id}", "ok", decision="allow")
     return _order(house, order_id) or {}
 
 
@@ -377,6 +388,11 @@ class Order(IntentHandler):
         said = (request.match.text("order") or "").strip()
         if not said:
             return request.reply(Status.NOT_UNDERSTOOD, "order.nothing")
+        member = request.actor.member
+        if not may_order(house, member):
+            house.audit(member, request.actor.channel, "order", "order", "refused", decision="deny")
+            name = member.names.display(request.language)
+            return request.reply(Status.REFUSED, "order.may_not_order", member=name)
         try:
             lines = parse_lines(said, request.language, LocalCatalogMerchant.builtin())
         except ActionError as exc:
@@ -403,8 +419,8 @@ class Order(IntentHandler):
             total=_yuan(total),
         )
         reply.pending = Pending(
-            # Wall-clock, like every confirmation: the pipeline checks it against time.time().
-            [], False, request.actor.member.id, time.time() + CONFIRM_SECONDS, "", {},
+            # On the hub's clock, like every confirmation: the pipeline checks it against that.
+            [], False, request.actor.member.id, house.clock.now() + CONFIRM_SECONDS, "", {},
             skill={"kind": "order.place", "order_id": order_id},
         )  # fmt: skip
         return reply
@@ -420,14 +436,18 @@ async def confirm_order(request: IntentRequest, payload: dict[str, Any]) -> Repl
     items = json.loads(order["items"])
     total = _yuan(int(order["total_fen"]))
     now = house.clock.now()
-    if needs_approval(member):
+    if needs_approval(house, member):
+        house.audit(
+            member, request.actor.channel, "place", f"order.{order['id']}", "pending_approval",
+            decision="approval", total=total,
+        )  # fmt: skip
         with house.store.transaction() as db:
             db.execute(
                 "UPDATE orders SET status = 'pending_approval', expires_at = ? WHERE id = ?",
                 (now + APPROVAL_SECONDS, order["id"]),
             )
             for adult in house.home.members.values():
-                if may_approve(adult):
+                if may_approve(house, adult):
                     house.add_notification(
                         db, adult.id, "approval", f"{order['id']}:{adult.id}", now, False,
                         "order.approval_request",
@@ -439,6 +459,10 @@ async def confirm_order(request: IntentRequest, payload: dict[str, Any]) -> Repl
         outcome = _place(house, db, order, member.id)
         if outcome == "over_budget":
             db.execute("UPDATE orders SET status = 'over_budget' WHERE id = ?", (order["id"],))
+    house.audit(
+        member, request.actor.channel, "place", f"order.{order['id']}",
+        "refused" if outcome == "over_budget" else "ok", decision="confirm", total=total,
+    )  # fmt: skip
     if outcome == "over_budget":
         return request.reply(
             Status.REFUSED,
@@ -466,7 +490,7 @@ class _Decide(IntentHandler):
             order_id = int(waiting[0]["id"])
         else:
             order_id = int(digits[0])
-        result = decide(request.house, order_id, request.actor.member, self.approve)
+        result = decide(request.house, order_id, request.actor.member, self.approve, request.actor.channel)
         if isinstance(result, ActionError):
             status = Status.REFUSED if result.key == "order.may_not_approve" else Status.ERROR
             return Reply(status, result.message(request.language))

@@ -145,4 +145,54 @@ MIGRATIONS: list[str] = [
         last_fired  REAL
     );
     """,
+    # 6: members, permissions and audit (issue 6): the audit fields the action log lacked,
+    # the log made append-only (no UPDATE; DELETE only of entries older than a day, for
+    # retention), credentials (argon2 hashes), API tokens (hashed), web sessions, failed
+    # attempts (PINs, codes, logins; shared by every process), members added from the CLI
+    """
+    ALTER TABLE action_log ADD COLUMN conversation_id TEXT;
+    ALTER TABLE action_log ADD COLUMN text TEXT;
+    ALTER TABLE action_log ADD COLUMN intent TEXT;
+    ALTER TABLE action_log ADD COLUMN decision TEXT;
+    ALTER TABLE action_log ADD COLUMN action_class TEXT;
+    CREATE INDEX action_log_member ON action_log(member);
+    CREATE TRIGGER action_log_no_update BEFORE UPDATE ON action_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER action_log_no_recent_delete BEFORE DELETE ON action_log
+    WHEN old.time > strftime('%Y-%m-%dT%H:%M:%f', 'now', '-1 day')
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TABLE credential (
+        member     TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (member, kind)
+    );
+    CREATE TABLE api_token (
+        id         TEXT PRIMARY KEY,
+        member     TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        revoked_at REAL,
+        last_used  REAL
+    );
+    CREATE TABLE web_session (
+        hash       TEXT PRIMARY KEY,
+        member     TEXT NOT NULL,
+        csrf       TEXT NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE TABLE failed_attempt (
+        key  TEXT NOT NULL,
+        time REAL NOT NULL
+    );
+    CREATE INDEX failed_attempt_key ON failed_attempt(key, time);
+    CREATE TABLE added_member (
+        id       TEXT PRIMARY KEY,
+        name     TEXT NOT NULL,
+        role     TEXT NOT NULL,
+        language TEXT NOT NULL
+    );
+    """,
 ]

@@ -58,6 +58,20 @@ class StoreError(RuntimeError):
     pass
 
 
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements; a trigger's body holds semicolons of its own.
+
+    Not ``executescript``: it commits first, and a migration must be all or nothing.
+    """
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n;"):
+                yield buffer
+            buffer = ""
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -83,9 +97,8 @@ class Store:
             )
         for number in range(version + 1, len(MIGRATIONS) + 1):
             with self.transaction() as db:
-                for statement in MIGRATIONS[number - 1].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                for statement in _statements(MIGRATIONS[number - 1]):
+                    db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 
     @contextmanager
@@ -190,19 +203,51 @@ class Store:
 
     # --- action log ---------------------------------------------------------------
 
-    def log_action(self, entry: dict[str, Any]) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO action_log (time, member, channel, entity_id, service, data, result, detail)"
-                " VALUES (:time, :member, :channel, :entity_id, :service, :data, :result, :detail)",
-                {
-                    **{k: _storable(v) if isinstance(v, str) else v for k, v in entry.items()},
-                    "data": json.dumps(entry["data"]),
-                },
-            )
+    _AUDIT_COLUMNS = (
+        "time",
+        "member",
+        "channel",
+        "conversation_id",
+        "text",
+        "intent",
+        "entity_id",
+        "service",
+        "data",
+        "action_class",
+        "decision",
+        "result",
+        "detail",
+    )
 
-    def actions(self, limit: int = 100) -> list[dict[str, Any]]:
-        cursor = self._db.execute("SELECT * FROM action_log ORDER BY id DESC LIMIT ?", (limit,))
+    def log_action(self, entry: dict[str, Any]) -> None:
+        """Append one audit entry; the table's triggers refuse edits and early deletes."""
+        row = {k: entry.get(k) for k in self._AUDIT_COLUMNS}
+        row = {k: _storable(v) if isinstance(v, str) else v for k, v in row.items()}
+        row["data"] = json.dumps(entry.get("data") or {}, ensure_ascii=False)
+        columns = ", ".join(self._AUDIT_COLUMNS)
+        values = ", ".join(f":{c}" for c in self._AUDIT_COLUMNS)
+        with self.transaction() as db:
+            db.execute(f"INSERT INTO action_log ({columns}) VALUES ({values})", row)
+
+    def actions(
+        self, limit: int | None = 100, *, member: str | None = None, since: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Audit entries, newest first; ``since`` is an ISO time (entries at or after it)."""
+        where, params = [], []
+        if member is not None:
+            where.append("member = ?")
+            params.append(member)
+        if since is not None:
+            where.append("time >= ?")
+            params.append(since)
+        sql = "SELECT * FROM action_log"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(str(limit))
+        cursor = self._db.execute(sql, params)
         names = [c[0] for c in cursor.description]
         out = []
         for row in cursor.fetchall():
@@ -210,3 +255,114 @@ class Store:
             item["data"] = json.loads(item["data"])
             out.append(item)
         return out
+
+    def prune_actions(self, before: str) -> int:
+        """Remove audit entries older than ``before`` (ISO time): the retention setting."""
+        with self.transaction() as db:
+            return db.execute("DELETE FROM action_log WHERE time < ?", (before,)).rowcount
+
+    # --- credentials: argon2 hashes of passwords and PINs -------------------------
+
+    def set_credential(self, member: str, kind: str, hashed: str, now: float) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO credential VALUES (?, ?, ?, ?)", (member, kind, hashed, now))
+
+    def credential(self, member: str, kind: str) -> str | None:
+        row = self._db.execute(
+            "SELECT hash FROM credential WHERE member = ? AND kind = ?", (member, kind)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def credential_kinds(self, member: str) -> list[str]:
+        rows = self._db.execute("SELECT kind FROM credential WHERE member = ? ORDER BY kind", (member,))
+        return [str(r[0]) for r in rows.fetchall()]
+
+    # --- API tokens (only a hash of the secret is kept) ------------------------------
+
+    def add_token(self, token_id: str, member: str, name: str, hashed: str, now: float) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO api_token (id, member, name, hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                (token_id, member, name, hashed, now),
+            )
+
+    def token(self, token_id: str) -> dict[str, Any] | None:
+        cursor = self._db.execute("SELECT * FROM api_token WHERE id = ?", (token_id,))
+        row = cursor.fetchone()
+        return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
+
+    def tokens(self, member: str | None = None) -> list[dict[str, Any]]:
+        sql, params = "SELECT id, member, name, created_at, revoked_at, last_used FROM api_token", []
+        if member is not None:
+            sql += " WHERE member = ?"
+            params.append(member)
+        cursor = self._db.execute(sql + " ORDER BY created_at", params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def revoke_token(self, token_id: str, now: float) -> bool:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE api_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (now, token_id)
+            )
+            return cursor.rowcount == 1
+
+    def touch_token(self, token_id: str, now: float) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE api_token SET last_used = ? WHERE id = ?", (now, token_id))
+
+    def has_authentication(self) -> bool:
+        """Whether any way to log in exists: a live token or a password."""
+        row = self._db.execute(
+            "SELECT EXISTS(SELECT 1 FROM api_token WHERE revoked_at IS NULL)"
+            " OR EXISTS(SELECT 1 FROM credential WHERE kind = 'password')"
+        ).fetchone()
+        return bool(row[0])
+
+    # --- web sessions -------------------------------------------------------------------
+
+    def add_session(self, hashed: str, member: str, csrf: str, expires_at: float) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM web_session WHERE expires_at < ?", (expires_at - 30 * 86400,))
+            db.execute("INSERT INTO web_session VALUES (?, ?, ?, ?)", (hashed, member, csrf, expires_at))
+
+    def session(self, hashed: str) -> tuple[str, str, float] | None:
+        row = self._db.execute(
+            "SELECT member, csrf, expires_at FROM web_session WHERE hash = ?", (hashed,)
+        ).fetchone()
+        return (str(row[0]), str(row[1]), float(row[2])) if row else None
+
+    def delete_session(self, hashed: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM web_session WHERE hash = ?", (hashed,))
+
+    def delete_sessions(self, member: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM web_session WHERE member = ?", (member,))
+
+    # --- failed attempts (wrong PINs, codes, passwords), shared across processes ---------
+
+    def note_failure(self, key: str, now: float) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM failed_attempt WHERE time < ?", (now - 86400,))
+            db.execute("INSERT INTO failed_attempt VALUES (?, ?)", (key, now))
+
+    def failures_since(self, key: str, since: float) -> list[float]:
+        rows = self._db.execute(
+            "SELECT time FROM failed_attempt WHERE key = ? AND time >= ? ORDER BY time", (key, since)
+        ).fetchall()
+        return [float(r[0]) for r in rows]
+
+    def clear_failures(self, key: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM failed_attempt WHERE key = ?", (key,))
+
+    # --- members added with `homemind member add` ----------------------------------------
+
+    def add_member(self, member_id: str, name: str, role: str, language: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO added_member VALUES (?, ?, ?, ?)", (member_id, name, role, language))
+
+    def added_members(self) -> list[tuple[str, str, str, str]]:
+        rows = self._db.execute("SELECT id, name, role, language FROM added_member ORDER BY id").fetchall()
+        return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]

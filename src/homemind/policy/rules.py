@@ -1,0 +1,267 @@
+"""The policy file: which member may do which class of action, and how.
+
+The file is YAML (``policy.yaml`` in the data dir, else the packaged
+``default_policy.yaml``), validated with pydantic so a typo names its line's
+key instead of silently allowing something. Two rules are code, not
+configuration, because no household should be able to turn them off: the safe
+direction (lock, arm, close an entrance) is always allowed, and the unsafe one
+(unlock, disarm, open an entrance) is never plainly allowed: at most after a PIN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from homemind.core.model import Domain, Entity, Member, Role
+
+POLICY_FILE = "policy.yaml"
+
+
+class Decision(StrEnum):
+    ALLOW = "allow"
+    CONFIRM = "confirm"
+    PIN = "pin"
+    APPROVAL = "approval"
+    DENY = "deny"
+
+
+# Stricter decisions win when two rules meet (an override may tighten, never silently loosen the code rules).
+_STRICTNESS = [Decision.ALLOW, Decision.CONFIRM, Decision.PIN, Decision.APPROVAL, Decision.DENY]
+
+ACTION_CLASSES = (
+    "secure",
+    "unsecure",
+    "lights",
+    "media",
+    "climate",
+    "water_heater",
+    "covers",
+    "appliances",
+    "order",
+)
+# Covers that are a way into the home: opening one is the unsafe direction.
+ENTRANCE_COVERS = frozenset({"garage", "door", "gate"})
+_SECURE_SERVICES = frozenset({"lock", "alarm_arm_home", "alarm_arm_away"})
+_UNSECURE_SERVICES = frozenset({"unlock", "alarm_disarm"})
+_DOMAIN_CLASS = {
+    Domain.LIGHT: "lights",
+    Domain.MEDIA_PLAYER: "media",
+    Domain.CLIMATE: "climate",
+    Domain.WATER_HEATER: "water_heater",
+    Domain.COVER: "covers",
+    Domain.SWITCH: "appliances",
+    Domain.FAN: "appliances",
+    Domain.VACUUM: "appliances",
+}
+
+DecisionText = Literal["allow", "confirm", "pin", "approval", "deny"]
+
+
+class PolicyError(ValueError):
+    """The policy file is unreadable or invalid; the message names the file and the key."""
+
+
+class Limits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    climate_min: float | None = Field(default=None, description="lowest target an AC may be set to")
+    climate_max: float | None = None
+    water_heater_max: float | None = Field(default=None, description="highest water heater target")
+
+
+class Rules(BaseModel):
+    """A role's rules, or a member's overrides of them (every field optional there)."""
+
+    model_config = ConfigDict(extra="forbid")
+    default: DecisionText | None = None
+    unsecure: DecisionText | None = None
+    lights: DecisionText | None = None
+    media: DecisionText | None = None
+    climate: DecisionText | None = None
+    water_heater: DecisionText | None = None
+    covers: DecisionText | None = None
+    appliances: DecisionText | None = None
+    order: DecisionText | None = None
+    areas: Literal["all", "shared"] | None = None
+    limits: Limits | None = None
+
+
+class AuditSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    retention_days: int = Field(default=365, ge=1, le=36500)
+
+
+class PolicyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    roles: dict[Role, Rules] = Field(default_factory=dict)
+    shared_areas: list[str] = Field(default_factory=list)
+    members: dict[str, Rules] = Field(default_factory=dict)
+    private_kinds: list[str] = Field(default_factory=lambda: ["reminders", "calendar"])
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the policy says of one action: the decision, its class, and why (a message key)."""
+
+    decision: Decision
+    action_class: str
+    reason: str | None = None  # i18n key when denied
+    params: dict[str, Any] | None = None
+
+
+def classify(entity: Entity, service: str, data: dict[str, Any] | None = None) -> str:
+    """The action class of ``service`` on ``entity``: what the policy file talks about."""
+    if service in _SECURE_SERVICES:
+        return "secure"
+    if service in _UNSECURE_SERVICES:
+        return "unsecure"
+    if entity.domain is Domain.COVER and entity.device_class in ENTRANCE_COVERS:
+        if service == "close_cover" or (
+            service == "set_cover_position" and (data or {}).get("position") == 0
+        ):
+            return "secure"
+        return "unsecure"
+    return _DOMAIN_CLASS.get(entity.domain, "appliances")
+
+
+class Policy:
+    """The loaded policy: decisions per member and action, limits, and who may read what."""
+
+    def __init__(self, spec: PolicyFile, source: str = "default") -> None:
+        self.spec = spec
+        self.source = source
+        defaults = _default_spec()
+        # Roles the file leaves out keep the safe defaults rather than becoming "allow everything".
+        self.roles = {**defaults.roles, **spec.roles}
+        self.shared_areas = frozenset(spec.shared_areas)
+        self.retention_days = spec.audit.retention_days
+
+    @classmethod
+    def load_default(cls) -> Policy:
+        return cls(_default_spec())
+
+    @classmethod
+    def load(cls, data_dir: Path) -> Policy:
+        path = data_dir / POLICY_FILE
+        if not path.exists():
+            return cls(_default_spec())
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PolicyError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        return cls(parse_policy(text, str(path)), str(path))
+
+    def _rule(self, member: Member, name: str) -> Any:
+        override = self.spec.members.get(member.id)
+        if override is not None and getattr(override, name) is not None:
+            return getattr(override, name)
+        role = self.roles.get(member.role)
+        return getattr(role, name) if role is not None else None
+
+    def decision_for(self, member: Member, action_class: str) -> Decision:
+        """The member's decision for a class, before the code's fixed rules and the limits."""
+        if action_class == "secure":
+            return Decision.ALLOW
+        text = self._rule(member, action_class) if action_class in Rules.model_fields else None
+        if text is None:
+            text = self._rule(member, "default") or "deny"
+        decision = Decision(text)
+        if action_class == "unsecure" and decision in (Decision.ALLOW, Decision.CONFIRM):
+            decision = Decision.PIN  # never plainly allowed, whatever the file says
+        return decision
+
+    def decide(self, member: Member, entity: Entity, service: str, data: dict[str, Any]) -> Verdict:
+        action_class = classify(entity, service, data)
+        decision = self.decision_for(member, action_class)
+        if decision is Decision.DENY:
+            return Verdict(decision, action_class, "policy.denied")
+        shared_only = action_class != "secure" and self._rule(member, "areas") == "shared"
+        if shared_only and (entity.area is None or entity.area not in self.shared_areas):
+            return Verdict(Decision.DENY, action_class, "policy.not_shared_area")
+        limit = self._over_limit(member, entity, service, data)
+        if limit is not None:
+            return Verdict(Decision.DENY, action_class, "policy.limit", limit)
+        return Verdict(decision, action_class)
+
+    def _over_limit(
+        self, member: Member, entity: Entity, service: str, data: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        if service != "set_temperature" or not isinstance(data.get("temperature"), int | float):
+            return None
+        limits: Limits | None = self._rule(member, "limits")
+        if limits is None:
+            return None
+        temperature = float(data["temperature"])
+        if entity.domain is Domain.CLIMATE:
+            if limits.climate_min is not None and temperature < limits.climate_min:
+                return {"temperature": _deg(temperature), "limit": _deg(limits.climate_min), "bound": "min"}
+            if limits.climate_max is not None and temperature > limits.climate_max:
+                return {"temperature": _deg(temperature), "limit": _deg(limits.climate_max), "bound": "max"}
+        heater_max = limits.water_heater_max if entity.domain is Domain.WATER_HEATER else None
+        if heater_max is not None and temperature > heater_max:
+            return {"temperature": _deg(temperature), "limit": _deg(heater_max), "bound": "max"}
+        return None
+
+    # --- for skills that keep personal data or take orders (their own modules call these) ---
+
+    def may_read(self, reader: Member, owner: Member, kind: str) -> bool:
+        """Whether ``reader`` may read ``owner``'s data of ``kind`` (reminders, calendar, lists...).
+
+        Private kinds are readable by their owner and by admins only; other kinds by
+        every member but guests, who see nobody's personal data.
+        """
+        if reader.id == owner.id or reader.role is Role.ADMIN:
+            return True
+        if kind in self.spec.private_kinds:
+            return False
+        return reader.role is not Role.GUEST
+
+    def may_approve(self, member: Member) -> bool:
+        """Who may approve what is held for approval (a child's order): adults and admins."""
+        return member.role in (Role.ADMIN, Role.ADULT)
+
+    def order_decision(self, member: Member) -> Decision:
+        """What happens when ``member`` orders something: allow, confirm, approval or deny."""
+        return self.decision_for(member, "order")
+
+
+def _deg(value: float) -> str:
+    return f"{value:g}"
+
+
+def parse_policy(text: str, source: str) -> PolicyFile:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{source}: not valid YAML: {exc}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{source}: the policy must be a mapping (roles:, members:, ...)")
+    try:
+        return PolicyFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PolicyError(f"{source}: {where}: {first['msg']}") from None
+
+
+def default_policy_text() -> str:
+    return resources.files("homemind.policy").joinpath("default_policy.yaml").read_text("utf-8")
+
+
+_DEFAULT: PolicyFile | None = None
+
+
+def _default_spec() -> PolicyFile:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = parse_policy(default_policy_text(), "default_policy.yaml")
+    return _DEFAULT

@@ -1,0 +1,258 @@
+"""Authentication and permissions over HTTP: tokens, sessions with CSRF, the login limit, the role x
+action matrix through the API, confirmations by id, and the audit API. The app runs in-process with
+its real store and simulated home (Starlette's TestClient runs the lifespan)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from homemind.app import Hub
+from homemind.channels.http import create_app
+from homemind.policy import Actor
+from test_members import EXPECTED, ROLES
+
+MEMBERS = ("alice", "bo", "nainai", "lily", "guest")
+
+
+@pytest.fixture
+def tokens(data_dir: Path) -> dict[str, str]:
+    hub = Hub.open(data_dir)
+    try:
+        return {m: hub.auth.issue_token(m, f"{m}'s test token").text for m in MEMBERS}
+    finally:
+        hub.store.close()
+
+
+@pytest.fixture
+def client(data_dir: Path, tokens: dict[str, str]) -> Iterator[TestClient]:
+    with TestClient(create_app(data_dir), base_url="http://localhost") as test_client:
+        yield test_client
+
+
+def _as(tokens: dict[str, str], member: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens[member]}"}
+
+
+def _hub(client: TestClient) -> Hub:
+    hub: Hub = client.app.state.hub  # type: ignore[attr-defined]
+    return hub
+
+
+# (class, service, entity, data, state before (set by the owner), state after if done)
+API_ACTIONS = [
+    ("lights (shared room)", "turn_on", "light.living_room_ceiling", {}, ("turn_off", "off"), "on"),
+    ("lights (private room)", "turn_on", "light.bedroom", {}, ("turn_off", "off"), "on"),
+    ("media", "turn_on", "media_player.living_room_tv", {}, ("turn_off", "off"), "idle"),
+    ("climate below 20", "set_temperature", "climate.bedroom_ac", {"temperature": 18}, None, None),
+    ("water heater above 50", "set_temperature", "water_heater.bathroom", {"temperature": 60}, None, None),
+    ("covers", "close_cover", "cover.bedroom_blinds", {}, ("open_cover", "open"), "closed"),
+    ("appliances", "turn_on", "switch.kettle", {}, ("turn_off", "off"), "on"),
+    ("secure", "lock", "lock.front_door", {}, ("unlock", "unlocked"), "locked"),
+    ("unsecure", "unlock", "lock.front_door", {}, ("lock", "locked"), None),
+]
+STATUS = {"done": 200, "refused": 403, "needs_confirmation": 409}
+
+
+@pytest.mark.parametrize("member", MEMBERS)
+def test_role_action_matrix_api(client: TestClient, tokens: dict[str, str], member: str) -> None:
+    column = list(ROLES).index(member)
+    hub = _hub(client)
+    owner = Actor(hub.home.members["alice"], "test", direct=True)
+    for name, service, entity_id, data, before, after in API_ACTIONS:
+        if before is not None:
+            asyncio.run(hub.executor.execute(owner, entity_id, before[0]))
+            assert hub.states.get(entity_id).state == before[1]
+        expected = EXPECTED[name][column]
+        snapshot = hub.state_dump()
+        response = client.post(
+            f"/api/services/{service}",
+            json={"entity_id": entity_id, "data": data},
+            headers=_as(tokens, member),
+        )
+        assert response.status_code == STATUS[expected], (member, name, response.text)
+        assert (hub.state_dump() != snapshot) == (expected == "done"), (member, name)
+        if after is not None and expected == "done":
+            assert response.json()["state"]["state"] == after
+        entry = hub.store.actions(1)[0]
+        assert (entry["member"], entry["channel"], entry["service"]) == (member, "api", service)
+
+
+def test_unauthenticated_and_bad_tokens(client: TestClient, tokens: dict[str, str]) -> None:
+    for method, path in (
+        ("GET", "/api/entities"),
+        ("POST", "/api/conversation"),
+        ("GET", "/api/audit"),
+        ("GET", "/api/me"),
+        ("GET", "/api/events"),
+        ("GET", "/api/audit/export"),
+        ("POST", "/api/confirmations/abc"),
+        ("POST", "/api/logout"),
+    ):
+        response = client.request(method, path, json={"text": "turn on the kettle"})
+        assert response.status_code == 401, path
+        assert response.headers["www-authenticate"] == "Bearer"
+    for header in ("Bearer nonsense", "Bearer hm_abc_def", "Basic YWxpY2U6eA==", "Bearer "):
+        assert client.get("/api/entities", headers={"Authorization": header}).status_code == 401, header
+    # A real token's id with a wrong secret is refused too.
+    token_id = tokens["alice"].split("_")[1]
+    forged = f"hm_{token_id}_{'x' * 43}"
+    assert client.get("/api/entities", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    assert _hub(client).states.get("switch.kettle").state == "off"
+    me = client.get("/api/me", headers=_as(tokens, "lily")).json()
+    assert (me["id"], me["role"], me["channel"]) == ("lily", "child", "api")
+
+
+def test_token_revocation(client: TestClient, tokens: dict[str, str]) -> None:
+    headers = _as(tokens, "bo")
+    assert client.get("/api/entities", headers=headers).status_code == 200
+    hub = _hub(client)
+    token_id = tokens["bo"].split("_")[1]
+    assert hub.store.revoke_token(token_id, hub.executor.clock())
+    assert client.get("/api/entities", headers=headers).status_code == 401
+    assert not hub.store.revoke_token(token_id, hub.executor.clock())  # once only
+    # Tokens are stored hashed: the secret is nowhere in the database file.
+    secret = tokens["bo"].split("_", 2)[2]
+    assert secret.encode() not in hub.store.path.read_bytes()
+
+
+def test_api_pin_confirmation(client: TestClient, tokens: dict[str, str]) -> None:
+    hub = _hub(client)
+    held = client.post(
+        "/api/services/unlock", json={"entity_id": "lock.front_door"}, headers=_as(tokens, "bo")
+    )
+    assert held.status_code == 409 and held.json()["needs"] == "pin"
+    cid = held.json()["confirmation_id"]
+    # Another member cannot use Bo's confirmation, even with a right PIN of their own ...
+    other = client.post(f"/api/confirmations/{cid}", json={"pin": "2580"}, headers=_as(tokens, "alice"))
+    assert other.status_code == 404
+    # ... a wrong PIN fails and uses the confirmation up ...
+    wrong = client.post(f"/api/confirmations/{cid}", json={"pin": "1111"}, headers=_as(tokens, "bo"))
+    assert wrong.status_code == 403 and hub.states.get("lock.front_door").state == "locked"
+    assert (
+        client.post(f"/api/confirmations/{cid}", json={"pin": "2580"}, headers=_as(tokens, "bo")).status_code
+        == 404
+    )
+    # ... a fresh one with the right PIN works, once.
+    cid = client.post(
+        "/api/services/unlock", json={"entity_id": "lock.front_door"}, headers=_as(tokens, "bo")
+    ).json()["confirmation_id"]
+    done = client.post(f"/api/confirmations/{cid}", json={"pin": "2580"}, headers=_as(tokens, "bo"))
+    assert done.status_code == 200 and done.json()["state"]["state"] == "unlocked"
+    replay = client.post(f"/api/confirmations/{cid}", json={"pin": "2580"}, headers=_as(tokens, "bo"))
+    assert replay.status_code == 404
+    # Without a PIN, it is asked for again under a new id.
+    cid = client.post(
+        "/api/services/alarm_disarm",
+        json={"entity_id": "alarm_control_panel.home_security"},
+        headers=_as(tokens, "bo"),
+    ).json()["confirmation_id"]
+    again = client.post(f"/api/confirmations/{cid}", json={}, headers=_as(tokens, "bo"))
+    assert again.status_code == 409 and again.json()["confirmation_id"] != cid
+
+
+def test_api_confirmation_expires(client: TestClient, tokens: dict[str, str]) -> None:
+    hub = _hub(client)
+    now = [hub.executor.clock()]
+    hub.executor.clock = lambda: now[0]
+    cid = client.post(
+        "/api/services/unlock", json={"entity_id": "lock.front_door"}, headers=_as(tokens, "bo")
+    ).json()["confirmation_id"]
+    now[0] += 31
+    late = client.post(f"/api/confirmations/{cid}", json={"pin": "2580"}, headers=_as(tokens, "bo"))
+    assert late.status_code == 410 and hub.states.get("lock.front_door").state == "locked"
+
+
+def test_conversation_as_the_token_member(client: TestClient, tokens: dict[str, str]) -> None:
+    reply = client.post(
+        "/api/conversation", json={"text": "unlock the front door"}, headers=_as(tokens, "lily")
+    ).json()
+    assert reply["status"] == "refused" and "Lily" in reply["response"]
+    prompt = client.post(
+        "/api/conversation", json={"text": "unlock the front door"}, headers=_as(tokens, "nainai")
+    ).json()
+    assert prompt["status"] == "needs_confirmation"
+    cid = prompt["conversation_id"]
+    # Lily cannot answer Grandma's prompt, even knowing the PIN.
+    stolen = client.post(
+        "/api/conversation", json={"text": "2580", "conversation_id": cid}, headers=_as(tokens, "lily")
+    ).json()
+    assert stolen["status"] != "done"
+    done = client.post(
+        "/api/conversation", json={"text": "二五八零", "conversation_id": cid}, headers=_as(tokens, "nainai")
+    ).json()
+    assert done["status"] == "done" and _hub(client).states.get("lock.front_door").state == "unlocked"
+
+
+def test_login_session_csrf_and_logout(client: TestClient, tokens: dict[str, str]) -> None:
+    _hub(client).auth.set_password("bo", "correct horse battery")
+    bad = client.post("/api/login", json={"member": "bo", "password": "wrong password"})
+    assert bad.status_code == 401 and "homemind_session" not in bad.cookies
+    login = client.post("/api/login", json={"member": "bo", "password": "correct horse battery"})
+    assert login.status_code == 200
+    cookie = login.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    csrf = login.json()["csrf_token"]
+    # Reading needs no CSRF token; the session is Bo's, over the web channel.
+    me = client.get("/api/me").json()
+    assert (me["id"], me["role"], me["channel"]) == ("bo", "adult", "web")
+    # Changing anything without the CSRF token is refused, and nothing happens.
+    forged = client.post("/api/services/turn_on", json={"entity_id": "switch.kettle"})
+    assert forged.status_code == 403 and _hub(client).states.get("switch.kettle").state == "off"
+    wrong = client.post(
+        "/api/services/turn_on", json={"entity_id": "switch.kettle"}, headers={"X-CSRF-Token": "x" * 32}
+    )
+    assert wrong.status_code == 403
+    ok = client.post(
+        "/api/services/turn_on", json={"entity_id": "switch.kettle"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert ok.status_code == 200
+    assert _hub(client).store.actions(1)[0]["channel"] == "web"
+    assert client.post("/api/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    client.cookies.clear()
+    client.cookies.set("homemind_session", cookie.split(";")[0].split("=", 1)[1])
+    assert client.get("/api/me").status_code == 401  # the old cookie is dead on the server too
+
+
+def test_login_is_rate_limited(client: TestClient) -> None:
+    hub = _hub(client)
+    hub.auth.set_password("alice", "the right password")
+    for _ in range(5):
+        assert client.post("/api/login", json={"member": "alice", "password": "guess"}).status_code == 401
+    # Now even the right password waits: the attacker cannot tell which guess was right.
+    limited = client.post("/api/login", json={"member": "alice", "password": "the right password"})
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+    now = [hub.executor.clock() + 301]
+    hub.executor.clock = lambda: now[0]
+    assert (
+        client.post("/api/login", json={"member": "alice", "password": "the right password"}).status_code
+        == 200
+    )
+    # Unknown members fail the same way (and count against the client).
+    assert client.post("/api/login", json={"member": "mallory", "password": "x"}).status_code == 401
+
+
+def test_audit_api(client: TestClient, tokens: dict[str, str]) -> None:
+    client.post("/api/conversation", json={"text": "turn on the kettle"}, headers=_as(tokens, "bo"))
+    client.post("/api/conversation", json={"text": "unlock the front door"}, headers=_as(tokens, "lily"))
+    everyone = client.get("/api/audit", headers=_as(tokens, "alice")).json()
+    assert {e["member"] for e in everyone} == {"bo", "lily"}
+    refusal = next(e for e in everyone if e["member"] == "lily")
+    assert refusal["text"] == "unlock the front door" and refusal["intent"] in (
+        "HassTurnOff",
+        "HomemindUnlock",
+    )
+    assert refusal["decision"] == "deny" and refusal["result"] == "refused" and refusal["channel"] == "api"
+    # Non-admins see only their own entries, whatever they ask for.
+    own = client.get("/api/audit", params={"member": "bo"}, headers=_as(tokens, "lily")).json()
+    assert {e["member"] for e in own} == {"lily"}
+    assert client.get("/api/audit/export", headers=_as(tokens, "lily")).status_code == 403
+    export = client.get("/api/audit/export", headers=_as(tokens, "alice"))
+    assert export.status_code == 200 and export.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in export.text.splitlines()]
+    assert [e["member"] for e in lines] == ["bo", "lily"]  # oldest first

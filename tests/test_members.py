@@ -1,0 +1,327 @@
+"""Members and permissions through the conversation path: the role x action-class matrix, the PIN
+flow (separate turn, expiry, replay, another member, generated text, lockout), the policy file,
+privacy, and the audit log (fields, append-only, retention)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import HubDriver
+from homemind.app import Hub
+from homemind.core.model import Domain, Entity, Member, Names, Role
+from homemind.policy import Decision, Policy, PolicyError, classify
+from homemind.policy.rules import POLICY_FILE
+
+ROLES = {"alice": "admin", "bo": "adult", "nainai": "elder", "lily": "child", "guest": "guest"}
+
+# One row per action class: (class, what is said, the entity, its state before, after if done).
+ACTIONS = [
+    ("lights (shared room)", "turn on the living room light", "light.living_room_ceiling", "on"),
+    ("lights (private room)", "turn on the bedroom light", "light.bedroom", "on"),
+    ("media", "turn on the tv", "media_player.living_room_tv", "idle"),
+    ("climate below 20", "set the bedroom ac to 18 degrees", "climate.bedroom_ac", None),
+    ("water heater above 50", "set the water heater to 60 degrees", "water_heater.bathroom", None),
+    ("covers", "close the blinds", "cover.bedroom_blinds", "closed"),
+    ("appliances", "turn on the kettle", "switch.kettle", "on"),
+    ("secure", "lock the front door", "lock.front_door", "locked"),
+    ("unsecure", "unlock the front door", "lock.front_door", None),
+]
+
+# What each role gets: done, refused or needs_confirmation (the PIN prompt).
+D, R, P = "done", "refused", "needs_confirmation"
+EXPECTED = {
+    #                        admin adult elder child guest
+    "lights (shared room)": (D, D, D, D, D),
+    "lights (private room)": (D, D, D, D, R),
+    "media": (D, D, D, D, D),
+    "climate below 20": (D, D, D, R, R),
+    "water heater above 50": (D, D, D, R, R),
+    "covers": (D, D, D, D, R),
+    "appliances": (D, D, D, D, R),
+    "secure": (D, D, D, D, D),
+    "unsecure": (P, P, P, R, R),
+}
+MATRIX = [(member, action, EXPECTED[action[0]][i]) for i, member in enumerate(ROLES) for action in ACTIONS]
+
+
+@pytest.mark.parametrize("member", list(ROLES))
+def test_role_action_matrix_conversation(hub: HubDriver, member: str) -> None:
+    column = list(ROLES).index(member)
+    for name, text, entity_id, after in ACTIONS:
+        expected = EXPECTED[name][column]
+        # Put the device in the other state first, so that "done" shows as a change.
+        if name == "secure":
+            hub.call("unlock", entity_id)
+        elif name == "unsecure":
+            hub.call("lock", entity_id)
+        elif name == "covers":
+            hub.call("open_cover", entity_id)
+        elif after is not None:
+            hub.call("turn_off", entity_id)
+        before = hub.snapshot()
+        result = hub.ask(text, member)
+        assert result.status.value == expected, (member, text, result.response)
+        assert (hub.snapshot() != before) == (expected == "done"), (member, text)
+        if expected == "done" and after is not None:
+            assert hub.state(entity_id) == after
+        if expected == "refused":
+            assert "Sorry" in result.response or "抱歉" in result.response
+        # Every decision, refusals included, is in the audit log with who, what was said and why.
+        entry = hub.hub.store.actions(1)[0]
+        assert (entry["member"], entry["text"], entry["entity_id"]) == (member, text, entity_id)
+        assert entry["intent"] and entry["decision"] and entry["channel"] == "test"
+        assert entry["result"] == {"done": "ok", "refused": "refused", "needs_confirmation": P}[expected]
+
+
+def test_pin_flow_separate_turn(hub: HubDriver) -> None:
+    prompt = hub.ask("unlock the front door", "bo")
+    assert prompt.status.value == "needs_confirmation"
+    # The prompt says exactly what will happen and what is wanted.
+    assert "unlock the Front Door" in prompt.response and "PIN" in prompt.response
+    cid = prompt.conversation_id
+    # "yes" is not a PIN: the prompt is used up and nothing happens.
+    assert hub.ask("yes", "bo", conversation_id=cid).status.value != "done"
+    assert hub.state("lock.front_door") == "locked"
+    cid = hub.ask("unlock the front door", "bo").conversation_id
+    wrong = hub.ask("1 1 1 1", "bo", conversation_id=cid)
+    assert wrong.status.value == "error" and "PIN is not right" in wrong.response
+    assert hub.state("lock.front_door") == "locked"
+    cid = hub.ask("解锁大门", "bo").conversation_id
+    assert hub.ask("二五八零", "bo", conversation_id=cid).status.value == "done"
+    assert hub.state("lock.front_door") == "unlocked"
+    # No PIN, right or wrong, appears in the audit log.
+    for entry in hub.hub.store.actions(None):
+        assert not any(pin in str(entry) for pin in ("2580", "1 1 1 1", "二五八零")), entry
+
+
+def test_pin_never_from_the_same_utterance(hub: HubDriver) -> None:
+    for text in (
+        "unlock the front door 2580",
+        "unlock the front door, my pin is 2 5 8 0",
+        "2580 unlock the front door",
+        "解锁大门 二五八零",
+    ):
+        result = hub.ask(text, "alice")
+        assert result.status.value != "done", text
+        logged = hub.hub.store.actions(1)[0]["text"]
+        assert logged is None or not any(pin in logged for pin in ("2580", "2 5 8 0", "二五八零")), logged
+    assert hub.state("lock.front_door") == "locked"
+
+
+def test_pin_never_from_generated_text(hub: HubDriver) -> None:
+    generated = hub.hub.actor("alice", channel="llm", generated=True)
+    first = asyncio.run(hub.hub.conversation.process("unlock the front door", generated))
+    answer = asyncio.run(
+        hub.hub.conversation.process("2580", generated, conversation_id=first.conversation_id)
+    )
+    assert answer.status.value == "refused" and "PIN" in answer.response
+    assert hub.state("lock.front_door") == "locked"
+    # Straight at the executor, too: generated text cannot confirm even with the right PIN.
+    outcome = asyncio.run(
+        hub.hub.executor.execute(generated, "lock.front_door", "unlock", confirmed=True, pin="2580")
+    )
+    assert outcome.result.value == "refused" and hub.state("lock.front_door") == "locked"
+    assert hub.hub.store.actions(1)[0]["channel"] == "llm:generated"
+
+
+def test_confirmation_expiry_with_a_controlled_clock(hub: HubDriver) -> None:
+    now = [1_900_000_000.0]
+    hub.hub.executor.clock = lambda: now[0]
+    cid = hub.ask("unlock the front door", "alice").conversation_id
+    now[0] += 29
+    # Still in time after 29 s ...
+    assert hub.ask("2580", "alice", conversation_id=cid).status.value == "done"
+    hub.call("lock", "lock.front_door")
+    cid = hub.ask("unlock the front door", "alice").conversation_id
+    now[0] += 31
+    # ... but not after 31.
+    late = hub.ask("2580", "alice", conversation_id=cid)
+    assert late.status.value == "error" and "expired" in late.response
+    assert hub.state("lock.front_door") == "locked"
+
+
+def test_replay_and_another_members_confirmation(hub: HubDriver) -> None:
+    cid = hub.ask("unlock the front door", "alice").conversation_id
+    # Bo knows his own PIN, but this is Alice's confirmation.
+    assert hub.ask("2580", "bo", conversation_id=cid).status.value != "done"
+    assert hub.state("lock.front_door") == "locked"
+    assert hub.ask("2580", "alice", conversation_id=cid).status.value == "done"
+    hub.call("lock", "lock.front_door")
+    # Replaying the same answer in the same conversation does nothing.
+    assert hub.ask("2580", "alice", conversation_id=cid).status.value != "done"
+    assert hub.state("lock.front_door") == "locked"
+
+
+def test_wrong_pins_lock_out_even_across_processes(data_dir: Path) -> None:
+    for _ in range(5):
+        driver = HubDriver(data_dir)  # a new process each time cannot reset the count
+        cid = driver.ask("unlock the front door", "bo").conversation_id
+        assert "not right" in driver.ask("0000", "bo", conversation_id=cid).response
+        driver.close()
+    driver = HubDriver(data_dir)
+    cid = driver.ask("unlock the front door", "bo").conversation_id
+    blocked = driver.ask("2580", "bo", conversation_id=cid)
+    assert "Too many wrong PINs" in blocked.response and driver.state("lock.front_door") == "locked"
+    # Alice's PIN is her own: Bo's mistakes do not lock her out.
+    cid = driver.ask("unlock the front door", "alice").conversation_id
+    assert driver.ask("2580", "alice", conversation_id=cid).status.value == "done"
+    driver.close()
+
+
+def test_member_without_a_pin_is_told_how_to_set_one(data_dir: Path) -> None:
+    hub = Hub.open(data_dir)
+    hub.store.add_member("uncle", "Uncle", "adult", "en")
+    hub.store.close()
+    driver = HubDriver(data_dir)
+    cid = driver.ask("unlock the front door", "uncle").conversation_id
+    reply = driver.ask("2580", "uncle", conversation_id=cid)
+    assert reply.status.value == "refused" and "homemind member pin uncle" in reply.response
+    driver.hub.auth.set_pin("uncle", "97531")
+    cid = driver.ask("unlock the front door", "uncle").conversation_id
+    assert driver.ask("9 7 5 3 1", "uncle", conversation_id=cid).status.value == "done"
+    driver.close()
+
+
+def test_policy_file_overrides(data_dir: Path) -> None:
+    (data_dir / POLICY_FILE).write_text(
+        "members:\n"
+        "  lily:\n"
+        "    media: deny\n"
+        "    limits: {climate_min: 24}\n"
+        "  bo:\n"
+        "    unsecure: allow\n"  # cannot loosen the unsafe direction past a PIN
+        "roles:\n"
+        "  guest:\n"
+        "    default: deny\n"
+        "    appliances: confirm\n",
+        encoding="utf-8",
+    )
+    driver = HubDriver(data_dir)
+    try:
+        assert driver.ask("turn on the tv", "lily").status.value == "refused"
+        assert driver.ask("set the living room ac to 22 degrees", "lily").status.value == "refused"
+        assert driver.ask("set the living room ac to 25 degrees", "lily").status.value == "done"
+        assert driver.ask("unlock the front door", "bo").status.value == "needs_confirmation"
+        prompt = driver.ask("turn on the kettle", "guest")
+        assert prompt.status.value == "needs_confirmation" and "Say yes" in prompt.response
+        assert driver.ask("yes", "guest", conversation_id=prompt.conversation_id).status.value == "done"
+        assert driver.state("switch.kettle") == "on"
+        # Roles the file does not mention keep their safe defaults.
+        assert driver.ask("unlock the front door", "lily").status.value == "refused"
+    finally:
+        driver.close()
+
+
+def test_secure_direction_cannot_be_denied(data_dir: Path) -> None:
+    (data_dir / POLICY_FILE).write_text("roles:\n  guest:\n    default: deny\n", encoding="utf-8")
+    driver = HubDriver(data_dir)
+    try:
+        driver.call("unlock", "lock.front_door")
+        assert driver.ask("lock the front door", "guest").status.value == "done"
+        assert driver.ask("arm the alarm", "guest").status.value == "done"
+    finally:
+        driver.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("roles:\n  child:\n    unsecure: maybe\n", "roles.child.unsecure"),
+        ("roles:\n  wizard:\n    default: allow\n", "roles.wizard"),
+        ("members:\n  lily:\n    fly: allow\n", "members.lily.fly"),
+        ("audit:\n  retention_days: 0\n", "audit.retention_days"),
+        ("[1, 2", "not valid YAML"),
+        ("- a list\n", "must be a mapping"),
+    ],
+)
+def test_invalid_policy_file_is_a_clear_error(data_dir: Path, text: str, message: str) -> None:
+    (data_dir / POLICY_FILE).write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError, match=message.replace(".", r"\.")):
+        Hub.open(data_dir)
+
+
+def test_privacy_and_approval_helpers() -> None:
+    policy = Policy.load_default()
+
+    def member(member_id: str, role: Role) -> Member:
+        return Member(member_id, Names({"en": member_id}), role, "en")
+
+    alice, bo, lily, guest = (
+        member("alice", Role.ADMIN),
+        member("bo", Role.ADULT),
+        member("lily", Role.CHILD),
+        member("guest", Role.GUEST),
+    )
+    assert policy.may_read(lily, lily, "reminders") and policy.may_read(alice, lily, "reminders")
+    assert not policy.may_read(bo, lily, "reminders") and not policy.may_read(lily, bo, "calendar")
+    assert policy.may_read(lily, bo, "lists") and not policy.may_read(guest, bo, "lists")
+    assert policy.order_decision(lily) is Decision.APPROVAL
+    assert policy.order_decision(bo) is Decision.ALLOW and policy.order_decision(guest) is Decision.APPROVAL
+    assert policy.may_approve(bo) and policy.may_approve(alice) and not policy.may_approve(lily)
+
+
+def test_audit_is_append_only(hub: HubDriver) -> None:
+    hub.ask("turn on the kettle", "bo")
+    db = sqlite3.connect(hub.hub.store.path)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("UPDATE action_log SET result = 'ok'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("DELETE FROM action_log")
+    db.close()
+    assert hub.hub.store.actions(1)[0]["service"] == "turn_on"
+
+
+def test_audit_retention(data_dir: Path) -> None:
+    (data_dir / POLICY_FILE).write_text("audit:\n  retention_days: 30\n", encoding="utf-8")
+    hub = Hub.open(data_dir)
+    for days in (400, 31, 29):
+        when = datetime.now(UTC) - timedelta(days=days)
+        hub.store.log_action(
+            {
+                "time": when.isoformat(timespec="milliseconds"),
+                "member": "bo",
+                "channel": "test",
+                "entity_id": "switch.kettle",
+                "service": "turn_on",
+                "data": {},
+                "result": "ok",
+                "text": f"{days} days ago",
+            }
+        )
+    hub.store.close()
+    hub = Hub.open(data_dir)
+    assert [e["text"] for e in hub.store.actions(None)] == ["29 days ago"]
+    hub.store.close()
+
+
+def test_owner_direct_call_is_audited_not_held(hub: HubDriver) -> None:
+    outcome = hub.call("unlock", "lock.front_door")
+    assert outcome.result.value == "ok" and hub.state("lock.front_door") == "unlocked"
+    entry = hub.hub.store.actions(1)[0]
+    assert entry["decision"] == "direct" and entry["action_class"] == "unsecure"
+    assert entry["member"] == "alice"
+
+
+def test_entrances_are_classified_by_direction() -> None:
+    garage = Entity(
+        "cover.garage", Domain.COVER, Names({"en": "Garage Door"}), "entrance", frozenset({"position"})
+    )
+    garage = Entity(**{**garage.__dict__, "device_class": "garage"})
+    curtain = Entity("cover.c", Domain.COVER, Names({"en": "Curtain"}), "living_room", frozenset(), "curtain")
+    assert classify(garage, "open_cover") == "unsecure"
+    assert classify(garage, "set_cover_position", {"position": 40}) == "unsecure"
+    assert classify(garage, "close_cover") == "secure"
+    assert classify(garage, "set_cover_position", {"position": 0}) == "secure"
+    assert classify(curtain, "open_cover") == "covers"
+    policy = Policy.load_default()
+    child = Member("lily", Names({"en": "Lily"}), Role.CHILD, "en")
+    adult = Member("bo", Names({"en": "Bo"}), Role.ADULT, "en")
+    guest = Member("guest", Names({"en": "Guest"}), Role.GUEST, "en")
+    assert policy.decide(child, garage, "open_cover", {}).decision is Decision.DENY
+    assert policy.decide(adult, garage, "open_cover", {}).decision is Decision.PIN
+    assert policy.decide(guest, garage, "close_cover", {}).decision is Decision.ALLOW
