@@ -707,3 +707,27 @@ def test_order_utterances(home: Driver, text: str, total: str) -> None:
     assert total in response
     assert home.ask("no")[0] == "answered"
     assert home.dump()["orders"] == []  # a cart nobody confirmed is not an order
+
+
+def test_reminders_and_calendar_are_private_to_their_owner(home: Driver) -> None:
+    """The policy's private kinds: a member's reminders and calendar are theirs (and admins')."""
+    assert home.ask("add dentist tomorrow at 3pm to my calendar", "bo")[0] == "done"
+    assert home.ask("remind me to call the bank at 5 pm", "bo")[0] == "done"
+    assert home.ask("remind grandma to take her medicine at 9 every day", "alice")[0] == "done"
+
+    def sees(member: str, text: str, words: str) -> bool:
+        status, response = home.ask(text, member)
+        assert status in ("answered", "done", "error"), response
+        return words in response
+
+    assert sees("bo", "what's on tomorrow", "dentist")
+    assert sees("alice", "what's on tomorrow", "dentist")  # an admin sees everyone's
+    assert not sees("lily", "what's on tomorrow", "dentist")
+    assert not sees("nainai", "what's on tomorrow", "dentist")
+    assert sees("nainai", "what reminders do I have", "medicine")
+    assert sees("alice", "what reminders do I have", "medicine")  # she set it up
+    assert not sees("lily", "what reminders do I have", "bank")
+    assert not sees("lily", "what reminders do I have", "medicine")
+    # Nobody changes what they may not see: Lily cannot move or remove Bo's appointment.
+    assert home.ask("remove dentist from my calendar", "lily")[0] == "error"
+    assert [e["title"] for e in home.dump()["events"]] == ["dentist"]

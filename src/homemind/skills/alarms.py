@@ -284,7 +284,7 @@ class ListReminders(IntentHandler):
 
     async def handle(self, request: IntentRequest) -> Reply:
         house = request.house
-        rows = reminders_of(house)
+        rows = house.readable(request.actor.member, reminders_of(house), "reminders")
         if not rows:
             return request.reply(Status.ANSWERED, "reminder.none")
         now = house.now()
@@ -303,7 +303,7 @@ class DeleteReminder(IntentHandler):
     async def handle(self, request: IntentRequest) -> Reply:
         house = request.house
         said = (request.match.text("task") or "").strip()
-        rows = reminders_of(house)
+        rows = house.readable(request.actor.member, reminders_of(house), "reminders")
         wanted = said.casefold().removeprefix("to ").strip()
         chosen = [
             r for r in rows if wanted and (wanted in r["text"].casefold() or r["text"].casefold() in wanted)

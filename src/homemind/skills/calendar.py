@@ -9,6 +9,7 @@ from typing import Any
 from icalendar import Calendar, Event
 
 from homemind.core import i18n
+from homemind.core.model import Member
 from homemind.core.services import ActionError
 from homemind.skills.alarms import when_of
 from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
@@ -44,11 +45,12 @@ def _event_words(house: Household, row: dict[str, Any], language: str) -> str:
     return f"{row['title']} at {clock}" if language == "en" else f"{clock}{row['title']}"
 
 
-def _find_event(house: Household, title: str) -> dict[str, Any] | None:
+def _find_event(house: Household, title: str, reader: Member) -> dict[str, Any] | None:
     wanted = " ".join(title.casefold().split()).removeprefix("the ").removeprefix("my ")
     rows = house.store.read(
         "SELECT * FROM calendar_events WHERE end >= ? ORDER BY start", (house.clock.now(),)
     )
+    rows = house.readable(reader, rows, "calendar")  # nobody moves what they may not see
     for row in rows:
         have = row["title"].casefold()
         if wanted and (wanted == have or wanted in have or have in wanted):
@@ -103,6 +105,7 @@ class QueryEvents(IntentHandler):
             "SELECT * FROM calendar_events WHERE start < ? AND end > ? ORDER BY start",
             (day.timestamp() + 86400, day.timestamp()),
         )
+        rows = house.readable(request.actor.member, rows, "calendar")
         day_words = said.strip() or request.t("calendar.today")
         if request.language == "en" and day_words.casefold() not in ("today", "tomorrow", "tonight"):
             day_words = f"on {day_words}"
@@ -121,7 +124,7 @@ class MoveEvent(IntentHandler):
     async def handle(self, request: IntentRequest) -> Reply:
         house = request.house
         title = (request.match.text("event") or "").strip()
-        row = _find_event(house, title)
+        row = _find_event(house, title, request.actor.member)
         if row is None:
             return request.reply(Status.ERROR, "calendar.no_such", title=title)
         try:
@@ -151,7 +154,7 @@ class RemoveEvent(IntentHandler):
     async def handle(self, request: IntentRequest) -> Reply:
         house = request.house
         title = (request.match.text("event") or "").strip()
-        row = _find_event(house, title)
+        row = _find_event(house, title, request.actor.member)
         if row is None:
             return request.reply(Status.ERROR, "calendar.no_such", title=title)
         with house.store.transaction() as db:

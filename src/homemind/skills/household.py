@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from homemind.core import i18n
 from homemind.core.events import Event, EventBus
-from homemind.core.model import Home, Member
+from homemind.core.model import Home, Member, Role
 from homemind.core.services import ActionError
 from homemind.policy.rules import Policy
 from homemind.store import Store
@@ -87,6 +87,18 @@ class Household:
     clock: Clock = field(default_factory=SystemClock)
     # Who must wait for an approval, who may give one, whose data another may read.
     policy: Policy = field(default_factory=Policy.load_default)
+
+    def readable(self, reader: Member, rows: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+        """The rows of ``kind`` (reminders, calendar) that ``reader`` may see: their own, those
+        they set up for someone else, and everybody's for an admin (the policy's `private_kinds`)."""
+        seen = []
+        for row in rows:
+            owner = self.home.members.get(row["member"])
+            if row.get("created_by") == reader.id or (
+                self.policy.may_read(reader, owner, kind) if owner else reader.role is Role.ADMIN
+            ):
+                seen.append(row)
+        return seen
 
     def audit(
         self, member: Member, channel: str, service: str, subject: str, result: str, **data: Any
