@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from conftest import HubDriver, run_cli
 from homemind.app import Hub
 from homemind.channels.http import create_app
+from homemind.skills import lists
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "homemind"
 
@@ -131,6 +132,35 @@ def _ask_all(driver: HubDriver, texts: list[str], member: str = "alice") -> None
         conversation = driver.ask(text, member, conversation_id=conversation).conversation_id
 
 
+def _stored(data_dir: Path, text: str) -> None:
+    """Household text as another channel (the API, a sync) would have stored it."""
+    hub = Hub.open(data_dir)
+    try:
+        lists.add_item(hub.household, "shopping", text, "alice")
+        now = hub.household.clock.now()
+        with hub.store.transaction() as db:
+            db.execute(
+                "INSERT INTO calendar_events (member, title, start, end, created_by, created)"
+                " VALUES ('alice', ?, ?, ?, 'alice', ?)",
+                (text, now + 3600, now + 7200, now),
+            )
+            db.execute(
+                "INSERT INTO reminders (member, created_by, text, first, recurrence, next_fire, created)"
+                " VALUES ('alice', 'alice', ?, ?, NULL, ?, ?)",
+                (text, "now", now + 1800, now),
+            )
+    finally:
+        hub.store.close()
+
+
+def _said_item(driver: HubDriver, text: str) -> None:
+    chinese = any("\u4e00" <= c <= "\u9fff" for c in text)
+    said = f"把“{text}”加到购物清单" if chinese else f"add '{text}' to the shopping list"
+    _ask_all(driver, [said, "what's on my shopping list", "yes", "2580"])
+    items = [i["item"] for i in driver.hub.state_dump()["lists"]["shopping"]]
+    assert items == [text.replace("，", ",")]  # one item, the words as said (NFKC turns ， into ,)
+
+
 @dataclass(frozen=True)
 class TextField:
     name: str
@@ -158,6 +188,14 @@ FIELDS = [
         "conversation text",
         lambda d, t: None,
         lambda h, t: _ask_all(h, [f"add '{t}' to the shopping list", t, "yes", f"remind me to {t}"]),
+    ),
+    TextField("list item (said)", lambda d, t: None, _said_item),
+    TextField(
+        "list item, calendar title, reminder text (stored)",
+        _stored,
+        lambda h, t: _ask_all(
+            h, ["what's on my shopping list", "what's on today", "what reminders do I have", "yes", "2580"]
+        ),
     ),
     TextField(
         "conversation text (child)",

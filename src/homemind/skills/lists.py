@@ -71,9 +71,18 @@ def list_title(key: str, language: str) -> str:
     return i18n.translate("list.custom", language, name=key)
 
 
+_QUOTED = re.compile(r"""^\s*(?:'([^']*)'|"([^"]*)"|“([^”]*)”|‘([^’]*)’|「([^」]*)」|『([^』]*)』)\s*$""")
+
+
 def split_items(text: str | None, language: str) -> list[str]:
-    """ "eggs and oat milk" -> two items; "鸡蛋和牛奶" -> two; one empty item is kept to be refused."""
+    """ "eggs and oat milk" -> two items; "鸡蛋和牛奶" -> two; one empty item is kept to be refused.
+
+    Quoted text is one item exactly as written: whoever quotes it means that text.
+    """
     said = (text or "").strip()
+    quoted = _QUOTED.match(said)
+    if quoted:
+        return [next(group for group in quoted.groups() if group is not None).strip()]
     if language == "zh":
         parts = re.split(r"[、，,；;]|和|还有|以及", said)
     else:
