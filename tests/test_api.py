@@ -207,7 +207,9 @@ def test_conversation_says_when_the_answer_must_be_a_code(api: httpx.Client) -> 
     asked = api.post("/api/conversation", json={"text": "disarm the alarm"}).json()
     assert asked["status"] == "needs_confirmation" and asked["needs_code"] is True
     unlock = api.post("/api/conversation", json={"text": "unlock the front door"}).json()
-    assert unlock["status"] == "needs_confirmation" and unlock["needs_code"] is False
+    assert unlock["status"] == "needs_confirmation" and unlock["needs_code"] is True  # the member's PIN
+    order = api.post("/api/conversation", json={"text": "order two bottles of soy sauce"}).json()
+    assert order["status"] == "needs_confirmation" and order["needs_code"] is False  # a "yes" will do
     done = api.post("/api/conversation", json={"text": "1234", "conversation_id": asked["conversation_id"]})
     assert done.json()["status"] == "done" and done.json()["needs_code"] is False
 

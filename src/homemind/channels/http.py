@@ -479,11 +479,10 @@ def _household_routes(app: FastAPI) -> None:
     async def notifications(
         hub: HubDep, actor: ActorDep, member: str | None = None, unread: bool = False
     ) -> Any:
-        who = hub.actor(member).member if member else None
-        try:
-            language = who.language if who else hub.home.language
-        except Exception:
-            language = "en"
+        who = hub.home.members.get(member) if member else None
+        if member and who is None:
+            raise HTTPException(404, f"no member {member!r}")
+        language = who.language if who else hub.home.language
         return hub.household.notifications(who.id if who else None, language, unread=unread)
 
     @app.post("/api/lists/{name}/items", status_code=201)
