@@ -176,6 +176,30 @@ class MqttSettings:
 
 
 @dataclass(frozen=True)
+class Satellite:
+    """A microphone the hub listens to: its address is the allow-list, its room and member the defaults."""
+
+    address: str
+    area: str | None = None
+    member: str | None = None
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """The home file's ``voice:`` section."""
+
+    satellites: tuple[Satellite, ...] = ()
+    # (engine, model dir) of the open-vocabulary engine used when the home's model is not understood.
+    fallback: tuple[str, str | None] | None = None
+    # (engine, model dir) for Chinese speech: no Chinese model ships, so only with one the user supplies.
+    zh: tuple[str, str | None] | None = None
+    zh_piper_voice: str | None = None
+
+    def satellite(self, address: str) -> Satellite | None:
+        return next((s for s in self.satellites if s.address == address), None)
+
+
+@dataclass(frozen=True)
 class Home:
     """Everything the home file declares, with lookups the other layers need."""
 
@@ -189,3 +213,4 @@ class Home:
     initial_states: dict[str, tuple[str, dict[str, Any]]] = field(repr=False)
     # None: the embedded simulated home. Set: devices are reached over this broker.
     mqtt: MqttSettings | None = None
+    voice: VoiceSettings = field(default_factory=VoiceSettings)

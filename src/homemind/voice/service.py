@@ -1,0 +1,181 @@
+"""Audio -> VAD -> speech to text -> the conversation pipeline -> reply text -> speech.
+
+Every channel that hears speech (``homemind listen``, ``POST /api/voice``, the
+Wyoming server) goes through :class:`Voice`, which hands the words to the same
+``Conversation.process`` as typed text: device actions still go through the
+policy Executor, with the PIN flow for sensitive ones.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from homemind.conversation.pipeline import ConversationResult
+from homemind.core import i18n
+from homemind.core.model import Home
+from homemind.policy import Actor
+from homemind.skills import Status
+from homemind.voice.audio import Audio, VoiceError
+from homemind.voice.homemodel import HomeModel, build_home_model
+from homemind.voice.stt import PocketsphinxEngine, SpeechToText, Transcript, open_engine
+from homemind.voice.tts import Speaker
+from homemind.voice.vad import SileroVad
+
+_CHUNK = 3200  # bytes: 100 ms, the size satellites send and the decoder is fed
+
+
+@dataclass
+class VoiceResult:
+    transcript: Transcript | None
+    result: ConversationResult
+    reply: Audio | None = None
+    # Seconds from the end of speech (as the VAD placed it) to the result, work after the audio.
+    after_speech: float = 0.0
+    fallback_used: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "transcript": self.transcript.text if self.transcript else "",
+            "stt_engine": self.transcript.engine if self.transcript else None,
+            "fallback_used": self.fallback_used,
+            **self.result.as_dict(),
+        }
+
+
+class Listening:
+    """One utterance as it arrives: VAD and decoder fed together, so little is left when speech ends."""
+
+    def __init__(self, voice: Voice) -> None:
+        self.voice = voice
+        self.vad = voice.vad.stream()
+        self.engine = voice.stt
+        self.engine.start()
+        self.chunks: list[bytes] = []
+        self.ended_at: float | None = None  # wall clock when the VAD said the speech ended
+
+    def feed(self, pcm: bytes) -> bool:
+        """More audio; True once the speaker has stopped (the caller may stop sending)."""
+        if self.vad.ended:
+            return True
+        self.chunks.append(pcm)
+        self.engine.feed(pcm)
+        if self.vad.feed(pcm):
+            self.ended_at = time.perf_counter()
+        return self.vad.ended
+
+    def finish(self) -> Transcript | None:
+        """The transcript, or None when the VAD heard no speech at all."""
+        self.vad.finish()
+        if self.ended_at is None:
+            self.ended_at = time.perf_counter()
+        transcript = self.engine.finish()
+        if self.vad.speech_start is None:
+            return None
+        return transcript
+
+    def audio(self) -> Audio:
+        return Audio(b"".join(self.chunks))
+
+
+class Voice:
+    """The voice path for one hub: the home's speech model, the VAD, engines, and the speaker."""
+
+    def __init__(self, home: Home, conversation: Any, intent_types: tuple[str, ...], data_dir: Path) -> None:
+        self.home = home
+        self.conversation = conversation
+        self.model: HomeModel = build_home_model(home, intent_types, data_dir)
+        self.vad = SileroVad()
+        self.stt: SpeechToText = PocketsphinxEngine(self.model.lm, self.model.dictionary)
+        settings = home.voice
+        self.fallback: SpeechToText | None = (
+            open_engine(settings.fallback[0], settings.fallback[1], "en") if settings.fallback else None
+        )
+        self.chinese: SpeechToText | None = (
+            open_engine(settings.zh[0], settings.zh[1], "zh") if settings.zh else None
+        )
+        self.speaker = Speaker.default(Path(settings.zh_piper_voice) if settings.zh_piper_voice else None)
+
+    @classmethod
+    def for_hub(cls, hub: Any) -> Voice:
+        return cls(hub.home, hub.conversation, tuple(hub.handlers.intent_types), hub.data)
+
+    def listening(self) -> Listening:
+        return Listening(self)
+
+    def transcribe(self, audio: Audio) -> Transcript | None:
+        session = self.listening()
+        for i in range(0, len(audio.pcm), _CHUNK):
+            session.feed(audio.pcm[i : i + _CHUNK])
+        return session.finish()
+
+    async def understand(
+        self,
+        session: Listening,
+        actor: Actor,
+        *,
+        conversation_id: str | None = None,
+        language: str | None = None,
+    ) -> VoiceResult:
+        """Finish decoding and run the words through the conversation pipeline."""
+        transcript = session.finish()
+        reply_language = language or actor.member.language
+        if transcript is None:
+            message = i18n.translate("voice.no_speech", reply_language)
+            result = ConversationResult(Status.ERROR, message, reply_language, conversation_id or "")
+            return VoiceResult(None, result)
+        used_fallback = False
+        result = await self._process(transcript, actor, conversation_id, language)
+        if result.status is Status.NOT_UNDERSTOOD:
+            for engine in (self.fallback, self.chinese):
+                if engine is None:
+                    continue
+                # The home's model heard something it cannot place: ask the open-vocabulary engine.
+                engine.start()
+                engine.feed(session.audio().pcm)
+                other = engine.finish()
+                if other.text:
+                    second = await self._process(other, actor, conversation_id, language or other.language)
+                    if second.status is not Status.NOT_UNDERSTOOD:
+                        transcript, result, used_fallback = other, second, True
+                        break
+        after = time.perf_counter() - (session.ended_at or time.perf_counter())
+        return VoiceResult(transcript, result, None, after, used_fallback)
+
+    async def _process(
+        self, transcript: Transcript, actor: Actor, conversation_id: str | None, language: str | None
+    ) -> ConversationResult:
+        if not transcript.text:
+            reply_language = language or actor.member.language
+            message = i18n.translate("voice.not_heard", reply_language)
+            return ConversationResult(Status.NOT_UNDERSTOOD, message, reply_language, conversation_id or "")
+        result: ConversationResult = await self.conversation.process(
+            transcript.text, actor, language=language or transcript.language, conversation_id=conversation_id
+        )
+        return result
+
+    async def listen(
+        self,
+        audio: Audio,
+        actor: Actor,
+        *,
+        conversation_id: str | None = None,
+        language: str | None = None,
+        speak: bool = True,
+    ) -> VoiceResult:
+        """A whole recording: the transcript, the conversation result and (``speak``) the reply as audio."""
+        session = self.listening()
+        for i in range(0, len(audio.pcm), _CHUNK):
+            session.feed(audio.pcm[i : i + _CHUNK])
+        outcome = await self.understand(session, actor, conversation_id=conversation_id, language=language)
+        if speak:
+            outcome.reply = self.say(outcome.result.response, outcome.result.language)
+        return outcome
+
+    def say(self, text: str, language: str) -> Audio:
+        if not text.strip():
+            raise VoiceError("voice.empty")
+        return self.speaker.synthesize(text, language)

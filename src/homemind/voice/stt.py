@@ -1,0 +1,174 @@
+"""Speech to text: engines behind one small interface, pocketsphinx with the home's grammar by default.
+
+An engine decodes a stream: ``start()``, ``feed(pcm)`` as audio arrives (so the work
+is done while the person speaks), ``finish() -> Transcript``. Engines:
+
+- ``PocketsphinxEngine(lm, dictionary)``: a language model of the home's own
+  sentences (voice/grammar.py, voice/homemodel.py); fast, and biased to what the
+  home understands.
+- ``PocketsphinxEngine()``: pocketsphinx's general English language model; the
+  benchmark's peer, and a last-resort open vocabulary.
+- ``FasterWhisperEngine`` / ``SherpaOnnxEngine``: open-vocabulary engines for a model
+  directory the user supplies (no model can be fetched at run time, and no registry
+  package ships one); their packages are imported only when configured.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from homemind.voice.audio import RATE
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    engine: str
+    language: str = "en"
+
+
+class SpeechToText(Protocol):
+    name: str
+    language: str
+
+    def start(self) -> None: ...
+
+    def feed(self, pcm: bytes) -> None: ...
+
+    def finish(self) -> Transcript: ...
+
+
+def _model_dir() -> Path:
+    from pocketsphinx import get_model_path
+
+    return Path(get_model_path()) / "en-us"
+
+
+@cache
+def dictionary() -> frozenset[str]:
+    """Every word pocketsphinx's packaged English dictionary can say."""
+    words = set()
+    with open(_model_dir() / "cmudict-en-us.dict", encoding="utf-8") as f:
+        for line in f:
+            word = line.split(" ", 1)[0]
+            words.add(word.split("(", 1)[0])
+    return frozenset(words)
+
+
+class PocketsphinxEngine:
+    """pocketsphinx 5 over its packaged en-us acoustic model.
+
+    With ``lm`` and ``dictionary`` (the home's model, voice/homemodel.py) it hears the
+    home's phrasings; without, pocketsphinx's general English model and full dictionary.
+    """
+
+    language = "en"
+
+    def __init__(self, lm: Path | None = None, dictionary: Path | None = None) -> None:
+        from pocketsphinx import Decoder
+
+        model = _model_dir()
+        self.name = "pocketsphinx-home" if lm else "pocketsphinx-general"
+        self._decoder = Decoder(
+            hmm=str(model / "en-us"),
+            dict=str(dictionary or model / "cmudict-en-us.dict"),
+            lm=str(lm or model / "en-us.lm.bin"),
+            loglevel="FATAL",
+            # One pass: the second (flat lexicon, best path) passes run after the speech
+            # ends, adding 100-300 ms for no gain on the home's small model.
+            fwdflat=False,
+            bestpath=False,
+        )
+
+    def start(self) -> None:
+        self._decoder.start_utt()
+
+    def feed(self, pcm: bytes) -> None:
+        self._decoder.process_raw(pcm, no_search=False, full_utt=False)
+
+    def finish(self) -> Transcript:
+        self._decoder.end_utt()
+        hyp = self._decoder.hyp()
+        text = hyp.hypstr if hyp is not None else ""
+        return Transcript(text.strip(), self.name, self.language)
+
+
+class FasterWhisperEngine:
+    """faster-whisper (CTranslate2) over a model directory the user supplies; decodes at the end."""
+
+    name = "faster-whisper"
+
+    def __init__(self, model_dir: Path, language: str = "en", threads: int = 2) -> None:
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError as exc:
+            raise RuntimeError("faster-whisper is not installed: pip install faster-whisper") from exc
+        if not model_dir.is_dir():
+            raise RuntimeError(f"no faster-whisper model in {model_dir}")
+        self.language = language
+        self._model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads)
+        self._chunks: list[bytes] = []
+
+    def start(self) -> None:
+        self._chunks = []
+
+    def feed(self, pcm: bytes) -> None:
+        self._chunks.append(pcm)
+
+    def finish(self) -> Transcript:
+        samples = np.frombuffer(b"".join(self._chunks), dtype="<i2").astype(np.float32) / 32768.0
+        segments, _info = self._model.transcribe(samples, language=self.language, beam_size=1)
+        return Transcript(" ".join(s.text.strip() for s in segments), self.name, self.language)
+
+
+class SherpaOnnxEngine:
+    """sherpa-onnx offline recogniser over a model directory the user supplies (tokens.txt + ONNX files)."""
+
+    name = "sherpa-onnx"
+
+    def __init__(self, model_dir: Path, language: str = "zh", threads: int = 2) -> None:
+        try:
+            import sherpa_onnx
+        except ImportError as exc:
+            raise RuntimeError("sherpa-onnx is not installed: pip install sherpa-onnx") from exc
+        tokens = model_dir / "tokens.txt"
+        paraformer = model_dir / "model.int8.onnx"
+        if not tokens.is_file() or not paraformer.is_file():
+            raise RuntimeError(f"{model_dir} needs tokens.txt and model.int8.onnx (a Paraformer model)")
+        self.language = language
+        self._recognizer = sherpa_onnx.OfflineRecognizer.from_paraformer(
+            paraformer=str(paraformer), tokens=str(tokens), num_threads=threads
+        )
+        self._chunks: list[bytes] = []
+
+    def start(self) -> None:
+        self._chunks = []
+
+    def feed(self, pcm: bytes) -> None:
+        self._chunks.append(pcm)
+
+    def finish(self) -> Transcript:
+        samples = np.frombuffer(b"".join(self._chunks), dtype="<i2").astype(np.float32) / 32768.0
+        stream = self._recognizer.create_stream()
+        stream.accept_waveform(RATE, samples)
+        self._recognizer.decode_stream(stream)
+        return Transcript(stream.result.text.strip(), self.name, self.language)
+
+
+def open_engine(kind: str, model_dir: str | os.PathLike[str] | None, language: str) -> SpeechToText:
+    """An open-vocabulary engine named in the home file's ``voice:`` section."""
+    if kind == "pocketsphinx-general":
+        return PocketsphinxEngine()
+    if model_dir is None:
+        raise RuntimeError(f"{kind} needs a model directory")
+    if kind == "faster-whisper":
+        return FasterWhisperEngine(Path(model_dir), language)
+    if kind == "sherpa-onnx":
+        return SherpaOnnxEngine(Path(model_dir), language)
+    raise RuntimeError(f"unknown speech-to-text engine {kind!r}")
