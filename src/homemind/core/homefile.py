@@ -470,7 +470,9 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
     )
 
 
-def _voice_settings(section: VoiceSection | None, areas: dict[str, Any], members: dict[str, Any], fail: Any) -> VoiceSettings:
+def _voice_settings(
+    section: VoiceSection | None, areas: dict[str, Any], members: dict[str, Any], fail: Any
+) -> VoiceSettings:
     if section is None:
         return VoiceSettings()
     satellites = []
@@ -484,7 +486,9 @@ def _voice_settings(section: VoiceSection | None, areas: dict[str, Any], members
     def engine(spec: EngineSpec | None) -> tuple[str, str | None] | None:
         return (spec.engine, spec.model) if spec else None
 
-    return VoiceSettings(tuple(satellites), engine(section.fallback), engine(section.zh), section.zh_piper_voice)
+    return VoiceSettings(
+        tuple(satellites), engine(section.fallback), engine(section.zh), section.zh_piper_voice
+    )
 
 
 def _mqtt_settings(

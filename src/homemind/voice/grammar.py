@@ -166,7 +166,9 @@ class GrammarBuilder:
         ref = _rule("l", name)
         if ref in self.rules:
             return ref if self.rules[ref] else "<void>"
-        slot_list = self.home_lists.get(name) or self._local_lists.get(name) or self.intents.slot_lists.get(name)
+        slot_list = (
+            self.home_lists.get(name) or self._local_lists.get(name) or self.intents.slot_lists.get(name)
+        )
         texts: list[str] = []
         if isinstance(slot_list, TextSlotList):
             for value in slot_list.values:
@@ -258,4 +260,3 @@ def home_key(home: Home, extra: str = "") -> str:
     for area in sorted(home.areas.values(), key=lambda a: a.id):
         parts.append(f"{area.id}={area.names!r}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-

@@ -45,7 +45,8 @@ def build_home_model(home: Home, intent_types: tuple[str, ...], data_dir: Path) 
     from unicode_rbnf import RbnfEngine
 
     from homemind.nlu.templates import TemplateRecognizer, _parsed_intents
-    from homemind.voice.stt import _model_dir, dictionary as known_words
+    from homemind.voice.stt import _model_dir
+    from homemind.voice.stt import dictionary as known_words
 
     numbers = RbnfEngine.for_language("en")
     builder = GrammarBuilder(

@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -57,7 +57,7 @@ class PiperTTS:
 
 
 @cache
-def _piper_voice(model: str) -> object:
+def _piper_voice(model: str) -> Any:
     from piper import PiperVoice
 
     return PiperVoice.load(model)
