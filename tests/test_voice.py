@@ -295,7 +295,7 @@ def test_wyoming_round_trip(wyoming_server: int, data_dir: Path) -> None:
     intent = asyncio.run(_exchange(port, [Recognize(text="turn off the kitchen light").event()], "intent"))
     assert Intent.from_event(intent[-1]).name == "HassTurnOff"
 
-    sound = asyncio.run(_exchange(port, [Synthesize(text="Done.").event()], "audio-stop"))
+    sound = asyncio.run(_exchange(port, [Synthesize(text="The kitchen light is on now.").event()], "audio-stop"))
     pcm = b"".join(AudioChunk.from_event(e).audio for e in sound if e.type == "audio-chunk")
     assert len(pcm) > 16_000  # over half a second of speech
     assert SileroVad().speech_bounds(add_noise(Audio(pcm), 30)) is not None
