@@ -43,7 +43,7 @@ from homemind.core import i18n
 from homemind.nlu.language import detect_language
 from homemind.policy import Actor
 from homemind.skills import Status
-from homemind.voice.audio import MAX_SECONDS, RATE, WIDTH, VoiceError, convert_pcm
+from homemind.voice.audio import MAX_SECONDS, RATE, WIDTH, VoiceError, check_format, convert_pcm
 from homemind.voice.service import Listening, Voice
 
 _LOG = logging.getLogger(__name__)
@@ -139,6 +139,11 @@ class WyomingHandler(AsyncEventHandler):
         elif AudioStart.is_type(event.type):
             start = AudioStart.from_event(event)
             self.format = (start.rate, start.width, start.channels)
+            try:
+                check_format(*self.format)
+            except VoiceError as exc:
+                await self._fail(exc)
+                return True
             self.session = self.voice.listening()
             self.seconds = 0.0
         elif AudioChunk.is_type(event.type):

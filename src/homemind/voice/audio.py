@@ -100,14 +100,19 @@ def to_wav(pcm: bytes, rate: int, channels: int = 1) -> bytes:
     return buffer.getvalue()
 
 
-def convert_pcm(pcm: bytes, rate: int, width: int, channels: int) -> Audio:
-    """Raw PCM in any supported shape -> :class:`Audio`; VoiceError for what cannot be used."""
+def check_format(rate: int, width: int, channels: int) -> None:
+    """VoiceError unless we can take PCM of this shape."""
     if width != WIDTH:
         raise VoiceError("voice.bad_format", bits=width * 8)
     if channels not in (1, 2):
         raise VoiceError("voice.bad_channels", channels=channels)
     if not _RATES[0] <= rate <= _RATES[1]:
         raise VoiceError("voice.bad_rate", rate=rate)
+
+
+def convert_pcm(pcm: bytes, rate: int, width: int, channels: int) -> Audio:
+    """Raw PCM in any supported shape -> :class:`Audio`; VoiceError for what cannot be used."""
+    check_format(rate, width, channels)
     frames = len(pcm) // (width * channels)
     if frames == 0:
         raise VoiceError("voice.empty")
