@@ -30,6 +30,7 @@ from wyoming.info import Describe, Info
 from wyoming.intent import Intent, Recognize
 from wyoming.tts import Synthesize
 
+from conftest import HubDriver, free_port, run_cli
 from homemind.app import Hub
 from homemind.core.homefile import HomeFileError, parse_home
 from homemind.voice.audio import Audio, VoiceError, add_noise, read_wav, to_wav
@@ -38,7 +39,6 @@ from homemind.voice.service import Voice
 from homemind.voice.stt import Transcript as SttTranscript
 from homemind.voice.tts import EspeakTTS, PiperTTS, silence
 from homemind.voice.vad import SileroVad, model_path
-from tests.conftest import HubDriver, free_port, run_cli
 
 SILERO_SHA256 = "7ed98ddbad84ccac4cd0aeb3099049280713df825c610a8ed34543318f1b2c49"
 
@@ -177,9 +177,8 @@ def test_voice_section_of_the_home_file_is_checked() -> None:
         parse_home(text)
     with pytest.raises(HomeFileError, match="not an IP address"):
         parse_home(demo_home_text() + "\nvoice:\n  satellites:\n    - {address: kitchen-pi}\n")
-    home = parse_home(
-        demo_home_text() + "\nvoice:\n  satellites:\n    - {address: 10.0.0.7, area: kitchen, member: nainai}\n"
-    )
+    satellite_line = "    - {address: 10.0.0.7, area: kitchen, member: nainai}\n"
+    home = parse_home(demo_home_text() + "\nvoice:\n  satellites:\n" + satellite_line)
     satellite = home.voice.satellite("10.0.0.7")
     assert satellite is not None and satellite.member == "nainai"
 
@@ -295,7 +294,8 @@ def test_wyoming_round_trip(wyoming_server: int, data_dir: Path) -> None:
     intent = asyncio.run(_exchange(port, [Recognize(text="turn off the kitchen light").event()], "intent"))
     assert Intent.from_event(intent[-1]).name == "HassTurnOff"
 
-    sound = asyncio.run(_exchange(port, [Synthesize(text="The kitchen light is on now.").event()], "audio-stop"))
+    say = Synthesize(text="The kitchen light is on now.").event()
+    sound = asyncio.run(_exchange(port, [say], "audio-stop"))
     pcm = b"".join(AudioChunk.from_event(e).audio for e in sound if e.type == "audio-chunk")
     assert len(pcm) > 16_000  # over half a second of speech
     assert SileroVad().speech_bounds(add_noise(Audio(pcm), 30)) is not None
