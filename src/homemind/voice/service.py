@@ -9,7 +9,7 @@ policy Executor, with the PIN flow for sensitive ones.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from homemind.core import i18n
 from homemind.core.model import Home
 from homemind.policy import Actor
 from homemind.skills import Status
-from homemind.voice.audio import Audio, VoiceError
+from homemind.voice.audio import RATE, WIDTH, Audio, VoiceError
 from homemind.voice.homemodel import HomeModel, build_home_model
 from homemind.voice.stt import PocketsphinxEngine, SpeechToText, Transcript, open_engine
 from homemind.voice.tts import Speaker
@@ -47,29 +47,60 @@ class VoiceResult:
 
 
 class Listening:
-    """One utterance as it arrives: VAD and decoder fed together, so little is left when speech ends."""
+    """One utterance as it arrives: VAD and decoder fed together, so little is left when speech ends.
 
-    def __init__(self, voice: Voice) -> None:
+    The decoder runs a little behind the VAD (by the silence the VAD waits for), so it
+    is only ever fed the speech the VAD found, with a short margin either side: the
+    noise of a room before and after a command otherwise decodes as extra words.
+    """
+
+    _PRE_ROLL = 0.25  # seconds of audio before the detected start of speech
+    _POST_ROLL = 0.15  # and after its end
+
+    def __init__(self, voice: Voice, engine: SpeechToText | None = None) -> None:
         self.voice = voice
         self.vad = voice.vad.stream()
-        self.engine = voice.stt
+        self.engine = engine or voice.stt
         self.engine.start()
-        self.chunks: list[bytes] = []
+        self.buffer = bytearray()
+        self._fed = -1  # bytes of the buffer given to the decoder; -1: not started
+        self._lag = int((voice.vad.settings.silence_ms / 1000 + 0.1) * RATE) * WIDTH
+        self._done = False
         self.ended_at: float | None = None  # wall clock when the VAD said the speech ended
+
+    @staticmethod
+    def _offset(seconds: float) -> int:
+        return max(0, int(seconds * RATE)) * WIDTH
+
+    def _feed_until(self, end: int) -> None:
+        if self._fed < 0:
+            if self.vad.speech_start is None:
+                return
+            self._fed = self._offset(self.vad.speech_start - self._PRE_ROLL)
+        end = min(end, len(self.buffer))
+        if end > self._fed:
+            self.engine.feed(bytes(self.buffer[self._fed : end]))
+            self._fed = end
 
     def feed(self, pcm: bytes) -> bool:
         """More audio; True once the speaker has stopped (the caller may stop sending)."""
-        if self.vad.ended:
+        if self._done:
             return True
-        self.chunks.append(pcm)
-        self.engine.feed(pcm)
+        self.buffer += pcm
         if self.vad.feed(pcm):
             self.ended_at = time.perf_counter()
-        return self.vad.ended
+            self._feed_until(self._offset((self.vad.speech_end or 0) + self._POST_ROLL))
+            self._done = True
+        else:
+            self._feed_until(len(self.buffer) - self._lag)
+        return self._done
 
     def finish(self) -> Transcript | None:
         """The transcript, or None when the VAD heard no speech at all."""
-        self.vad.finish()
+        if not self._done:
+            self.vad.finish()
+            self._feed_until(len(self.buffer))
+            self._done = True
         if self.ended_at is None:
             self.ended_at = time.perf_counter()
         transcript = self.engine.finish()
@@ -78,7 +109,7 @@ class Listening:
         return transcript
 
     def audio(self) -> Audio:
-        return Audio(b"".join(self.chunks))
+        return Audio(bytes(self.buffer))
 
 
 class Voice:
@@ -128,6 +159,7 @@ class Voice:
             result = ConversationResult(Status.ERROR, message, reply_language, conversation_id or "")
             return VoiceResult(None, result)
         used_fallback = False
+        transcript = self._rescore(transcript)
         result = await self._process(transcript, actor, conversation_id, language)
         if result.status is Status.NOT_UNDERSTOOD:
             for engine in (self.fallback, self.chinese):
@@ -144,6 +176,23 @@ class Voice:
                         break
         after = time.perf_counter() - (session.ended_at or time.perf_counter())
         return VoiceResult(transcript, result, None, after, used_fallback)
+
+    def _rescore(self, transcript: Transcript) -> Transcript:
+        """The best hypothesis the home's templates understand, if the very best is not one.
+
+        The language model can prefer a sentence no template has ("turn on the kitchen
+        white"); a slightly less likely one from the n-best list that a template matches
+        ("turn on the kitchen light") is what the speaker meant far more often.
+        """
+        templates = next((r for r in self.conversation.recognizers if r.tier == "template"), None)
+        if templates is None or not transcript.alternatives:
+            return transcript
+        if templates.recognize(transcript.text, transcript.language) is not None:
+            return transcript
+        for text in transcript.alternatives:
+            if templates.recognize(text, transcript.language) is not None:
+                return replace(transcript, text=text)
+        return transcript
 
     async def _process(
         self, transcript: Transcript, actor: Actor, conversation_id: str | None, language: str | None

@@ -15,6 +15,7 @@ is done while the person speaks), ``finish() -> Transcript``. Engines:
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -25,12 +26,16 @@ import numpy as np
 
 from homemind.voice.audio import RATE
 
+_NBEST = 20
+
 
 @dataclass(frozen=True)
 class Transcript:
     text: str
     engine: str
     language: str = "en"
+    # Next-best hypotheses, best first (pocketsphinx's n-best list), for rescoring by the grammar.
+    alternatives: tuple[str, ...] = ()
 
 
 class SpeechToText(Protocol):
@@ -96,7 +101,13 @@ class PocketsphinxEngine:
         self._decoder.end_utt()
         hyp = self._decoder.hyp()
         text = hyp.hypstr if hyp is not None else ""
-        return Transcript(text.strip(), self.name, self.language)
+        alternatives: list[str] = []
+        if hyp is not None:
+            for other in itertools.islice(self._decoder.nbest(), _NBEST):
+                words = other.hypstr.strip()
+                if words and words != text and words not in alternatives:
+                    alternatives.append(words)
+        return Transcript(text.strip(), self.name, self.language, tuple(alternatives))
 
 
 class FasterWhisperEngine:
