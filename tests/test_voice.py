@@ -227,8 +227,7 @@ def test_http_voice_endpoint(api: httpx.Client) -> None:
     assert bad.status_code == 400 and "WAV" in bad.json()["detail"]
 
 
-@pytest.fixture
-def wyoming_server(data_dir: Path) -> Iterator[int]:
+def _start_wyoming(data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
     import os
 
     port = free_port()
@@ -246,11 +245,54 @@ def wyoming_server(data_dir: Path) -> Iterator[int]:
             break
         if process.poll() is not None:
             raise RuntimeError(f"wyoming server exited: {line}{process.stdout.read().decode()}")
+    return process, port
+
+
+@pytest.fixture
+def wyoming_server(data_dir: Path) -> Iterator[int]:
+    process, port = _start_wyoming(data_dir)
     try:
         yield port
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_wyoming_satellite_room_and_member(data_dir: Path) -> None:
+    """The home file puts this machine's satellite in the kitchen, with Bo (who speaks Chinese) behind it."""
+    home = data_dir / "home.yaml"
+    home.write_text(
+        home.read_text(encoding="utf-8")
+        + "\nvoice:\n  satellites:\n    - {address: 127.0.0.1, area: kitchen, member: bo}\n",
+        encoding="utf-8",
+    )
+    process, port = _start_wyoming(data_dir)
+    try:
+        handled = asyncio.run(_exchange(port, [Transcript(text="turn on the light").event()], "handled"))
+        assert handled[-1].type == "handled"
+        bare = asyncio.run(_exchange(port, [Transcript(text="").event()], "not-handled"))
+        assert bare[-1].data["text"] == "抱歉，我没听清，请再说一遍。"  # Bo's language
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    entities = json.loads(run_cli(data_dir, "state", "--json").stdout)["entities"]
+    assert entities["light.kitchen"]["state"] == "on"
+    assert [e for e, v in entities.items() if e.startswith("light.") and v["state"] == "on"] == [
+        "light.kitchen"
+    ]
+
+
+def test_speakers_room_is_the_default_room(hub: HubDriver) -> None:
+    from dataclasses import replace
+
+    in_kitchen = replace(hub.hub.actor("alice", "voice"), area="kitchen")
+    result = asyncio.run(hub.hub.conversation.process("turn on the light", in_kitchen))
+    assert result.status.value == "done" and hub.state("light.kitchen") == "on"
+    assert hub.state("light.bedroom") == "off"
+    named = asyncio.run(hub.hub.conversation.process("turn on the balcony light", in_kitchen))
+    assert named.status.value == "done" and hub.state("light.balcony") == "on"  # a named device wins
+    nowhere = asyncio.run(hub.hub.conversation.process("turn on the light", hub.hub.actor("alice", "voice")))
+    assert nowhere.status.value != "done"  # no room: still asks which
 
 
 async def _exchange(port: int, events: list[Event], until: str) -> list[Event]:

@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     listen.add_argument("wav", type=Path, help="the recording (WAV, 16-bit PCM; 16 kHz mono is best)")
     listen.add_argument("--as", dest="member", help="member id speaking (default: the owner)")
     listen.add_argument("--json", action="store_true", help="print the transcript and result as JSON")
+    listen.add_argument("--area", help="the room the microphone is in: the default room for commands")
     listen.add_argument("--reply", type=Path, metavar="OUT.wav", help="write the spoken reply here")
     listen.add_argument(
         "--conversation-id", help="continue a conversation, e.g. answer a confirmation from an earlier listen"
@@ -295,7 +296,9 @@ async def _listen_file(hub: Hub, args: argparse.Namespace) -> int:
     from homemind.voice.audio import VoiceError, read_wav
     from homemind.voice.service import Voice
 
-    actor = hub.actor(args.member, channel="voice")
+    actor = replace(hub.actor(args.member, channel="voice"), area=args.area)
+    if args.area is not None and args.area not in hub.home.areas:
+        raise SetupError(f"unknown area {args.area!r} (areas: {', '.join(hub.home.areas)})")
     try:
         audio = read_wav(args.wav.read_bytes())
     except VoiceError as exc:

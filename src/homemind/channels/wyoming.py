@@ -14,6 +14,7 @@ import asyncio
 import ipaddress
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from wyoming.asr import Transcribe, Transcript
@@ -112,7 +113,8 @@ class WyomingHandler(AsyncEventHandler):
         peer = writer.get_extra_info("peername")
         self.address = str(peer[0]) if peer else ""
         satellite = hub.home.voice.satellite(self.address)
-        self.actor: Actor = hub.actor(satellite.member if satellite else None, channel="wyoming")
+        actor: Actor = hub.actor(satellite.member if satellite else None, channel="wyoming")
+        self.actor = replace(actor, area=satellite.area if satellite else None)
         self.conversation_id = uuid.uuid4().hex
         self.session: Listening | None = None
         self.format: tuple[int, int, int] = (RATE, WIDTH, 1)

@@ -20,7 +20,7 @@ from homemind.core import i18n
 from homemind.core.model import Home
 from homemind.core.states import StateRegistry
 from homemind.nlu.language import detect_language
-from homemind.nlu.types import ExplainsFailure, IntentMatch, Recognizer
+from homemind.nlu.types import ExplainsFailure, IntentMatch, Recognizer, Slot
 from homemind.policy import ActionOutcome, Actor, Executor, is_clean_text
 from homemind.skills import HandlerRegistry, IntentRequest, Pending, PlannedCall, Reply, Status, act
 from homemind.store import Store
@@ -190,6 +190,7 @@ class Conversation:
         match = match or self._understand(text, language)
         if match is None:
             return self._not_understood(text, language, conversation_id)
+        match = self._here(match, actor)
         handler = self.handlers.get(match.name)
         if handler is None:
             reply = Reply(Status.NOT_UNDERSTOOD, i18n.translate("conversation.no_handler", language))
@@ -201,6 +202,25 @@ class Conversation:
         if reply.status in (Status.DONE, Status.ANSWERED, Status.NEEDS_CONFIRMATION):
             self._remember(conversation_id, actor, match)
         return ConversationResult(reply.status, reply.speech, language, conversation_id, match, reply.actions)
+
+    def _here(self, match: IntentMatch, actor: Actor) -> IntentMatch:
+        """The speaker's room is the default room, as with Home Assistant's satellites.
+
+        "Turn on the light" said to the kitchen's satellite means the kitchen's light,
+        when the kitchen has one; a named device or room is never overridden.
+        """
+        if actor.area is None or actor.area not in self.home.areas:
+            return match
+        if match.value("area") is not None or match.value("name") is not None:
+            return match
+        domain = match.value("domain")
+        if domain is None or not any(
+            e.area == actor.area and e.domain.value == domain for e in self.home.entities.values()
+        ):
+            return match
+        here = self.home.areas[actor.area]
+        slots = {**match.slots, "area": Slot(value=actor.area, text=here.names.display(match.language))}
+        return replace(match, slots=slots)
 
     # --- context for follow-ups ------------------------------------------------------
 

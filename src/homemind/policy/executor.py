@@ -85,6 +85,8 @@ class Actor:
     channel: str
     conversation_id: str | None = None
     direct: bool = False
+    # The room the speaker is in (a voice satellite's area): the default room for "turn on the light".
+    area: str | None = None
 
     def context(self) -> Context:
         return Context(self.member.id, self.channel, self.conversation_id)
