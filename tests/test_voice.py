@@ -216,6 +216,23 @@ def test_fallback_engine_gets_the_audio_when_the_home_model_is_not_understood(hu
         assert fallback.fed == 0
 
 
+def test_missing_open_vocabulary_engine_is_reported_not_fatal(data_dir: Path, tmp_path: Path) -> None:
+    home = data_dir / "home.yaml"
+    home.write_text(
+        home.read_text(encoding="utf-8")
+        + "\nvoice:\n  fallback: {engine: faster-whisper, model: /nonexistent/model}\n",
+        encoding="utf-8",
+    )
+    wav = tmp_path / "lock.wav"
+    wav.write_bytes(spoken("lock the front door").wav())
+    run_cli(data_dir, "call", "unlock", "lock.front_door")
+    done = run_cli(data_dir, "listen", str(wav), "--json", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert b"faster-whisper unavailable" in done.stderr
+    state = json.loads(run_cli(data_dir, "state", "--json").stdout)
+    assert state["entities"]["lock.front_door"]["state"] == "locked"
+
+
 def test_http_voice_endpoint(api: httpx.Client) -> None:
     response = api.post("/api/voice", content=spoken("set the bedroom ac to twenty two degrees").wav())
     assert response.status_code == 200, response.text

@@ -305,6 +305,8 @@ async def _listen_file(hub: Hub, args: argparse.Namespace) -> int:
         print(f"homemind: {args.wav}: {exc.message(actor.member.language)}", file=sys.stderr)
         return 2
     voice = Voice.for_hub(hub)
+    for problem in voice.problems:
+        print(f"homemind: {problem}", file=sys.stderr)
     outcome = await voice.listen(
         audio, actor, conversation_id=args.conversation_id, speak=args.reply is not None
     )

@@ -229,6 +229,9 @@ class WyomingHandler(AsyncEventHandler):
 async def serve_wyoming(hub: Any, host: str, port: int, *, ready: asyncio.Event | None = None) -> None:
     """Serve until cancelled. The hub must be started."""
     voice = await asyncio.to_thread(Voice.for_hub, hub)
+    for problem in voice.problems:
+        _LOG.warning("%s", problem)
+        print(f"homemind: {problem}", flush=True)
     server = AsyncTcpServer(host, port)
     await server.start(lambda reader, writer: WyomingHandler(hub, voice, reader, writer))
     print(f"homemind: Wyoming on tcp://{host}:{port}", flush=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from homemind.core import i18n
+from homemind.core.services import ActionError
 
 RATE = 16_000
 WIDTH = 2  # bytes per sample
@@ -57,19 +58,8 @@ i18n.register(
 )
 
 
-class VoiceError(Exception):
-    """Audio we cannot use; carries a message key so the reply is in the speaker's language."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-    def message(self, language: str = "en") -> str:
-        return i18n.translate(self.key, language, **self.params)
-
-    def __str__(self) -> str:
-        return self.message("en")
+class VoiceError(ActionError):
+    """Audio we cannot use; a message key, so the reply is in the speaker's language."""
 
 
 @dataclass(frozen=True)

@@ -122,13 +122,21 @@ class Voice:
         self.vad = SileroVad()
         self.stt: SpeechToText = PocketsphinxEngine(self.model.lm, self.model.dictionary)
         settings = home.voice
-        self.fallback: SpeechToText | None = (
-            open_engine(settings.fallback[0], settings.fallback[1], "en") if settings.fallback else None
-        )
-        self.chinese: SpeechToText | None = (
-            open_engine(settings.zh[0], settings.zh[1], "zh") if settings.zh else None
-        )
+        # An engine the home file names but this machine cannot run is a problem to report,
+        # not a reason to stop hearing the commands the home's own model can.
+        self.problems: list[str] = []
+        self.fallback = self._engine(settings.fallback, "en")
+        self.chinese = self._engine(settings.zh, "zh")
         self.speaker = Speaker.default(Path(settings.zh_piper_voice) if settings.zh_piper_voice else None)
+
+    def _engine(self, spec: tuple[str, str | None] | None, language: str) -> SpeechToText | None:
+        if spec is None:
+            return None
+        try:
+            return open_engine(spec[0], spec[1], language)
+        except RuntimeError as exc:
+            self.problems.append(f"voice: {language} engine {spec[0]} unavailable: {exc}")
+            return None
 
     @classmethod
     def for_hub(cls, hub: Any) -> Voice:

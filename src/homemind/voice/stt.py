@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -110,20 +110,13 @@ class PocketsphinxEngine:
         return Transcript(text.strip(), self.name, self.language, tuple(alternatives))
 
 
-class FasterWhisperEngine:
-    """faster-whisper (CTranslate2) over a model directory the user supplies; decodes at the end."""
+class _WholeUtterance:
+    """An engine that decodes the whole utterance at the end: it only collects audio until then."""
 
-    name = "faster-whisper"
+    name = "whole-utterance"
+    language = "en"
 
-    def __init__(self, model_dir: Path, language: str = "en", threads: int = 2) -> None:
-        try:
-            from faster_whisper import WhisperModel
-        except ImportError as exc:
-            raise RuntimeError("faster-whisper is not installed: pip install faster-whisper") from exc
-        if not model_dir.is_dir():
-            raise RuntimeError(f"no faster-whisper model in {model_dir}")
-        self.language = language
-        self._model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads)
+    def __init__(self) -> None:
         self._chunks: list[bytes] = []
 
     def start(self) -> None:
@@ -132,22 +125,47 @@ class FasterWhisperEngine:
     def feed(self, pcm: bytes) -> None:
         self._chunks.append(pcm)
 
+    def samples(self) -> np.ndarray:
+        return np.frombuffer(b"".join(self._chunks), dtype="<i2").astype(np.float32) / 32768.0
+
+
+def _need(module: str, package: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise RuntimeError(f"{package} is not installed: pip install {package}") from exc
+
+
+class FasterWhisperEngine(_WholeUtterance):
+    """faster-whisper (CTranslate2) over a model directory the user supplies."""
+
+    name = "faster-whisper"
+
+    def __init__(self, model_dir: Path, language: str = "en", threads: int = 2) -> None:
+        super().__init__()
+        whisper = _need("faster_whisper", "faster-whisper")
+        if not model_dir.is_dir():
+            raise RuntimeError(f"no faster-whisper model in {model_dir}")
+        self.language = language
+        self._model = whisper.WhisperModel(
+            str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads
+        )
+
     def finish(self) -> Transcript:
-        samples = np.frombuffer(b"".join(self._chunks), dtype="<i2").astype(np.float32) / 32768.0
-        segments, _info = self._model.transcribe(samples, language=self.language, beam_size=1)
+        segments, _info = self._model.transcribe(self.samples(), language=self.language, beam_size=1)
         return Transcript(" ".join(s.text.strip() for s in segments), self.name, self.language)
 
 
-class SherpaOnnxEngine:
-    """sherpa-onnx offline recogniser over a model directory the user supplies (tokens.txt + ONNX files)."""
+class SherpaOnnxEngine(_WholeUtterance):
+    """sherpa-onnx's offline recogniser over a Paraformer model directory the user supplies."""
 
     name = "sherpa-onnx"
 
     def __init__(self, model_dir: Path, language: str = "zh", threads: int = 2) -> None:
-        try:
-            import sherpa_onnx
-        except ImportError as exc:
-            raise RuntimeError("sherpa-onnx is not installed: pip install sherpa-onnx") from exc
+        super().__init__()
+        sherpa_onnx = _need("sherpa_onnx", "sherpa-onnx")
         tokens = model_dir / "tokens.txt"
         paraformer = model_dir / "model.int8.onnx"
         if not tokens.is_file() or not paraformer.is_file():
@@ -156,18 +174,10 @@ class SherpaOnnxEngine:
         self._recognizer = sherpa_onnx.OfflineRecognizer.from_paraformer(
             paraformer=str(paraformer), tokens=str(tokens), num_threads=threads
         )
-        self._chunks: list[bytes] = []
-
-    def start(self) -> None:
-        self._chunks = []
-
-    def feed(self, pcm: bytes) -> None:
-        self._chunks.append(pcm)
 
     def finish(self) -> Transcript:
-        samples = np.frombuffer(b"".join(self._chunks), dtype="<i2").astype(np.float32) / 32768.0
         stream = self._recognizer.create_stream()
-        stream.accept_waveform(RATE, samples)
+        stream.accept_waveform(RATE, self.samples())
         self._recognizer.decode_stream(stream)
         return Transcript(stream.result.text.strip(), self.name, self.language)
 
