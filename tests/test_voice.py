@@ -200,20 +200,56 @@ class _OpenVocabulary:
         self.fed += len(pcm)
 
     def finish(self) -> SttTranscript:
-        return SttTranscript(self.text, self.name)
+        return SttTranscript(self.text, self.name, self.language)
 
 
 def test_fallback_engine_gets_the_audio_when_the_home_model_is_not_understood(hub: HubDriver) -> None:
     voice = Voice.for_hub(hub.hub)
     fallback = _OpenVocabulary("turn on the balcony light")
     voice.fallback = fallback
-    audio = add_noise(Audio(silence(0.3).pcm + EspeakTTS().synthesize("mumble jumble", "en").pcm), 30)
+    audio = spoken("mumble jumble")
     outcome = asyncio.run(voice.listen(audio, hub.hub.actor(None, "voice"), speak=False))
-    if outcome.fallback_used:
-        assert fallback.fed == len(audio.pcm)
-        assert hub.state("light.balcony") == "on"
-    else:  # the home's model placed the mumble somewhere: the fallback must not have been asked
-        assert fallback.fed == 0
+    assert outcome.fallback_used, outcome.as_dict()
+    assert 16_000 < fallback.fed <= len(audio.pcm)  # the speech, up to where the VAD heard it end
+    assert hub.state("light.balcony") == "on"
+
+
+def test_words_no_template_takes_are_never_acted_on(hub: HubDriver) -> None:
+    """Chinese said to the English model comes out as English-ish words; nothing may act on them."""
+    voice = Voice.for_hub(hub.hub)
+    before = hub.snapshot()
+    chinese = add_noise(
+        Audio(silence(0.3).pcm + EspeakTTS().synthesize("打开厨房的灯", "zh").pcm), 30, seed=7
+    )
+    outcome = asyncio.run(voice.listen(chinese, hub.hub.actor("bo", "voice"), speak=False))
+    assert outcome.result.status.value == "not_understood"
+    assert outcome.result.response == "抱歉，我没听清，请再说一遍。"  # in Bo's language
+    assert hub.snapshot() == before
+
+
+def test_chinese_engine_plumbing(hub: HubDriver) -> None:
+    """No Chinese model ships: a user-supplied one is asked when the English model hears nothing usable."""
+    voice = Voice.for_hub(hub.hub)
+    chinese_engine = _OpenVocabulary("打开厨房的灯")
+    chinese_engine.language = "zh"
+    voice.chinese = chinese_engine
+    audio = add_noise(Audio(silence(0.3).pcm + EspeakTTS().synthesize("打开厨房的灯", "zh").pcm), 30, seed=7)
+    outcome = asyncio.run(voice.listen(audio, hub.hub.actor("bo", "voice")))
+    assert outcome.fallback_used and outcome.result.language == "zh"
+    assert hub.state("light.kitchen") == "on"
+    assert outcome.reply is not None and outcome.reply.seconds > 0.5  # spoken back in Chinese
+
+
+def test_a_spoken_yes_confirms_a_sensitive_action(hub: HubDriver) -> None:
+    voice = Voice.for_hub(hub.hub)
+    alice = hub.hub.actor("alice", "voice")
+    first = asyncio.run(voice.listen(spoken("please unlock the front door"), alice, speak=False))
+    assert first.result.status.value == "needs_confirmation", first.as_dict()
+    assert hub.state("lock.front_door") == "locked"
+    conversation = first.result.conversation_id
+    second = asyncio.run(voice.listen(spoken("yes"), alice, conversation_id=conversation, speak=False))
+    assert second.result.status.value == "done", second.as_dict()
+    assert hub.state("lock.front_door") == "unlocked"
 
 
 def test_missing_open_vocabulary_engine_is_reported_not_fatal(data_dir: Path, tmp_path: Path) -> None:

@@ -44,6 +44,22 @@ _CAP = 4000  # expansions of one template; a template past this is left to the o
 _MAX_RANGE = 120  # numbers spelled out for one range list
 _REF = re.compile(r"^<[a-z0-9_]+>$")
 _SYMBOLS = {"%": " percent ", "°": " degrees ", "&": " and ", "+": " plus "}
+_ANSWERS = (
+    "yes",
+    "yes please",
+    "yeah",
+    "sure",
+    "okay",
+    "confirm",
+    "do it",
+    "go ahead",
+    "please do",
+    "no",
+    "nope",
+    "cancel",
+    "never mind",
+    "stop",
+)
 _DROP = re.compile(r"[?!.,;:\"“”()\[\]{}]")
 
 
@@ -70,6 +86,7 @@ class Grammar:
     rules: dict[str, list[str]]  # <rule> -> its alternatives, in words and references
     words: set[str]
     skipped: dict[str, int] = field(default_factory=dict)  # why templates or values were left out
+    by_intent: dict[str, list[str]] = field(default_factory=dict)  # the sentences of each intent
 
 
 class GrammarBuilder:
@@ -200,7 +217,8 @@ class GrammarBuilder:
 
     def build(self) -> Grammar:
         sentences: list[str] = []
-        for intent in self.intents.intents.values():
+        groups: dict[str, set[str]] = {}
+        for name, intent in self.intents.intents.items():
             for data in intent.data:
                 # Rules and lists local to one intent's data; names are shared, so a local rule is
                 # expanded under the data that used it first (HA's templates keep them consistent).
@@ -212,12 +230,31 @@ class GrammarBuilder:
                     except _TooBig:
                         self._skip("template too large")
                         continue
-                    sentences += [s for s in self._alternatives(expansions) if s]
-        rules = {ref: alts for ref, alts in self.rules.items() if alts}
-        return Grammar(list(dict.fromkeys(sentences)), rules, set(self.words), dict(self.skipped))
+                    found = [s for s in self._alternatives(expansions) if s]
+                    sentences += found
+                    groups.setdefault(name, set()).update(found)
+        # Answers to a confirmation and codes said digit by digit (conversation/pipeline.py).
+        rng = random.Random(0)
+        digits = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+        codes = [" ".join(rng.choice(digits) for _ in range(rng.choice((4, 4, 6)))) for _ in range(300)]
+        for text in [*_ANSWERS, *codes]:
+            spoken = self._speakable(text)
+            if spoken:
+                sentences.append(spoken)
+                groups.setdefault("answers", set()).add(spoken)
+        # Sorted: hassil enumerates through sets, whose order changes with the hash seed, and the
+        # sampled corpus (so the model, so what is heard) must be the same in every process.
+        rules = {ref: sorted(alts) for ref, alts in sorted(self.rules.items()) if alts}
+        return Grammar(
+            sorted(set(sentences)),
+            rules,
+            set(self.words),
+            dict(self.skipped),
+            {name: sorted(group) for name, group in sorted(groups.items()) if group},
+        )
 
 
-def corpus(grammar: Grammar, seed: int = 0, per_sentence: int = 2) -> list[str]:
+def corpus(grammar: Grammar, seed: int = 0, per_sentence: int = 2, per_intent: int = 400) -> list[str]:
     """Sentences in words, every template and every list value at least once, for the language model.
 
     A full expansion multiplies every name by every number by every phrasing (millions);
@@ -236,13 +273,17 @@ def corpus(grammar: Grammar, seed: int = 0, per_sentence: int = 2) -> list[str]:
         return " ".join(out)
 
     lines = [fill(s) for s in grammar.sentences for _ in range(per_sentence)]
+    # Every intent at least a few hundred lines: "unlock the door" has four phrasings to
+    # HassTurnOn's thousands, and would otherwise be heard as the likelier "lock the door".
+    for group in grammar.by_intent.values():
+        lines += [fill(rng.choice(group)) for _ in range(max(0, per_intent - per_sentence * len(group)))]
     users: dict[str, list[str]] = {}
     for sentence in grammar.sentences:
         for token in set(sentence.split()):
             if _REF.match(token):
                 users.setdefault(token, []).append(sentence)
     for ref, alternatives in grammar.rules.items():
-        where = users.get(ref)
+        where = sorted(users.get(ref, []))
         if not where:
             continue
         for value in alternatives:

@@ -19,7 +19,7 @@ from homemind.core.model import Home
 from homemind.voice.grammar import GrammarBuilder, corpus, home_key
 
 _VARIANT = re.compile(r"\(\d+\)$")
-_VERSION = "1"  # bump when the way the model is built changes
+_VERSION = "4"  # bump when the way the model is built changes
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ policy Executor, with the PIN flow for sensitive ones.
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from homemind.conversation.pipeline import ConversationResult
 from homemind.core import i18n
 from homemind.core.model import Home
+from homemind.nlu.language import detect_language
 from homemind.policy import Actor
 from homemind.skills import Status
 from homemind.voice.audio import RATE, WIDTH, Audio, VoiceError
@@ -167,8 +169,14 @@ class Voice:
             result = ConversationResult(Status.ERROR, message, reply_language, conversation_id or "")
             return VoiceResult(None, result)
         used_fallback = False
-        transcript = self._rescore(transcript)
-        result = await self._process(transcript, actor, conversation_id, language)
+        transcript, fits = self._rescore(transcript)
+        if fits or conversation_id is not None:
+            result = await self._process(transcript, actor, conversation_id, language)
+        else:
+            # The home's model only says the home's sentences; words no template takes are a
+            # mishearing (or another language), never something for the learned tier to act on.
+            message = i18n.translate("voice.not_heard", reply_language)
+            result = ConversationResult(Status.NOT_UNDERSTOOD, message, reply_language, uuid.uuid4().hex)
         if result.status is Status.NOT_UNDERSTOOD:
             for engine in (self.fallback, self.chinese):
                 if engine is None:
@@ -178,14 +186,16 @@ class Voice:
                 engine.feed(session.audio().pcm)
                 other = engine.finish()
                 if other.text:
-                    second = await self._process(other, actor, conversation_id, language or other.language)
+                    # An open-vocabulary engine may hear either language: the words say which.
+                    spoken_in = language or detect_language(other.text)
+                    second = await self._process(other, actor, conversation_id, spoken_in)
                     if second.status is not Status.NOT_UNDERSTOOD:
                         transcript, result, used_fallback = other, second, True
                         break
         after = time.perf_counter() - (session.ended_at or time.perf_counter())
         return VoiceResult(transcript, result, None, after, used_fallback)
 
-    def _rescore(self, transcript: Transcript) -> Transcript:
+    def _rescore(self, transcript: Transcript) -> tuple[Transcript, bool]:
         """The best hypothesis the home's templates understand, if the very best is not one.
 
         The language model can prefer a sentence no template has ("turn on the kitchen
@@ -193,14 +203,12 @@ class Voice:
         ("turn on the kitchen light") is what the speaker meant far more often.
         """
         templates = next((r for r in self.conversation.recognizers if r.tier == "template"), None)
-        if templates is None or not transcript.alternatives:
-            return transcript
-        if templates.recognize(transcript.text, transcript.language) is not None:
-            return transcript
-        for text in transcript.alternatives:
-            if templates.recognize(text, transcript.language) is not None:
-                return replace(transcript, text=text)
-        return transcript
+        if templates is None:
+            return transcript, True
+        for text in (transcript.text, *transcript.alternatives):
+            if text and templates.recognize(text, transcript.language) is not None:
+                return replace(transcript, text=text), True
+        return transcript, False
 
     async def _process(
         self, transcript: Transcript, actor: Actor, conversation_id: str | None, language: str | None
