@@ -8,6 +8,7 @@ policy Executor, with the PIN flow for sensitive ones.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field, replace
@@ -148,10 +149,7 @@ class Voice:
         return Listening(self)
 
     def transcribe(self, audio: Audio) -> Transcript | None:
-        session = self.listening()
-        for i in range(0, len(audio.pcm), _CHUNK):
-            session.feed(audio.pcm[i : i + _CHUNK])
-        return session.finish()
+        return self._heard(audio).finish()
 
     async def understand(
         self,
@@ -232,13 +230,19 @@ class Voice:
         speak: bool = True,
     ) -> VoiceResult:
         """A whole recording: the transcript, the conversation result and (``speak``) the reply as audio."""
+        # Decoding and speaking are CPU work: off the event loop, so a server keeps serving.
+        session = await asyncio.to_thread(self._heard, audio)
+        outcome = await self.understand(session, actor, conversation_id=conversation_id, language=language)
+        if speak:
+            result = outcome.result
+            outcome.reply = await asyncio.to_thread(self.say, result.response, result.language)
+        return outcome
+
+    def _heard(self, audio: Audio) -> Listening:
         session = self.listening()
         for i in range(0, len(audio.pcm), _CHUNK):
             session.feed(audio.pcm[i : i + _CHUNK])
-        outcome = await self.understand(session, actor, conversation_id=conversation_id, language=language)
-        if speak:
-            outcome.reply = self.say(outcome.result.response, outcome.result.language)
-        return outcome
+        return session
 
     def say(self, text: str, language: str) -> Audio:
         if not text.strip():
