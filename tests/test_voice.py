@@ -426,3 +426,17 @@ def test_hub_opens_without_voice_until_asked(data_dir: Path) -> None:
     hub = Hub.open(data_dir)
     assert not (data_dir / "voice").exists()  # the model is built on first use, not by every command
     hub.store.close()
+
+
+def test_two_utterances_at_once_each_get_a_decoder(hub: HubDriver) -> None:
+    """Two satellites speaking at the same time: neither may break the other's utterance."""
+    voice = Voice.for_hub(hub.hub)
+    first, second = voice.listening(), voice.listening()
+    audio_one, audio_two = spoken("open the curtains"), spoken("set the bedroom ac to twenty two degrees")
+    for i in range(0, max(len(audio_one.pcm), len(audio_two.pcm)), 3200):
+        first.feed(audio_one.pcm[i : i + 3200])
+        second.feed(audio_two.pcm[i : i + 3200])
+    heard_one, heard_two = first.finish(), second.finish()
+    assert heard_one is not None and "curtains" in heard_one.text
+    assert heard_two is not None and "twenty two degrees" in heard_two.text
+    assert voice.listening().engine in (first.engine, second.engine)  # given back, used again

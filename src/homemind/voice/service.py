@@ -9,6 +9,7 @@ policy Executor, with the PIN flow for sensitive ones.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field, replace
@@ -63,7 +64,8 @@ class Listening:
     def __init__(self, voice: Voice, engine: SpeechToText | None = None) -> None:
         self.voice = voice
         self.vad = voice.vad.stream()
-        self.engine = engine or voice.stt
+        self._borrowed = engine is None
+        self.engine = engine or voice._take_engine()
         self.engine.start()
         self.buffer = bytearray()
         self._fed = -1  # bytes of the buffer given to the decoder; -1: not started
@@ -107,6 +109,9 @@ class Listening:
         if self.ended_at is None:
             self.ended_at = time.perf_counter()
         transcript = self.engine.finish()
+        if self._borrowed:
+            self._borrowed = False
+            self.voice._give_back(self.engine)
         if self.vad.speech_start is None:
             return None
         return transcript
@@ -124,6 +129,9 @@ class Voice:
         self.model: HomeModel = build_home_model(home, intent_types, data_dir)
         self.vad = SileroVad()
         self.stt: SpeechToText = PocketsphinxEngine(self.model.lm, self.model.dictionary)
+        # A decoder holds one utterance at a time: concurrent ones (two satellites) get their own.
+        self._idle: list[SpeechToText] = [self.stt]
+        self._engines_lock = threading.Lock()
         settings = home.voice
         # An engine the home file names but this machine cannot run is a problem to report,
         # not a reason to stop hearing the commands the home's own model can.
@@ -147,6 +155,21 @@ class Voice:
 
     def listening(self) -> Listening:
         return Listening(self)
+
+    def _take_engine(self) -> SpeechToText:
+        """The idle decoder, or a new one when another utterance (another satellite) has it."""
+        with self._engines_lock:
+            if self._idle:
+                return self._idle.pop()
+        engine = PocketsphinxEngine(self.model.lm, self.model.dictionary)
+        if isinstance(self.stt, PocketsphinxEngine) and self.stt.warm:
+            engine.set_cmn(self.stt.cmn())
+        return engine
+
+    def _give_back(self, engine: SpeechToText) -> None:
+        with self._engines_lock:
+            if len(self._idle) < 2:
+                self._idle.append(engine)
 
     def transcribe(self, audio: Audio) -> Transcript | None:
         return self._heard(audio).finish()

@@ -90,15 +90,38 @@ class PocketsphinxEngine:
             fwdflat=False,
             bestpath=False,
         )
+        self._heard: list[bytes] = []
+
+    # The cepstral mean pocketsphinx normalises by adapts to the audio it hears; a new
+    # decoder starts from the model's default and mishears its first utterance. Until it
+    # has heard one, it decodes the utterance again with the mean the first pass learned.
+    warm = False
 
     def start(self) -> None:
         self._decoder.start_utt()
+        self._heard = []
 
     def feed(self, pcm: bytes) -> None:
         self._decoder.process_raw(pcm, no_search=False, full_utt=False)
+        if not self.warm:
+            self._heard.append(pcm)
+
+    def cmn(self) -> str:
+        return str(self._decoder.get_cmn())
+
+    def set_cmn(self, cmn: str) -> None:
+        """Start from another decoder's mean (a second decoder for a second satellite)."""
+        self._decoder.set_cmn(cmn)
+        self.warm = True
 
     def finish(self) -> Transcript:
         self._decoder.end_utt()
+        if not self.warm and self._heard:
+            self.warm = True
+            self._decoder.start_utt()
+            self._decoder.process_raw(b"".join(self._heard), no_search=False, full_utt=True)
+            self._decoder.end_utt()
+        self._heard = []
         hyp = self._decoder.hyp()
         text = hyp.hypstr if hyp is not None else ""
         alternatives: list[str] = []
