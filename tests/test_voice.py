@@ -155,6 +155,15 @@ def test_say_cli_english_and_chinese(tmp_path: Path) -> None:
         assert SileroVad().speech_bounds(add_noise(audio, 30)) is not None
 
 
+def test_say_cli_refuses_empty_text(tmp_path: Path) -> None:
+    out = tmp_path / "nothing.wav"
+    done = subprocess.run(
+        [sys.executable, "-m", "homemind", "say", "   ", "-o", str(out)], capture_output=True, timeout=60
+    )
+    assert done.returncode == 2 and b"empty" in done.stderr
+    assert not out.exists()
+
+
 def test_home_model_follows_the_home(tmp_path: Path) -> None:
     from homemind.app import demo_home_text
     from homemind.skills import default_registry
@@ -278,6 +287,9 @@ def test_http_voice_endpoint(api: httpx.Client) -> None:
     assert api.get("/api/entities/climate.bedroom_ac").json()["attributes"]["temperature"] == 22
     bad = api.post("/api/voice", content=b"definitely not audio")
     assert bad.status_code == 400 and "WAV" in bad.json()["detail"]
+    huge = api.post("/api/voice", content=b"\0" * (21 * 1024 * 1024))
+    assert huge.status_code == 413 and "too big" in huge.json()["detail"]
+    assert api.get("/api/entities/climate.bedroom_ac").json()["attributes"]["temperature"] == 22
 
 
 def _start_wyoming(data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
