@@ -265,7 +265,8 @@ def test_missing_open_vocabulary_engine_is_reported_not_fatal(data_dir: Path, tm
     home = data_dir / "home.yaml"
     home.write_text(
         home.read_text(encoding="utf-8")
-        + "\nvoice:\n  fallback: {engine: faster-whisper, model: /nonexistent/model}\n",
+        + "\nvoice:\n  fallback: {engine: faster-whisper, model: /nonexistent/model}\n"
+        + "  zh_piper_voice: /nonexistent/zh_CN-voice.onnx\n",
         encoding="utf-8",
     )
     wav = tmp_path / "lock.wav"
@@ -274,6 +275,7 @@ def test_missing_open_vocabulary_engine_is_reported_not_fatal(data_dir: Path, tm
     done = run_cli(data_dir, "listen", str(wav), "--json", timeout=120)
     assert done.returncode == 0, done.stderr
     assert b"faster-whisper unavailable" in done.stderr
+    assert b"cannot load the zh piper voice" in done.stderr
     state = json.loads(run_cli(data_dir, "state", "--json").stdout)
     assert state["entities"]["lock.front_door"]["state"] == "locked"
 

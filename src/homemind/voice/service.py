@@ -139,6 +139,7 @@ class Voice:
         self.fallback = self._engine(settings.fallback, "en")
         self.chinese = self._engine(settings.zh, "zh")
         self.speaker = Speaker.default(Path(settings.zh_piper_voice) if settings.zh_piper_voice else None)
+        self.problems += self.speaker.problems
 
     def _engine(self, spec: tuple[str, str | None] | None, language: str) -> SpeechToText | None:
         if spec is None:

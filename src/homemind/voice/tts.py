@@ -9,11 +9,10 @@ its plain ``cmn`` voice poorly and its pinyin voice well.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -113,21 +112,26 @@ class Speaker:
     """Which engine speaks which language; the first that can is used."""
 
     engines: dict[str, list[TextToSpeech]]
+    problems: list[str] = field(default_factory=list)
 
     @classmethod
     def default(cls, zh_piper_model: Path | None = None) -> Speaker:
         english: list[TextToSpeech] = []
         chinese: list[TextToSpeech] = []
+        problems: list[str] = []
         try:
             english.append(PiperTTS())
         except (ImportError, OSError) as exc:  # the voice package missing: espeak-ng speaks
-            _note(f"piper unavailable: {exc}")
+            problems.append(f"voice: piper unavailable: {exc}")
         if zh_piper_model is not None:
-            chinese.append(PiperTTS(zh_piper_model))
+            try:
+                chinese.append(PiperTTS(zh_piper_model))
+            except Exception as exc:  # a voice the user supplied that will not load: say so, go on
+                problems.append(f"voice: cannot load the zh piper voice {zh_piper_model}: {exc}")
         if espeak_available():
             english.append(EspeakTTS())
             chinese.append(EspeakTTS())
-        return cls({"en": english, "zh": chinese})
+        return cls({"en": english, "zh": chinese}, problems)
 
     def synthesize(self, text: str, language: str) -> Audio:
         text = text.strip()
@@ -145,11 +149,6 @@ class Speaker:
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
                 problem = exc
         raise RuntimeError(f"text-to-speech failed: {problem}")
-
-
-def _note(message: str) -> None:
-    if os.environ.get("HOMEMIND_DEBUG"):
-        print(f"homemind voice: {message}")
 
 
 def silence(seconds: float) -> Audio:
