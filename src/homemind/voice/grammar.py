@@ -254,7 +254,9 @@ class GrammarBuilder:
         )
 
 
-def corpus(grammar: Grammar, seed: int = 0, per_sentence: int = 2, per_intent: int = 400) -> list[str]:
+def corpus(
+    grammar: Grammar, seed: int = 0, per_sentence: int = 2, per_intent: int = 400, per_value: int = 2
+) -> list[str]:
     """Sentences in words, every template and every list value at least once, for the language model.
 
     A full expansion multiplies every name by every number by every phrasing (millions);
@@ -287,7 +289,7 @@ def corpus(grammar: Grammar, seed: int = 0, per_sentence: int = 2, per_intent: i
         if not where:
             continue
         for value in alternatives:
-            for _ in range(2):
+            for _ in range(per_value):
                 template = rng.choice(where)
                 lines.append(fill(template.replace(ref, value, 1)))
     return [line for line in lines if line and "<" not in line]
