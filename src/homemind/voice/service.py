@@ -188,7 +188,9 @@ class Voice:
         reply_language = language or actor.member.language
         if transcript is None:
             message = i18n.translate("voice.no_speech", reply_language)
-            result = ConversationResult(Status.ERROR, message, reply_language, conversation_id or "")
+            result = ConversationResult(
+                Status.ERROR, message, reply_language, conversation_id or uuid.uuid4().hex
+            )
             return VoiceResult(None, result)
         used_fallback = False
         transcript, fits = self._rescore(transcript)
@@ -238,7 +240,9 @@ class Voice:
         if not transcript.text:
             reply_language = language or actor.member.language
             message = i18n.translate("voice.not_heard", reply_language)
-            return ConversationResult(Status.NOT_UNDERSTOOD, message, reply_language, conversation_id or "")
+            return ConversationResult(
+                Status.NOT_UNDERSTOOD, message, reply_language, conversation_id or uuid.uuid4().hex
+            )
         result: ConversationResult = await self.conversation.process(
             transcript.text, actor, language=language or transcript.language, conversation_id=conversation_id
         )
