@@ -60,6 +60,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("text", nargs="+", help="what to say; '-' reads one command per line from stdin")
 
+    listen = sub.add_parser("listen", parents=[common], help="hear a spoken command from a WAV file")
+    listen.add_argument("wav", type=Path, help="the recording (WAV, 16-bit PCM; 16 kHz mono is best)")
+    listen.add_argument("--as", dest="member", help="member id speaking (default: the owner)")
+    listen.add_argument("--json", action="store_true", help="print the transcript and result as JSON")
+    listen.add_argument("--area", help="the room the microphone is in: the default room for commands")
+    listen.add_argument("--reply", type=Path, metavar="OUT.wav", help="write the spoken reply here")
+    listen.add_argument(
+        "--conversation-id", help="continue a conversation, e.g. answer a confirmation from an earlier listen"
+    )
+
+    say = sub.add_parser("say", help="speak a text into a WAV file")
+    say.add_argument("text", nargs="+")
+    say.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.wav")
+    say.add_argument("--lang", choices=["en", "zh"], help="language (default: detected)")
+
+    wyoming = sub.add_parser(
+        "wyoming", parents=[common], help="serve speech-to-text, text-to-speech and commands over Wyoming"
+    )
+    wyoming.add_argument("--host", default="127.0.0.1")
+    wyoming.add_argument("--port", type=_port, default=10700)
+
     call = sub.add_parser("call", parents=[common], help="call a service directly, as the owner")
     call.add_argument("service", help="e.g. turn_on, set_temperature, unlock")
     call.add_argument("entity_id", help="e.g. climate.bedroom_ac")
@@ -219,6 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "nlu":
             return _nlu(args)
+        if args.command == "say":
+            return _say(args)
         if args.command == "simulate":
             return _simulate(args)
         if args.command == "policy":
@@ -307,6 +330,13 @@ async def _run(args: argparse.Namespace, directory: Path) -> int:
             return _member(hub, args)
         if args.command == "audit":
             return _audit(hub, args)
+        if args.command == "listen":
+            return await _listen_file(hub, args)
+        if args.command == "wyoming":
+            from homemind.channels.wyoming import serve_wyoming
+
+            await serve_wyoming(hub, args.host, args.port)
+            return 0
         return _household(hub, args)
     finally:
         await hub.stop()
@@ -391,6 +421,54 @@ def _household(hub: Hub, args: argparse.Namespace) -> int:
         sys.stdout.write(calendar.to_ical(house, args.member).decode("utf-8"))
         return 0
     raise AssertionError(args.command)
+
+
+async def _listen_file(hub: Hub, args: argparse.Namespace) -> int:
+    from homemind.voice.audio import VoiceError, read_wav
+    from homemind.voice.service import Voice
+
+    actor = replace(hub.actor(args.member, channel="voice"), area=args.area)
+    if args.area is not None and args.area not in hub.home.areas:
+        raise SetupError(f"unknown area {args.area!r} (areas: {', '.join(hub.home.areas)})")
+    try:
+        audio = read_wav(args.wav.read_bytes())
+    except VoiceError as exc:
+        print(f"homemind: {args.wav}: {exc.message(actor.member.language)}", file=sys.stderr)
+        return 2
+    voice = Voice.for_hub(hub)
+    for problem in voice.problems:
+        print(f"homemind: {problem}", file=sys.stderr)
+    outcome = await voice.listen(
+        audio, actor, conversation_id=args.conversation_id, speak=args.reply is not None
+    )
+    if args.reply is not None and outcome.reply is not None:
+        args.reply.write_bytes(outcome.reply.wav())
+    if args.json:
+        print(json.dumps(outcome.as_dict(), ensure_ascii=False))
+    else:
+        print(f"heard: {outcome.transcript.text if outcome.transcript else ''}")
+        print(outcome.result.response)
+    return 0 if outcome.result.status.value in _OK_STATUSES else 1
+
+
+def _say(args: argparse.Namespace) -> int:
+    from homemind.nlu.language import detect_language
+    from homemind.voice.audio import VoiceError
+    from homemind.voice.tts import Speaker
+
+    text = " ".join(args.text)
+    language = args.lang or detect_language(text)
+    try:
+        audio = Speaker.default().synthesize(text, language)
+    except VoiceError as exc:
+        print(f"homemind: {exc.message(language)}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        print(f"homemind: {exc}", file=sys.stderr)
+        return 2
+    args.output.write_bytes(audio.wav())
+    print(f"wrote {args.output} ({audio.seconds:.1f} s)")
+    return 0
 
 
 def _mqtt_status(hub: Hub, as_json: bool) -> int:

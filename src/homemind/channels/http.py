@@ -17,6 +17,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -320,6 +321,45 @@ def create_app(
             body.text, actor, language=body.language, conversation_id=body.conversation_id
         )
         return result.as_dict()
+
+    voice_lock = asyncio.Lock()
+
+    @app.post("/api/voice", responses={400: {"model": ErrorResponse}, 413: {"model": ErrorResponse}})
+    async def voice(
+        request: Request,
+        hub: HubDep,
+        actor: ActorDep,
+        conversation_id: str | None = None,
+        reply_audio: bool = True,
+    ) -> Any:
+        """A spoken command as the WAV body: transcript, conversation result, reply as base64 WAV."""
+        import base64
+
+        from homemind.voice.audio import MAX_BYTES, VoiceError, read_wav
+        from homemind.voice.service import Voice
+
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BYTES:
+                error = VoiceError("voice.too_big", size=f"> {MAX_BYTES}", limit=MAX_BYTES)
+                return JSONResponse({"detail": error.message(actor.member.language)}, status_code=413)
+        try:
+            audio = read_wav(bytes(body))
+        except VoiceError as exc:
+            return JSONResponse({"detail": exc.message(actor.member.language)}, status_code=400)
+        async with voice_lock:  # one decoder: utterances take turns
+            if getattr(app.state, "voice", None) is None:
+                app.state.voice = await asyncio.to_thread(Voice.for_hub, hub)
+            engine: Voice = app.state.voice
+            outcome = await engine.listen(
+                audio, replace(actor, channel="voice"), conversation_id=conversation_id, speak=False
+            )
+        out = outcome.as_dict()
+        if reply_audio:
+            spoken = await asyncio.to_thread(engine.say, outcome.result.response, outcome.result.language)
+            out["reply_audio"] = base64.b64encode(spoken.wav()).decode("ascii")
+        return out
 
     @app.get("/api/entities", response_model=list[EntityInfo])
     async def entities(hub: HubDep, actor: ActorDep) -> list[EntityInfo]:

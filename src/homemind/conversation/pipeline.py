@@ -19,7 +19,7 @@ from homemind.core import i18n
 from homemind.core.model import Home
 from homemind.core.states import StateRegistry
 from homemind.nlu.language import detect_language
-from homemind.nlu.types import ExplainsFailure, IntentMatch, Recognizer
+from homemind.nlu.types import ExplainsFailure, IntentMatch, Recognizer, Slot
 from homemind.policy import ActionOutcome, Actor, Executor, is_clean_text
 from homemind.skills import HandlerRegistry, IntentRequest, Pending, PlannedCall, Reply, Status, act
 from homemind.skills.household import Household
@@ -68,8 +68,12 @@ _DIGIT_WORDS = {
     "oh": "0",
     "one": "1",
     "two": "2",
+    # Said aloud, a digit and its homophone sound the same; speech-to-text writes either.
+    "to": "2",
+    "too": "2",
     "three": "3",
     "four": "4",
+    "for": "4",
     "five": "5",
     "six": "6",
     "seven": "7",
@@ -196,6 +200,7 @@ class Conversation:
         match = match or self._understand(text, language)
         if match is None:
             return self._not_understood(text, language, conversation_id)
+        match = self._here(match, actor)
         actor = replace(actor, intent=match.name)
         handler = self.handlers.get(match.name)
         if handler is None:
@@ -216,6 +221,25 @@ class Conversation:
         return IntentRequest(
             match, actor, language, self.home, self.states, self.executor, household=self.household
         )
+
+    def _here(self, match: IntentMatch, actor: Actor) -> IntentMatch:
+        """The speaker's room is the default room, as with Home Assistant's satellites.
+
+        "Turn on the light" said to the kitchen's satellite means the kitchen's light,
+        when the kitchen has one; a named device or room is never overridden.
+        """
+        if actor.area is None or actor.area not in self.home.areas:
+            return match
+        if match.value("area") is not None or match.value("name") is not None:
+            return match
+        domain = match.value("domain")
+        if domain is None or not any(
+            e.area == actor.area and e.domain.value == domain for e in self.home.entities.values()
+        ):
+            return match
+        here = self.home.areas[actor.area]
+        slots = {**match.slots, "area": Slot(value=actor.area, text=here.names.display(match.language))}
+        return replace(match, slots=slots)
 
     # --- context for follow-ups ------------------------------------------------------
 

@@ -30,7 +30,9 @@ from homemind.core.model import (
     Names,
     Role,
     Routine,
+    Satellite,
     Step,
+    VoiceSettings,
 )
 
 Language = Literal["en", "zh"]
@@ -255,6 +257,38 @@ class OrdersSection(_Strict):
     monthly_budget: float | None = Field(default=None, ge=0)
 
 
+class SatelliteSpec(_Strict):
+    """A microphone or Wyoming satellite: where it is and who speaks through it by default."""
+
+    address: str = Field(min_length=1, description="the satellite's IP address (the allow-list)")
+    area: str | None = None
+    member: str | None = None
+
+    @field_validator("address")
+    @classmethod
+    def _ip(cls, value: str) -> str:
+        import ipaddress
+
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address") from None
+
+
+class EngineSpec(_Strict):
+    engine: Literal["faster-whisper", "sherpa-onnx", "pocketsphinx-general"]
+    model: str | None = Field(default=None, description="model directory the user supplies")
+
+
+class VoiceSection(_Strict):
+    """``voice:``: satellites allowed to talk to the Wyoming server, and open-vocabulary engines."""
+
+    satellites: list[SatelliteSpec] = Field(default_factory=list)
+    fallback: EngineSpec | None = None
+    zh: EngineSpec | None = None
+    zh_piper_voice: str | None = None
+
+
 class HomeFileSpec(_Strict):
     home: HomeSection
     owner: str | None = None
@@ -265,6 +299,7 @@ class HomeFileSpec(_Strict):
     routines: list[RoutineSpec] = Field(default_factory=list)
     automations: list[AutomationSpec] = Field(default_factory=list)
     orders: OrdersSection | None = None
+    voice: VoiceSection | None = None
 
 
 # --- line tracking -------------------------------------------------------------------
@@ -468,6 +503,7 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
         fail(("owner",), f"unknown member {owner!r}")
     mqtt = _mqtt_settings(spec.mqtt, entities, fail)
     routines, automations = _routines(spec, entities, fail)
+    voice = _voice_settings(spec.voice, areas, members, fail)
     if owner is None:
         return None
     return Home(
@@ -483,6 +519,28 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
         routines=routines,
         automations=automations,
         order_budget=spec.orders.monthly_budget if spec.orders else None,
+        voice=voice,
+    )
+
+
+def _voice_settings(
+    section: VoiceSection | None, areas: dict[str, Any], members: dict[str, Any], fail: Any
+) -> VoiceSettings:
+    if section is None:
+        return VoiceSettings()
+    satellites = []
+    for i, sat in enumerate(section.satellites):
+        if sat.area is not None and sat.area not in areas:
+            fail(("voice", "satellites", i, "area"), f"unknown area {sat.area!r}")
+        if sat.member is not None and sat.member not in members:
+            fail(("voice", "satellites", i, "member"), f"unknown member {sat.member!r}")
+        satellites.append(Satellite(sat.address, sat.area, sat.member))
+
+    def engine(spec: EngineSpec | None) -> tuple[str, str | None] | None:
+        return (spec.engine, spec.model) if spec else None
+
+    return VoiceSettings(
+        tuple(satellites), engine(section.fallback), engine(section.zh), section.zh_piper_voice
     )
 
 

@@ -211,6 +211,30 @@ class Automation:
 
 
 @dataclass(frozen=True)
+class Satellite:
+    """A microphone the hub listens to: its address is the allow-list, its room and member the defaults."""
+
+    address: str
+    area: str | None = None
+    member: str | None = None
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """The home file's ``voice:`` section."""
+
+    satellites: tuple[Satellite, ...] = ()
+    # (engine, model dir) of the open-vocabulary engine used when the home's model is not understood.
+    fallback: tuple[str, str | None] | None = None
+    # (engine, model dir) for Chinese speech: no Chinese model ships, so only with one the user supplies.
+    zh: tuple[str, str | None] | None = None
+    zh_piper_voice: str | None = None
+
+    def satellite(self, address: str) -> Satellite | None:
+        return next((s for s in self.satellites if s.address == address), None)
+
+
+@dataclass(frozen=True)
 class Home:
     """Everything the home file declares, with lookups the other layers need."""
 
@@ -227,3 +251,4 @@ class Home:
     routines: dict[str, Routine] = field(default_factory=dict)
     automations: dict[str, Automation] = field(default_factory=dict)
     order_budget: float | None = None  # CNY per calendar month; None: no limit
+    voice: VoiceSettings = field(default_factory=VoiceSettings)

@@ -134,6 +134,8 @@ class Actor:
     generated: bool = False
     text: str | None = None
     intent: str | None = None
+    # The room the speaker is in (a voice satellite's area): the default room for "turn on the light".
+    area: str | None = None
 
     def context(self) -> Context:
         return Context(self.member.id, self.channel, self.conversation_id)

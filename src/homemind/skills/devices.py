@@ -187,14 +187,17 @@ def _percent_out_of_range(request: IntentRequest, entities: list[Entity], value:
 
 
 class WhichLight(IntentHandler):
-    """ "Turn on the light" in a flat with seven: ask which, unless there is only one."""
+    """ "Turn on the light" among seven: ask which, unless there is one or the speaker's room has some."""
 
     intent_type = "HomemindWhichLight"
     slots = {"command": "on or off"}
 
     async def handle(self, request: IntentRequest) -> Reply:
         lights = [e for e in request.home.entities.values() if e.domain is Domain.LIGHT]
-        if len(lights) != 1:
+        # Said to a satellite: the lights of the room it is in, as Home Assistant does.
+        here = [e for e in lights if request.actor.area is not None and e.area == request.actor.area]
+        lights = here or lights
+        if len(lights) != 1 and not here:
             targets = resolve(request.home, request.match, domains={Domain.LIGHT})
             return target_error(request, targets)
         turn_on = request.match.value("command") == "on"
