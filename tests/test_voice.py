@@ -452,7 +452,8 @@ def test_two_utterances_at_once_each_get_a_decoder(hub: HubDriver) -> None:
     """Two satellites speaking at the same time: neither may break the other's utterance."""
     voice = Voice.for_hub(hub.hub)
     first, second = voice.listening(), voice.listening()
-    audio_one, audio_two = spoken("open the living room curtains"), spoken("set the bedroom ac to twenty two degrees")
+    audio_one = spoken("open the living room curtains")
+    audio_two = spoken("set the bedroom ac to twenty two degrees")
     for i in range(0, max(len(audio_one.pcm), len(audio_two.pcm)), 3200):
         first.feed(audio_one.pcm[i : i + 3200])
         second.feed(audio_two.pcm[i : i + 3200])
