@@ -133,6 +133,25 @@ _PLAIN_LABELS = {
     "HassGetCurrentTime": "datetime_query",
     "HassGetCurrentDate": "datetime_query",
     "HomemindWeather": "weather_query",
+    # Household skills. SLURP files reminders under its calendar scenario.
+    "HomemindAlarmSet": "alarm_set",
+    "HomemindAlarmList": "alarm_query",
+    "HomemindAlarmDelete": "alarm_remove",
+    "HomemindReminderSet": "calendar_set",
+    "HomemindReminderList": "calendar_query",
+    "HomemindReminderDelete": "calendar_remove",
+    "HomemindCalendarAdd": "calendar_set",
+    "HomemindCalendarQuery": "calendar_query",
+    "HomemindCalendarMove": "calendar_set",
+    "HomemindCalendarRemove": "calendar_remove",
+    "HassListAddItem": "lists_createoradd",
+    "HassShoppingListAddItem": "lists_createoradd",
+    "HomemindListCreate": "lists_createoradd",
+    "HomemindListRead": "lists_query",
+    "HomemindListRemoveItem": "lists_remove",
+    "HassListCompleteItem": "lists_remove",
+    "HomemindOrder": "takeaway_order",
+    "HomemindOrderHistory": "takeaway_query",
 }
 
 
