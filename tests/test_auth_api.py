@@ -336,6 +336,9 @@ def test_list_items_timers_alarms_and_members_over_the_api(
     assert client.post(f"/api/timers/{timer['id']}/cancel", headers=bo).status_code == 200
     assert client.get("/api/household", headers=bo).json()["timers"] == []
     assert client.post(f"/api/timers/{timer['id']}/cancel", headers=bo).status_code == 404
+    for bad in ("0", "-1", str(2**64), "x"):  # impossible ids: a clear 422, never a 500
+        assert client.post(f"/api/timers/{bad}/cancel", headers=bo).status_code == 422, bad
+        assert client.delete(f"/api/alarms/{bad}", headers=bo).status_code == 422, bad
 
     _say(client, tokens, "bo", "set an alarm for 6:30 tomorrow")
     alarm = client.get("/api/household", headers=bo).json()["alarms"][0]

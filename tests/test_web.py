@@ -135,7 +135,9 @@ def eventually(read: Callable[[], Any], check: Callable[[Any], bool], seconds: f
 
 
 def attribute(api: httpx.Client, entity_id: str, name: str) -> Any:
-    return api.get(f"/api/entities/{entity_id}").json()["attributes"].get(name)
+    response = api.get(f"/api/entities/{entity_id}")
+    assert response.status_code == 200, (response.status_code, response.text)
+    return response.json()["attributes"].get(name)
 
 
 def english(page: Page) -> None:

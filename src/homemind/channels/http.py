@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -181,10 +182,17 @@ class ErrorResponse(BaseModel):
 _SYNC_SECONDS = 0.25
 
 
-def _hub(request: Request) -> Hub:
+def _sync_hub(request: Request) -> Hub:
     hub: Hub = request.app.state.hub
     hub.sync_from_store()  # act on what the CLI may have changed a moment ago
     return hub
+
+
+# The dependencies are coroutines on purpose: FastAPI runs a plain ``def`` dependency in a
+# thread pool, and the hub's one SQLite connection must not be used from a thread while
+# the event loop is inside a transaction on it (concurrent requests got 500s that way).
+async def _hub(request: Request) -> Hub:
+    return _sync_hub(request)
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -201,9 +209,9 @@ def _unauthorized(detail: str = "Log in, or send an API token (Authorization: Be
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_actor(request: Request) -> Actor:
+async def current_actor(request: Request) -> Actor:
     """The member making this request: a token, a session (with its CSRF token), or the owner."""
-    hub = _hub(request)
+    hub = _sync_hub(request)
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, credentials = header.partition(" ")
@@ -502,6 +510,10 @@ def create_app(
     return app
 
 
+# Row ids as SQLite can hold them: a bigger number is a 422, never an overflow inside the store.
+RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+
+
 class ListItemRequest(BaseModel):
     item: str = Field(max_length=20_000)
 
@@ -586,7 +598,7 @@ def _household_routes(app: FastAPI) -> None:
         return changed
 
     @app.post("/api/timers/{timer_id}/cancel", responses=_errors(401, 403, 404))
-    async def cancel_timer(timer_id: int, hub: HubDep, actor: ActorDep) -> Any:
+    async def cancel_timer(timer_id: RowId, hub: HubDep, actor: ActorDep) -> Any:
         row = timers.timer(hub.household, timer_id)
         if row is None:
             raise HTTPException(404, "No such running timer.")
@@ -596,11 +608,11 @@ def _household_routes(app: FastAPI) -> None:
         return {"id": timer_id, "state": "cancelled"}
 
     @app.delete("/api/alarms/{alarm_id}", status_code=204, responses=_errors(401, 403, 404))
-    async def delete_alarm(alarm_id: int, hub: HubDep, actor: ActorDep) -> Response:
+    async def delete_alarm(alarm_id: RowId, hub: HubDep, actor: ActorDep) -> Response:
         return _delete(hub, actor, alarms.alarm_owner(hub.household, alarm_id), "alarms", alarm_id)
 
     @app.delete("/api/reminders/{reminder_id}", status_code=204, responses=_errors(401, 403, 404))
-    async def delete_reminder(reminder_id: int, hub: HubDep, actor: ActorDep) -> Response:
+    async def delete_reminder(reminder_id: RowId, hub: HubDep, actor: ActorDep) -> Response:
         owner = alarms.reminder_owner(hub.household, reminder_id)
         return _delete(hub, actor, owner, "reminders", reminder_id)
 
@@ -628,7 +640,7 @@ def _household_routes(app: FastAPI) -> None:
 
     @app.post("/api/approvals/{order_id}/{decision}")
     async def decide(
-        order_id: int, decision: Literal["approve", "deny"], hub: HubDep, actor: ActorDep
+        order_id: RowId, decision: Literal["approve", "deny"], hub: HubDep, actor: ActorDep
     ) -> Any:
         result = orders.decide(hub.household, order_id, actor.member, decision == "approve", actor.channel)
         if isinstance(result, ActionError):

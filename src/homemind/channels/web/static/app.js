@@ -1,6 +1,6 @@
 // The dashboard's shell: who is here (/api/me), the language, a hash router, the live
 // stream, and the views. Every request goes through api.js.
-import { html, render, useState, useEffect, useMemo, useCallback } from './ui.js';
+import { html, render, useState, useEffect, useMemo, useCallback, useRef } from './ui.js';
 import { api, onUnauthorized, subscribe, Unauthorized } from './api.js';
 import { LANGUAGES, pick, storedLanguage, storeLanguage, translator } from './i18n.js';
 import { Card } from './cards.js';
@@ -137,12 +137,23 @@ function App() {
     );
   }, []);
 
+  const reloads = useRef(0);
   const reload = useCallback(async () => {
+    const mine = ++reloads.current;
     try {
       const [who, areaList, entityList] = await Promise.all([api.me(), api.areas(), api.entities()]);
+      if (mine !== reloads.current) return; // a later reload is on its way: its answer is newer
       setMe(who);
       setAreas(areaList);
-      setEntities(Object.fromEntries(entityList.map((e) => [e.entity_id, e])));
+      // A live change that arrived while this was on its way is newer than what it read.
+      setEntities((current) =>
+        Object.fromEntries(
+          entityList.map((e) => {
+            const live = current[e.entity_id];
+            return [e.entity_id, live && live.last_updated > e.last_updated ? { ...e, ...live } : e];
+          }),
+        ),
+      );
       setNeedLogin(false);
     } catch (error) {
       if (!(error instanceof Unauthorized)) setNotice({ kind: 'error', text: t('error.offline') });
@@ -150,7 +161,8 @@ function App() {
   }, [t]);
 
   useEffect(() => onUnauthorized(() => setNeedLogin(true)), []);
-  const meId = me && me.id;
+  const meId = useRef(null); // read by the stream's listener without re-opening the stream
+  meId.current = me && me.id;
   useEffect(() => {
     if (needLogin) return undefined;
     reload();
@@ -164,14 +176,14 @@ function App() {
       // The hub sends only what this member may read; an admin's own toasts are their own.
       notification: (event) => {
         const note = event.data;
-        if (!meId || note.member === meId) {
+        if (!meId.current || note.member === meId.current) {
           setToasts((shown) => [...shown.filter((old) => old.id !== note.id), note].slice(-TOASTS));
         }
         bump();
       },
       down: () => setLive(false),
     });
-  }, [needLogin, meId]);
+  }, [needLogin]);
 
   const route = ROUTES.find((r) => r.path === path) || ROUTES[0];
   useEffect(() => {
