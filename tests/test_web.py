@@ -491,6 +491,16 @@ def test_login_and_logout(browser: Browser, home: tuple[Server, Path]) -> None:
         expect(page.get_by_label(re.compile("Password|密码"))).to_be_visible()  # the session is gone
 
 
+def test_a_session_ended_elsewhere_shows_the_login_view(page: Page, home: tuple[Server, Path]) -> None:
+    url = home[0].url
+    csrf = page.context.request.get(f"{url}/api/me").json()["csrf_token"]
+    ended = page.context.request.post(f"{url}/api/logout", headers={"X-CSRF-Token": csrf})
+    assert ended.status == 204
+    card(page, "switch.kettle").get_by_role("switch").click()  # the hub answers 401 ...
+    expect(page.get_by_label(re.compile("Password|密码"))).to_be_visible()  # ... and the login view shows
+    expect(page.locator("[data-entity='switch.kettle']")).to_have_count(0)
+
+
 def test_login_rate_limit_is_explained(browser: Browser, tmp_path: Path) -> None:
     data = tmp_path / "data"
     init_data_dir(data, demo=True)
