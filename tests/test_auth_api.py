@@ -201,6 +201,8 @@ def test_login_session_csrf_and_logout(client: TestClient, tokens: dict[str, str
     # Reading needs no CSRF token; the session is Bo's, over the web channel.
     me = client.get("/api/me").json()
     assert (me["id"], me["role"], me["channel"]) == ("bo", "adult", "web")
+    assert me["csrf_token"] == csrf  # a reloaded page gets it back (the cookie is HttpOnly)
+    assert client.get("/api/me", headers=_as(tokens, "bo")).json()["csrf_token"] is None
     # Changing anything without the CSRF token is refused, and nothing happens.
     forged = client.post("/api/services/turn_on", json={"entity_id": "switch.kettle"})
     assert forged.status_code == 403 and _hub(client).states.get("switch.kettle").state == "off"
@@ -256,3 +258,97 @@ def test_audit_api(client: TestClient, tokens: dict[str, str]) -> None:
     assert export.status_code == 200 and export.headers["content-type"].startswith("application/x-ndjson")
     lines = [json.loads(line) for line in export.text.splitlines()]
     assert [e["member"] for e in lines] == ["bo", "lily"]  # oldest first
+
+
+def _say(client: TestClient, tokens: dict[str, str], member: str, text: str) -> None:
+    reply = client.post("/api/conversation", json={"text": text}, headers=_as(tokens, member)).json()
+    assert reply["status"] == "done", reply
+
+
+def test_private_data_is_read_by_its_owner_and_admins_only(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    """Reminders, calendar and notifications: a non-admin reads their own; asking for another's is 403."""
+    _say(client, tokens, "nainai", "remind me to take my medicine in 5 minutes")
+    _say(client, tokens, "bo", "remind me to call mum in 5 minutes")
+    _say(client, tokens, "nainai", "add tea with friends tomorrow at 3pm to my calendar")
+    _say(client, tokens, "bo", "add dentist tomorrow at 4pm to my calendar")
+    hub = _hub(client)
+    with hub.store.transaction() as db:  # due now: the scheduler fires a notification for each
+        db.execute("UPDATE reminders SET next_fire = ?", (hub.executor.clock() - 1,))
+    asyncio.run(_hub(client).scheduler.tick())
+    _say(client, tokens, "nainai", "remind me to water the plants tomorrow at 8 am")
+
+    def get(path: str, caller: str, **params: str) -> tuple[int, str]:
+        response = client.get(path, params=params, headers=_as(tokens, caller))
+        return response.status_code, response.text
+
+    # Bo (an adult) reads his own, never grandma's; Alice (admin) reads anyone's.
+    status, text = get("/api/notifications", "bo")
+    assert status == 200 and "call mum" in text and "medicine" not in text
+    assert get("/api/notifications", "bo", member="nainai")[0] == 403
+    assert get("/api/notifications", "lily", member="bo")[0] == 403
+    assert get("/api/notifications", "bo", member="nobody")[0] == 404
+    status, text = get("/api/notifications", "alice", member="nainai")
+    assert status == 200 and "medicine" in text and "call mum" not in text
+    status, text = get("/api/calendar.ics", "bo")
+    assert status == 200 and "dentist" in text and "tea with friends" not in text
+    assert get("/api/calendar.ics", "bo", member="nainai")[0] == 403
+    assert get("/api/calendar.ics", "nainai", member="nainai")[0] == 200
+    status, text = get("/api/calendar.ics", "alice")
+    assert "dentist" in text and "tea with friends" in text
+    # The dashboard's household view: the same rule for reminders and events.
+    household = client.get("/api/household", headers=_as(tokens, "bo")).json()
+    assert {e["member"] for e in household["events"]} == {"bo"}
+    assert all(r["member"] == "bo" for r in household["reminders"])
+    everyone = client.get("/api/household", headers=_as(tokens, "alice")).json()
+    assert {e["member"] for e in everyone["events"]} == {"bo", "nainai"}
+    assert any(r["member"] == "nainai" for r in everyone["reminders"])
+    # Deleting a reminder: only its owner (or an admin).
+    plants = next(r for r in everyone["reminders"] if "plants" in r["text"])
+    path = f"/api/reminders/{plants['id']}"
+    assert client.delete(path, headers=_as(tokens, "bo")).status_code == 403
+    assert client.delete(path, headers=_as(tokens, "nainai")).status_code == 204
+    assert client.delete(path, headers=_as(tokens, "nainai")).status_code == 404
+
+
+def test_list_items_timers_alarms_and_members_over_the_api(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    bo = _as(tokens, "bo")
+    for item in ("eggs", "oat milk / 燕麦奶"):
+        assert client.post("/api/lists/shopping/items", json={"item": item}, headers=bo).status_code == 201
+    done = client.post("/api/lists/shopping/items/complete", json={"item": "EGGS"}, headers=bo)
+    assert done.status_code == 200 and done.json()["done"] is True
+    gone = client.post("/api/lists/shopping/items/remove", json={"item": "oat milk / 燕麦奶"}, headers=bo)
+    assert gone.status_code == 200
+    assert (
+        client.post("/api/lists/shopping/items/remove", json={"item": "bread"}, headers=bo).status_code == 404
+    )
+    assert client.post("/api/lists/shopping/items/remove", json={"item": ""}, headers=bo).status_code == 400
+    assert client.post("/api/lists/shopping/items/burn", json={"item": "eggs"}, headers=bo).status_code == 422
+    lists = client.get("/api/household", headers=bo).json()["lists"]
+    assert lists["shopping"] == [{"item": "eggs", "done": True}]
+
+    _say(client, tokens, "bo", "set a timer for 10 minutes")
+    timer = client.get("/api/household", headers=bo).json()["timers"][0]
+    assert client.post(f"/api/timers/{timer['id']}/cancel", headers=_as(tokens, "guest")).status_code == 403
+    assert client.post(f"/api/timers/{timer['id']}/cancel", headers=bo).status_code == 200
+    assert client.get("/api/household", headers=bo).json()["timers"] == []
+    assert client.post(f"/api/timers/{timer['id']}/cancel", headers=bo).status_code == 404
+    for bad in ("0", "-1", str(2**64), "x"):  # impossible ids: a clear 422, never a 500
+        assert client.post(f"/api/timers/{bad}/cancel", headers=bo).status_code == 422, bad
+        assert client.delete(f"/api/alarms/{bad}", headers=bo).status_code == 422, bad
+
+    _say(client, tokens, "bo", "set an alarm for 6:30 tomorrow")
+    alarm = client.get("/api/household", headers=bo).json()["alarms"][0]
+    assert client.delete(f"/api/alarms/{alarm['id']}", headers=_as(tokens, "lily")).status_code == 403
+    assert client.delete(f"/api/alarms/{alarm['id']}", headers=bo).status_code == 204
+    assert client.get("/api/household", headers=bo).json()["alarms"] == []
+
+    # The members list is for admins: a child's (or an adult's) request is refused.
+    assert client.get("/api/members", headers=_as(tokens, "lily")).status_code == 403
+    assert client.get("/api/members", headers=bo).status_code == 403
+    members = client.get("/api/members", headers=_as(tokens, "alice")).json()
+    assert [m["id"] for m in members] == ["alice", "bo", "lily", "nainai", "guest"]
+    assert next(m for m in members if m["id"] == "bo")["credentials"] == ["pin"]

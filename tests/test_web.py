@@ -2,10 +2,12 @@
 `homemind serve` process, with changes checked through the CLI and the API as well.
 
 One server and one browser serve the whole module (starting them is most of the cost);
-each test opens a fresh browser context (no shared storage) and sets up the device
+each test opens a fresh browser context (no shared storage), logs in as a member (the
+passwords are set with `homemind member passwd`, as a user would) and sets up the
 states it relies on through the API first, so the tests do not depend on their order.
-The demo home's owner is switched to Bo, whose language is Chinese, so that "the
-dashboard follows the member's language" is something a test can see fail.
+Most tests are Bo's, whose language is Chinese, so that "the dashboard follows the
+member's language" is something a test can see fail. The test's own API client is
+Alice's (admin) token.
 """
 
 from __future__ import annotations
@@ -38,16 +40,31 @@ PHONE = {"width": 390, "height": 844}
 CONTROL_ROLES = {"button", "switch", "textbox", "slider", "combobox", "spinbutton", "checkbox", "link"}
 
 
+PASSWORDS = {"alice": "alice's long password", "bo": "bo's long password", "lily": "lily's long password"}
+PIN = "2580"  # every demo member's PIN but the guest's (homemind init --demo)
+
+
+def _with_passwords(data: Path, *members: str) -> None:
+    for member in members or PASSWORDS:
+        result = run_cli(data, "member", "passwd", member, stdin=PASSWORDS[member] + "\n")
+        assert result.returncode == 0, result.stderr.decode()
+
+
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
     data = tmp_path_factory.mktemp("web") / "data"
     init_data_dir(data, demo=True)
-    home_file = data / "home.yaml"
-    text = home_file.read_text(encoding="utf-8")
-    home_file.write_text(text.replace("owner: alice", "owner: bo", 1), encoding="utf-8")
+    _with_passwords(data)
     server = Server(data)
     yield server, data
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def token(home: tuple[Server, Path]) -> str:
+    issued = run_cli(home[1], "member", "token", "alice", "--name", "browser tests")
+    assert issued.returncode == 0, issued.stderr.decode()
+    return issued.stdout.decode().strip()
 
 
 @pytest.fixture(scope="module")
@@ -62,20 +79,35 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def api(home: tuple[Server, Path]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=home[0].url, timeout=30) as client:
+def api(home: tuple[Server, Path], token: str) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=home[0].url, timeout=30, headers=headers) as client:
         yield client
 
 
 @contextmanager
-def _open(browser: Browser, url: str, name: str, viewport: dict[str, int], **options: Any) -> Iterator[Page]:
+def _open(
+    browser: Browser,
+    url: str,
+    name: str,
+    viewport: dict[str, int] = DESKTOP,
+    member: str | None = "bo",
+    **options: Any,
+) -> Iterator[Page]:
+    """A fresh browser context, logged in as ``member`` (through the API, sharing the cookie)."""
     context = browser.new_context(viewport=viewport, **options)
+    if member is not None:
+        login = context.request.post(
+            f"{url}/api/login", data={"member": member, "password": PASSWORDS[member]}
+        )
+        assert login.status == 200, login.text()
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url)
-    expect(page.locator("[data-entity='light.kitchen']")).to_be_visible()
-    expect(page.locator(".live.is-live")).to_have_count(1)  # the live stream is connected
+    if member is not None:
+        expect(page.locator("[data-entity='light.kitchen']")).to_be_visible()
+        expect(page.locator(".live.is-live")).to_have_count(1)  # the live stream is connected
     try:
         yield page
     finally:
@@ -103,7 +135,9 @@ def eventually(read: Callable[[], Any], check: Callable[[Any], bool], seconds: f
 
 
 def attribute(api: httpx.Client, entity_id: str, name: str) -> Any:
-    return api.get(f"/api/entities/{entity_id}").json()["attributes"].get(name)
+    response = api.get(f"/api/entities/{entity_id}")
+    assert response.status_code == 200, (response.status_code, response.text)
+    return response.json()["attributes"].get(name)
 
 
 def english(page: Page) -> None:
@@ -229,21 +263,29 @@ def test_chat_command(
     assert api.get(f"/api/entities/{entity_id}").json()["state"] == "on"
 
 
-def test_chat_unlock_asks_yes_or_no(page: Page, api: httpx.Client) -> None:
+def test_chat_unlock_asks_for_the_pin_in_a_turn_of_its_own(page: Page, api: httpx.Client) -> None:
     call(api, "lock", "lock.front_door")
     english(page)
     reply = say(page, "unlock the front door")
-    expect(reply).to_contain_text("Say yes to confirm")
-    expect(page.locator("#chat-code")).to_have_count(0)  # this lock has no code: yes or no
-    page.get_by_role("button", name="No", exact=True).click()
+    expect(reply).to_contain_text("PIN")
+    expect(page.get_by_role("button", name="Yes", exact=True)).to_have_count(0)  # a yes is not enough
+    pin = page.get_by_label("PIN or code", exact=True)
+    expect(pin).to_be_focused()
+    expect(pin).to_have_attribute("type", "password")
+    page.get_by_role("button", name="No", exact=True).click()  # cancelled: nothing happens
     expect(page.locator(".bubble.from-hub").last).to_contain_text("won't")
     assert api.get("/api/entities/lock.front_door").json()["state"] == "locked"
 
     say(page, "unlock the front door")
-    page.get_by_role("button", name="Yes", exact=True).click()
+    pin.fill(PIN)
+    pin.press("Enter")
     expect(page.locator(".bubble.from-hub").last.locator(".action.result-ok")).to_have_count(1)
     expect(card(page, "lock.front_door").locator(".state")).to_have_text("Unlocked")
     assert api.get("/api/entities/lock.front_door").json()["state"] == "unlocked"
+    assert PIN not in page.locator(".chat-log").inner_text()  # never echoed
+    expect(page.locator(".bubble.from-me").last).to_have_text("••••")
+    entry = api.get("/api/audit", params={"limit": 1}).json()[0]
+    assert (entry["member"], entry["channel"], entry["service"]) == ("bo", "web", "unlock")
 
 
 def test_chat_asks_for_the_code_and_does_not_show_it(page: Page, api: httpx.Client) -> None:
@@ -252,7 +294,7 @@ def test_chat_asks_for_the_code_and_does_not_show_it(page: Page, api: httpx.Clie
     reply = say(page, "disarm the alarm")
     expect(reply).to_contain_text("code")
     expect(page.get_by_role("button", name="Yes", exact=True)).to_have_count(0)
-    code = page.get_by_label("Code", exact=True)
+    code = page.get_by_label("PIN or code", exact=True)
     expect(code).to_be_focused()
     code.fill("1234")
     code.press("Enter")
@@ -264,20 +306,27 @@ def test_chat_asks_for_the_code_and_does_not_show_it(page: Page, api: httpx.Clie
 # --- confirmations from a card --------------------------------------------------------
 
 
-def test_unlock_from_the_card_needs_confirmation(page: Page, api: httpx.Client) -> None:
+def test_unlock_from_the_card_needs_the_pin(page: Page, api: httpx.Client) -> None:
     call(api, "lock", "lock.front_door")
     english(page)
     door = card(page, "lock.front_door")
     door.get_by_role("button", name="Unlock").click()
     dialog = page.get_by_role("dialog", name="Unlock Front Door?")
     expect(dialog).to_be_visible()
-    expect(dialog.get_by_label("Code")).to_have_count(0)
+    pin = dialog.get_by_label("Your PIN")
+    expect(pin).to_be_focused()
+    expect(pin).to_have_attribute("type", "password")
     page.keyboard.press("Escape")  # cancelled: nothing happens
     expect(dialog).to_have_count(0)
     assert api.get("/api/entities/lock.front_door").json()["state"] == "locked"
 
     door.get_by_role("button", name="Unlock").click()
-    page.get_by_role("dialog").get_by_role("button", name="Confirm").click()
+    pin.fill("1111")  # wrong: the hub says so, the held call is used up, the door stays locked
+    pin.press("Enter")
+    expect(dialog.get_by_role("alert")).not_to_be_empty()
+    assert api.get("/api/entities/lock.front_door").json()["state"] == "locked"
+    pin.fill(PIN)  # the dialog asks the hub for a fresh hold, then confirms it with the PIN
+    dialog.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(door.locator(".state")).to_have_text("Unlocked")
     assert api.get("/api/entities/lock.front_door").json()["state"] == "unlocked"
@@ -401,6 +450,189 @@ def test_phone_layout(browser: Browser, home: tuple[Server, Path]) -> None:
         assert toggle and toggle["height"] >= 44  # a finger-sized target
         card(page, "light.kitchen").get_by_role("switch").tap()
         expect(card(page, "light.kitchen").get_by_role("switch")).to_have_attribute("aria-checked", "true")
+
+
+# --- login, roles, household pages ---------------------------------------------------
+
+
+def goto(page: Page, route: str, heading: str) -> None:
+    """Follow the nav link to a page (as a visitor does) and wait for its heading."""
+    page.get_by_role("navigation").get_by_role("link", name=heading, exact=True).click()
+    expect(page).to_have_url(re.compile(f"#{re.escape(route)}$"))
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+
+
+def test_login_and_logout(browser: Browser, home: tuple[Server, Path]) -> None:
+    with _open(browser, home[0].url, "login", member=None) as page:
+        # No session: the hub answers 401 and the login view shows.
+        password = page.get_by_label(re.compile("Password|密码"))
+        expect(password).to_have_attribute("type", "password")
+        page.get_by_role("button", name="English").click() if page.get_by_role(
+            "button", name="English"
+        ).count() else None
+        page.get_by_label(re.compile("Name|名字")).fill("bo")
+        password.fill("not bo's password")
+        password.press("Enter")
+        expect(page.get_by_role("alert")).not_to_be_empty()
+        expect(page.locator("[data-entity='light.kitchen']")).to_have_count(0)
+        password.fill(PASSWORDS["bo"])
+        password.press("Enter")
+        expect(page.locator("[data-entity='light.kitchen']")).to_be_visible()
+        expect(page.locator(".top .who")).to_have_text("林波")  # Bo, in his own language
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+        page.reload()  # the session outlives a reload, and so does the CSRF token
+        toggle = card(page, "switch.kettle").get_by_role("switch")
+        before = toggle.get_attribute("aria-checked")
+        toggle.click()
+        expect(toggle).not_to_have_attribute("aria-checked", before or "")
+        page.get_by_role("button", name="退出登录").click()
+        expect(page.get_by_label(re.compile("Password|密码"))).to_be_visible()
+        page.reload()
+        expect(page.get_by_label(re.compile("Password|密码"))).to_be_visible()  # the session is gone
+
+
+def test_a_session_ended_elsewhere_shows_the_login_view(page: Page, home: tuple[Server, Path]) -> None:
+    url = home[0].url
+    csrf = page.context.request.get(f"{url}/api/me").json()["csrf_token"]
+    ended = page.context.request.post(f"{url}/api/logout", headers={"X-CSRF-Token": csrf})
+    assert ended.status == 204
+    card(page, "switch.kettle").get_by_role("switch").click()  # the hub answers 401 ...
+    expect(page.get_by_label(re.compile("Password|密码"))).to_be_visible()  # ... and the login view shows
+    expect(page.locator("[data-entity='switch.kettle']")).to_have_count(0)
+
+
+def test_login_rate_limit_is_explained(browser: Browser, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    init_data_dir(data, demo=True)
+    _with_passwords(data, "lily")  # with a password set, the hub wants a login
+    server = Server(data)  # a server of its own: the lock-out is per address too
+    try:
+        with _open(browser, server.url, "login-rate-limit", member=None) as page:
+            page.get_by_label(re.compile("Name|名字")).fill("lily")
+            password = page.get_by_label(re.compile("Password|密码"))
+            submit = page.locator(".login-form button[type=submit]")
+            statuses = []
+            for attempt in range(6):
+                password.fill(f"guess number {attempt}")
+                expect(submit).to_be_enabled()
+                with page.expect_response("**/api/login") as answer:
+                    password.press("Enter")
+                statuses.append(answer.value.status)
+            assert statuses == [401] * 5 + [429]
+            expect(page.get_by_role("alert")).to_contain_text(re.compile("Too many|次数太多"))
+            expect(page.locator("[data-entity='light.kitchen']")).to_have_count(0)
+    finally:
+        server.stop()
+
+
+def test_a_child_cannot_reach_the_admin_pages(browser: Browser, home: tuple[Server, Path]) -> None:
+    with _open(browser, home[0].url, "child", member="lily") as page:
+        nav = page.get_by_role("navigation")
+        expect(nav.get_by_role("link", name="Lists", exact=True)).to_be_visible()
+        for hidden in ("Members", "Audit log", "Approvals"):
+            expect(nav.get_by_role("link", name=hidden)).to_have_count(0)
+        page.goto(home[0].url + "/#/admin/members")
+        expect(page.get_by_text("This page is not for your account.")).to_be_visible()
+        expect(page.locator("[data-member]")).to_have_count(0)
+        # The hub is the real gate: the child's own session asking directly is refused.
+        for path in ("/api/members", "/api/audit/export"):
+            assert page.context.request.get(home[0].url + path).status == 403, path
+        assert page.context.request.get(home[0].url + "/api/notifications?member=bo").status == 403
+        mine = page.context.request.get(home[0].url + "/api/audit").json()
+        assert all(entry["member"] == "lily" for entry in mine)
+
+
+def test_admin_pages_members_and_audit(
+    browser: Browser, home: tuple[Server, Path], api: httpx.Client
+) -> None:
+    call(api, "turn_on", "switch.kettle")
+    with _open(browser, home[0].url, "admin-pages", member="alice") as page:
+        english(page)
+        goto(page, "/admin/members", "Members")
+        expect(page.locator("[data-member]")).to_have_count(5)
+        expect(page.locator("[data-member='lily']")).to_contain_text("Child")
+        expect(page.locator("[data-member='bo']")).to_contain_text("password")
+        goto(page, "/admin/audit", "Audit log")
+        expect(page.locator(".audit tbody tr").first).to_be_visible()
+        expect(page.locator(".audit")).to_contain_text("switch.kettle")
+        count, unnamed = _unnamed_controls(page)
+        assert count > 5 and unnamed == [], unnamed
+
+
+def test_lists_page_by_keyboard_and_live(page: Page, api: httpx.Client) -> None:
+    for item in api.get("/api/household").json()["lists"].get("shopping", []):
+        api.post("/api/lists/shopping/items/remove", json={"item": item["item"]})
+    english(page)
+    goto(page, "/lists", "Lists")
+    box = page.get_by_label("New item for Shopping")
+    _tab_to(page, "#new-item")
+    page.keyboard.type("eggs")
+    page.keyboard.press("Enter")
+    item = page.locator("[data-item='eggs']")
+    expect(item).to_be_visible()
+    expect(box).to_have_value("")
+    assert {"item": "eggs", "done": False} in api.get("/api/household").json()["lists"]["shopping"]
+    # Untrusted text is shown as text, and a change made elsewhere appears without a reload.
+    sneaky = "<img src=x onerror=alert(1)> unlock the front door"
+    assert api.post("/api/lists/shopping/items", json={"item": sneaky}).status_code == 201
+    expect(page.locator(".items .item-text", has_text=sneaky)).to_be_visible()
+    expect(page.locator(".items img")).to_have_count(0)
+
+    _tab_to(page, "[data-item='eggs'] input[type=checkbox]")
+    page.keyboard.press("Space")
+    expect(item).to_have_class(re.compile("done"))
+    eventually(
+        lambda: api.get("/api/household").json()["lists"]["shopping"],
+        lambda items: {"item": "eggs", "done": True} in items,
+    )
+    page.get_by_role("button", name=f"Remove {sneaky}").click()
+    expect(page.locator(".items .item-text", has_text=sneaky)).to_have_count(0)
+    assert [i["item"] for i in api.get("/api/household").json()["lists"]["shopping"]] == ["eggs"]
+    count, unnamed = _unnamed_controls(page)
+    assert count > 8 and unnamed == [], unnamed
+
+
+def test_timers_and_calendar_pages(page: Page) -> None:
+    english(page)
+    assert say(page, "set a pasta timer for 10 minutes").locator("p").first.inner_text()
+    say(page, "add dentist tomorrow at 3pm to my calendar")
+    goto(page, "/calendar", "Calendar")
+    expect(page.locator("[data-event]", has_text="dentist")).to_be_visible()
+    goto(page, "/timers", "Timers & reminders")
+    pasta = page.locator("[data-timer]", has_text="pasta")
+    expect(pasta).to_contain_text("left")
+    count, unnamed = _unnamed_controls(page)
+    assert count > 8 and unnamed == [], unnamed
+    _tab_to(page, "[data-timer] button")
+    page.keyboard.press("Enter")
+    expect(pasta).to_have_count(0)
+    page.get_by_role("button", name="中文").click()
+    expect(page.get_by_role("heading", name="计时与提醒")).to_be_visible()
+
+
+def test_a_childs_order_is_approved_by_an_adult_live(
+    browser: Browser, home: tuple[Server, Path], api: httpx.Client
+) -> None:
+    with (
+        _open(browser, home[0].url, "approvals-child", member="lily") as child,
+        _open(browser, home[0].url, "approvals-adult", member="bo") as adult,
+    ):
+        english(adult)
+        goto(adult, "/approvals", "Approvals")
+        english(child)
+        say(child, "order a bottle of soy sauce")
+        reply = say(child, "yes")
+        expect(reply).to_contain_text(re.compile("approv", re.I))
+        # Bo hears of it at once (a notification on the live stream), and the queue shows it.
+        expect(adult.locator(".toast")).to_contain_text(re.compile("莉莉|Lily"))
+        order = adult.locator("[data-order]").last
+        expect(order).to_contain_text("lily")
+        order_id = order.get_attribute("data-order")
+        adult.get_by_role("button", name=f"Approve order {order_id}").click()
+        expect(adult.locator(f"[data-order='{order_id}']")).to_have_count(0)
+        orders = {o["id"]: o for o in api.get("/api/household").json()["orders"]}
+        assert orders[int(order_id or 0)]["status"] == "placed"
+        expect(child.locator(".toast")).to_contain_text(re.compile("approved|批准"))
 
 
 # --- catalogues -----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -104,6 +105,19 @@ class MemberInfo(BaseModel):
     role: str
     language: str
     channel: str = Field(description="How this request came: api (a token), web (a session).")
+    csrf_token: str | None = Field(
+        default=None,
+        description="With a web session: the token to send as X-CSRF-Token (the page reloads and keeps it).",
+    )
+
+
+class MemberSummary(BaseModel):
+    id: str
+    name: dict[str, str]
+    role: str
+    language: str
+    owner: bool
+    credentials: list[str] = Field(description="Which secrets are set: password, pin.")
 
 
 class ServiceCallRequest(BaseModel):
@@ -169,10 +183,17 @@ class ErrorResponse(BaseModel):
 _SYNC_SECONDS = 0.25
 
 
-def _hub(request: Request) -> Hub:
+def _sync_hub(request: Request) -> Hub:
     hub: Hub = request.app.state.hub
     hub.sync_from_store()  # act on what the CLI may have changed a moment ago
     return hub
+
+
+# The dependencies are coroutines on purpose: FastAPI runs a plain ``def`` dependency in a
+# thread pool, and the hub's one SQLite connection must not be used from a thread while
+# the event loop is inside a transaction on it (concurrent requests got 500s that way).
+async def _hub(request: Request) -> Hub:
+    return _sync_hub(request)
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -189,9 +210,9 @@ def _unauthorized(detail: str = "Log in, or send an API token (Authorization: Be
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_actor(request: Request) -> Actor:
+async def current_actor(request: Request) -> Actor:
     """The member making this request: a token, a session (with its CSRF token), or the owner."""
-    hub = _hub(request)
+    hub = _sync_hub(request)
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, credentials = header.partition(" ")
@@ -299,16 +320,41 @@ def create_app(
         return {"status": "ok", "home": hub.home.name, "entities": len(hub.home.entities)}
 
     @app.get("/api/me", response_model=MemberInfo, responses={401: {"model": ErrorResponse}})
-    async def me(actor: ActorDep) -> MemberInfo:
-        """Who the server takes the caller to be: the dashboard follows their language (and role)."""
+    async def me(request: Request, hub: HubDep, actor: ActorDep) -> MemberInfo:
+        """Who the server takes the caller to be: the dashboard follows their language (and role).
+
+        A web session also gets its CSRF token back, so a reloaded page (the cookie is
+        HttpOnly) can keep changing things; another site cannot read this answer.
+        """
         member = actor.member
+        csrf = None
+        if actor.channel == "web":
+            session = hub.auth.session(request.cookies.get(SESSION_COOKIE, ""))
+            csrf = session[1] if session else None
         return MemberInfo(
             id=member.id,
             name=dict(member.names.name),
             role=member.role.value,
             language=member.language,
             channel=actor.channel,
+            csrf_token=csrf,
         )
+
+    @app.get("/api/members", response_model=list[MemberSummary], responses=_errors(401, 403))
+    async def members(hub: HubDep, actor: ActorDep) -> list[MemberSummary]:
+        """Every member, role and which secrets are set (admins only), as `homemind member list`."""
+        _admin(actor)
+        return [
+            MemberSummary(
+                id=m.id,
+                name=dict(m.names.name),
+                role=m.role.value,
+                language=m.language,
+                owner=m.id == hub.home.owner,
+                credentials=hub.store.credential_kinds(m.id),
+            )
+            for m in hub.home.members.values()
+        ]
 
     @app.get("/api/areas", response_model=list[AreaInfo])
     async def areas(hub: HubDep, actor: ActorDep) -> list[AreaInfo]:
@@ -469,6 +515,10 @@ def create_app(
         queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=_STREAM_QUEUE)
 
         def listener(event: Event) -> None:
+            if event.type == NOTIFICATION and not _may_read(
+                hub, actor, event.data.get("member"), "reminders"
+            ):
+                return  # someone else's reminder is theirs alone
             if queue.full():  # a client that stopped reading loses the oldest, not the hub
                 queue.get_nowait()
             queue.put_nowait(event)
@@ -500,30 +550,68 @@ def create_app(
     return app
 
 
+# Row ids as SQLite can hold them: a bigger number is a 422, never an overflow inside the store.
+RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+
+
 class ListItemRequest(BaseModel):
     item: str = Field(max_length=20_000)
+
+
+def _may_read(hub: Hub, actor: Actor, owner_id: Any, kind: str) -> bool:
+    """Whether the caller may see ``owner_id``'s data of ``kind`` (the policy's privacy rule)."""
+    owner = hub.home.members.get(owner_id) if isinstance(owner_id, str) else None
+    if owner is None:
+        return actor.member.role.value == "admin"  # data of no (longer a) member: admins only
+    return hub.household.policy.may_read(actor.member, owner, kind)
+
+
+def _whose(hub: Hub, actor: Actor, member: str | None, kind: str) -> str | None:
+    """The member whose private data a request reads: a non-admin reads their own by default.
+
+    An admin's request without ``member`` reads everyone's (None); asking for someone
+    the caller may not read is 403, for no such member 404.
+    """
+    if member is None:
+        return None if actor.member.role.value == "admin" else actor.member.id
+    if member not in hub.home.members:
+        raise HTTPException(404, f"There is no member called {member}.")
+    if not _may_read(hub, actor, member, kind):
+        raise HTTPException(403, f"{actor.member.id} may not read {member}'s {kind}.")
+    return member
 
 
 def _household_routes(app: FastAPI) -> None:
     """Household skills over HTTP: the same functions the conversation and the CLI use."""
     from homemind.core.services import ActionError
-    from homemind.skills import calendar, lists, orders
+    from homemind.skills import alarms, calendar, lists, orders, timers
     from homemind.skills.automations import UnknownAutomation
 
     @app.get("/api/household")
     async def household(hub: HubDep, actor: ActorDep) -> dict[str, Any]:
-        """The state dump without the entities: lists, timers, alarms, reminders, events, orders."""
-        return {k: v for k, v in hub.state_dump().items() if k != "entities"}
+        """The state dump without the entities: lists, timers, alarms, reminders, events, orders.
 
-    @app.get("/api/notifications")
+        Reminders and calendar events are private: each caller gets those they may read.
+        """
+        dump = {k: v for k, v in hub.state_dump().items() if k != "entities"}
+        dump["reminders"] = [r for r in dump["reminders"] if _may_read(hub, actor, r["member"], "reminders")]
+        dump["events"] = [e for e in dump["events"] if _may_read(hub, actor, e["member"], "calendar")]
+        return dump
+
+    @app.get("/api/notifications", responses=_errors(401, 403, 404))
     async def notifications(
-        hub: HubDep, actor: ActorDep, member: str | None = None, unread: bool = False
+        hub: HubDep,
+        actor: ActorDep,
+        member: Annotated[str | None, Query(max_length=64)] = None,
+        unread: bool = False,
     ) -> Any:
-        who = hub.home.members.get(member) if member else None
-        if member and who is None:
-            raise HTTPException(404, f"no member {member!r}")
-        language = who.language if who else hub.home.language
-        return hub.household.notifications(who.id if who else None, language, unread=unread)
+        """A member's notifications (the caller's own by default; an admin's: everyone's).
+
+        Notifications carry reminder and alarm text, so they are as private as reminders.
+        """
+        who = _whose(hub, actor, member, "reminders")
+        language = hub.home.members[who].language if who else actor.member.language
+        return hub.household.notifications(who, language, unread=unread)
 
     @app.post("/api/lists/{name}/items", status_code=201)
     async def add_list_item(name: str, body: ListItemRequest, hub: HubDep, actor: ActorDep) -> Any:
@@ -532,9 +620,59 @@ def _household_routes(app: FastAPI) -> None:
         except ActionError as exc:
             return JSONResponse({"detail": exc.message(actor.member.language)}, status_code=400)
 
-    @app.get("/api/calendar.ics")
-    async def calendar_ics(hub: HubDep, actor: ActorDep, member: str | None = None) -> Response:
-        return Response(calendar.to_ical(hub.household, member), media_type="text/calendar")
+    @app.post("/api/lists/{name}/items/{change}", responses=_errors(400, 401, 404))
+    async def change_list_item(
+        name: str,
+        change: Literal["complete", "remove"],
+        body: ListItemRequest,
+        hub: HubDep,
+        actor: ActorDep,
+    ) -> Any:
+        """Mark one item done, or remove it (the item in the body: its text may hold any character)."""
+        try:
+            changed = lists.change_item(hub.household, name, body.item, remove=change == "remove")
+        except ActionError as exc:
+            return JSONResponse({"detail": exc.message(actor.member.language)}, status_code=400)
+        if changed is None:
+            raise HTTPException(404, "That item is not on that list.")
+        return changed
+
+    @app.post("/api/timers/{timer_id}/cancel", responses=_errors(401, 403, 404))
+    async def cancel_timer(timer_id: RowId, hub: HubDep, actor: ActorDep) -> Any:
+        row = timers.timer(hub.household, timer_id)
+        if row is None:
+            raise HTTPException(404, "No such running timer.")
+        if not _may_read(hub, actor, row["member"], "timers"):
+            raise HTTPException(403, "That timer is not yours.")
+        timers.cancel(hub.household, timer_id)
+        return {"id": timer_id, "state": "cancelled"}
+
+    @app.delete("/api/alarms/{alarm_id}", status_code=204, responses=_errors(401, 403, 404))
+    async def delete_alarm(alarm_id: RowId, hub: HubDep, actor: ActorDep) -> Response:
+        return _delete(hub, actor, alarms.alarm_owner(hub.household, alarm_id), "alarms", alarm_id)
+
+    @app.delete("/api/reminders/{reminder_id}", status_code=204, responses=_errors(401, 403, 404))
+    async def delete_reminder(reminder_id: RowId, hub: HubDep, actor: ActorDep) -> Response:
+        owner = alarms.reminder_owner(hub.household, reminder_id)
+        return _delete(hub, actor, owner, "reminders", reminder_id)
+
+    def _delete(hub: Hub, actor: Actor, owner: str | None, kind: str, row_id: int) -> Response:
+        if owner is None:
+            raise HTTPException(404, f"No such {kind[:-1]}.")
+        if not _may_read(hub, actor, owner, kind) or (
+            owner != actor.member.id and actor.member.role.value != "admin"
+        ):
+            raise HTTPException(403, f"That {kind[:-1]} is {owner}'s.")
+        alarms.delete(hub.household, kind, row_id)
+        return Response(status_code=204)
+
+    @app.get("/api/calendar.ics", responses=_errors(401, 403, 404))
+    async def calendar_ics(
+        hub: HubDep, actor: ActorDep, member: Annotated[str | None, Query(max_length=64)] = None
+    ) -> Response:
+        """iCalendar export: the caller's own events (an admin's: everyone's, or one member's)."""
+        who = _whose(hub, actor, member, "calendar")
+        return Response(calendar.to_ical(hub.household, who), media_type="text/calendar")
 
     @app.get("/api/approvals")
     async def approvals(hub: HubDep, actor: ActorDep) -> Any:
@@ -542,7 +680,7 @@ def _household_routes(app: FastAPI) -> None:
 
     @app.post("/api/approvals/{order_id}/{decision}")
     async def decide(
-        order_id: int, decision: Literal["approve", "deny"], hub: HubDep, actor: ActorDep
+        order_id: RowId, decision: Literal["approve", "deny"], hub: HubDep, actor: ActorDep
     ) -> Any:
         result = orders.decide(hub.household, order_id, actor.member, decision == "approve", actor.channel)
         if isinstance(result, ActionError):

@@ -341,6 +341,30 @@ def dump_reminders(house: Household) -> list[dict[str, Any]]:
     ]
 
 
+def alarm_owner(house: Household, alarm_id: int) -> str | None:
+    """Whose live alarm this is (None: no such alarm, or deleted); the API checks before deleting."""
+    rows = house.store.read(
+        "SELECT member FROM alarms WHERE id = ? AND (next_fire IS NOT NULL OR enabled = 1)", (alarm_id,)
+    )
+    return str(rows[0]["member"]) if rows else None
+
+
+def reminder_owner(house: Household, reminder_id: int) -> str | None:
+    rows = house.store.read(
+        "SELECT member FROM reminders WHERE id = ? AND next_fire IS NOT NULL", (reminder_id,)
+    )
+    return str(rows[0]["member"]) if rows else None
+
+
+def delete(house: Household, kind: str, row_id: int) -> None:
+    """Delete an alarm or a reminder by id, as the conversation's delete does (it stops firing)."""
+    with house.store.transaction() as db:
+        if kind == "alarms":
+            db.execute("UPDATE alarms SET enabled = 0, next_fire = NULL WHERE id = ?", (row_id,))
+        else:
+            db.execute("UPDATE reminders SET next_fire = NULL WHERE id = ?", (row_id,))
+
+
 def next_fire_after(first: str, recurrence: str | None, now: datetime) -> float | None:
     """For the scheduler: the next occurrence strictly after now (None: a one-off that has fired)."""
     from homemind.skills.when import next_occurrence

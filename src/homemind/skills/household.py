@@ -159,17 +159,27 @@ class Household:
         late: bool,
         message: str,
         params: dict[str, Any],
-    ) -> bool:
-        """Inside the caller's transaction; False if this firing was already recorded."""
+    ) -> int | None:
+        """Inside the caller's transaction: the new notification's id, None if this firing was
+        already recorded. Publish it (``publish_stored``) once the transaction has committed."""
         cursor = db.execute(
             "INSERT OR IGNORE INTO notifications"
             " (member, kind, source_id, due, fired_at, late, message, params) VALUES (?,?,?,?,?,?,?,?)",
             (member, kind, source_id, due, self.clock.now(), int(late), message, json.dumps(params)),
         )
-        return cursor.rowcount == 1
+        return cursor.lastrowid if cursor.rowcount == 1 else None
 
     def publish(self, notification: dict[str, Any]) -> None:
         self.bus.publish(Event(NOTIFICATION, notification))
+
+    def publish_stored(self, note_ids: list[int | None]) -> None:
+        """Put committed notifications on the live stream, each in its member's language."""
+        for note_id in note_ids:
+            if note_id is None:
+                continue
+            for row in self.store.read("SELECT * FROM notifications WHERE id = ?", (note_id,)):
+                member = self.home.members.get(row["member"])
+                self.publish(self.render(row, member.language if member else self.home.language))
 
     def notifications(
         self, member: str | None, language: str, *, limit: int = 50, unread: bool = False

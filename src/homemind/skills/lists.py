@@ -173,11 +173,7 @@ class _ChangeItems(IntentHandler):
         changed, missing = [], []
         with house.store.transaction() as db:
             for item in items:
-                if self.done_key == "list.removed":
-                    sql = "DELETE FROM list_items WHERE list = ? AND item_key = ?"
-                else:
-                    sql = "UPDATE list_items SET done = 1 WHERE list = ? AND item_key = ?"
-                if db.execute(sql, (key, _item_key(item))).rowcount:
+                if _change(db, key, item, remove=self.done_key == "list.removed"):
                     changed.append(item)
                 else:
                     missing.append(item)
@@ -246,6 +242,24 @@ def add_item(house: Household, list_name: str, item: str, member: str) -> dict[s
             (key, text, _item_key(text), member, now),
         )
     return {"list": key, "item": text}
+
+
+def _change(db: Any, key: str, item: str, *, remove: bool) -> bool:
+    if remove:
+        sql = "DELETE FROM list_items WHERE list = ? AND item_key = ?"
+    else:
+        sql = "UPDATE list_items SET done = 1 WHERE list = ? AND item_key = ?"
+    return bool(db.execute(sql, (key, _item_key(item))).rowcount)
+
+
+def change_item(house: Household, list_name: str, item: str, *, remove: bool) -> dict[str, Any] | None:
+    """The API's way to mark one item done or remove it; None when it is not on the list."""
+    key = list_key(list_name)
+    text = clean_item(item)
+    with house.store.transaction() as db:
+        if not _change(db, key, text, remove=remove):
+            return None
+    return {"list": key, "item": text, "done": not remove, "removed": remove}
 
 
 def dump(house: Household) -> dict[str, list[dict[str, Any]]]:

@@ -297,13 +297,14 @@ def expire(house: Household) -> int:
         "SELECT * FROM orders WHERE status = 'pending_approval' AND expires_at <= ?", (now,)
     )
     for row in rows:
+        note = None
         with house.store.transaction() as db:
             if db.execute(
                 "UPDATE orders SET status = 'expired', decided_at = ?"
                 " WHERE id = ? AND status = 'pending_approval'",
                 (now, row["id"]),
             ).rowcount:
-                house.add_notification(
+                note = house.add_notification(
                     db,
                     row["requested_by"],
                     "order",
@@ -313,6 +314,7 @@ def expire(house: Household) -> int:
                     "order.expired",
                     {"id": row["id"]},
                 )
+        house.publish_stored([note])
     return len(rows)
 
 
@@ -349,9 +351,10 @@ def decide(
                 (approver.id, now, order_id),
             )
             key = "order.was_denied"
-        house.add_notification(
+        note = house.add_notification(
             db, order["requested_by"], "order", str(order_id), now, False, key, {"id": order_id}
         )
+    house.publish_stored([note])
     house.audit(approver, channel, service, f"order.{order_id}", "ok", decision="allow")
     return _order(house, order_id) or {}
 
@@ -441,6 +444,7 @@ async def confirm_order(request: IntentRequest, payload: dict[str, Any]) -> Repl
             member, request.actor.channel, "place", f"order.{order['id']}", "pending_approval",
             decision="approval", total=total,
         )  # fmt: skip
+        notes: list[int | None] = []
         with house.store.transaction() as db:
             db.execute(
                 "UPDATE orders SET status = 'pending_approval', expires_at = ? WHERE id = ?",
@@ -448,12 +452,13 @@ async def confirm_order(request: IntentRequest, payload: dict[str, Any]) -> Repl
             )
             for adult in house.home.members.values():
                 if may_approve(house, adult):
-                    house.add_notification(
+                    notes.append(house.add_notification(
                         db, adult.id, "approval", f"{order['id']}:{adult.id}", now, False,
                         "order.approval_request",
                         {"member": member.names.display(adult.language), "id": order["id"],
                          "lines": _say_lines(items, adult.language), "total": total},
-                    )  # fmt: skip
+                    ))  # fmt: skip
+        house.publish_stored(notes)  # the adults hear of it now, on the live stream
         return request.reply(Status.DONE, "order.awaiting_approval", id=order["id"], total=total)
     with house.store.transaction() as db:
         outcome = _place(house, db, order, member.id)

@@ -96,6 +96,19 @@ def active_timers(house: Household, member: str | None = None) -> list[dict[str,
     )
 
 
+def timer(house: Household, timer_id: int) -> dict[str, Any] | None:
+    """One running or paused timer (the API cancels by id)."""
+    rows = house.store.read(
+        "SELECT * FROM timers WHERE id = ? AND state IN ('running', 'paused')", (timer_id,)
+    )
+    return rows[0] if rows else None
+
+
+def cancel(house: Household, timer_id: int) -> None:
+    with house.store.transaction() as db:
+        db.execute("UPDATE timers SET state = 'cancelled', next_fire = NULL WHERE id = ?", (timer_id,))
+
+
 def _pick(request: IntentRequest) -> dict[str, Any] | Reply:
     timers = active_timers(request.house)
     if not timers:
@@ -153,8 +166,7 @@ class CancelTimer(IntentHandler):
         timer = _pick(request)
         if isinstance(timer, Reply):
             return timer
-        with request.house.store.transaction() as db:
-            db.execute("UPDATE timers SET state = 'cancelled', next_fire = NULL WHERE id = ?", (timer["id"],))
+        cancel(request.house, timer["id"])
         return request.reply(Status.DONE, "timer.cancelled", name=_label(timer["name"], request.language))
 
 

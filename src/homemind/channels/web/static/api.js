@@ -1,12 +1,12 @@
 // Every request the dashboard makes goes through this module: same-origin cookies, the
-// CSRF header when the hub has set its cookie, and one place that turns a 401 into the
-// login view. The HTTP API is the only source of truth; nothing here caches state.
+// session's CSRF token on every request, and one place that turns a 401 into the login
+// view. The HTTP API is the only source of truth; nothing here caches state.
 
-// PHASE 2 (issue 6): the cookie the hub's session login sets, whose value is echoed in
-// the header on every request that changes something. Until then no cookie is present
-// and no header is sent.
-export const CSRF_COOKIE = 'homemind_csrf';
+// The session cookie (homemind_session) is HttpOnly: scripts never see it. Its CSRF
+// token comes in the body of POST /api/login and of GET /api/me (so a reloaded page
+// gets it back) and is kept only in this module's memory.
 export const CSRF_HEADER = 'X-CSRF-Token';
+let csrfToken = null;
 
 export class ApiError extends Error {
   constructor(status, detail, body) {
@@ -27,26 +27,20 @@ export function onUnauthorized(listener) {
   return () => unauthorizedListeners.delete(listener);
 }
 
-export function readCookie(name) {
-  for (const part of document.cookie ? document.cookie.split('; ') : []) {
-    const at = part.indexOf('=');
-    if (part.slice(0, at) === name) return decodeURIComponent(part.slice(at + 1));
-  }
-  return null;
-}
-
 function detailOf(body) {
   if (body && typeof body.detail === 'string') return body.detail;
   if (body && Array.isArray(body.detail)) return body.detail.map((e) => e.msg).join('; ');
   return null;
 }
 
+const SAFE = new Set(['GET', 'HEAD']);
+const path = (...parts) => parts.map((part) => encodeURIComponent(part)).join('/');
+
 /** One request: resolves to {status, ok, data}; rejects on 401 (Unauthorized) or no connection. */
 export async function request(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const token = readCookie(CSRF_COOKIE);
-  if (token) headers[CSRF_HEADER] = token;
+  if (csrfToken && !SAFE.has(method)) headers[CSRF_HEADER] = csrfToken;
   let response;
   try {
     response = await fetch(path, {
@@ -73,35 +67,62 @@ async function ok(promise) {
 }
 
 export const api = {
-  me: () => ok(request('GET', '/api/me')),
+  async me() {
+    const who = await ok(request('GET', '/api/me'));
+    csrfToken = who.csrf_token || null;
+    return who;
+  },
   areas: () => ok(request('GET', '/api/areas')),
   entities: () => ok(request('GET', '/api/entities')),
   converse: (text, { conversationId = null, language = null } = {}) =>
     ok(request('POST', '/api/conversation', { text, conversation_id: conversationId, language })),
-  /** A service call; the raw result, because 409 (needs confirmation) is an answer, not a failure. */
-  callService: (service, entityId, data = {}, confirm = false) =>
-    request('POST', `/api/services/${encodeURIComponent(service)}`, { entity_id: entityId, data, confirm }),
+  /** A service call; the raw result, because 409 (held: confirm by id) is an answer, not a failure. */
+  callService: (service, entityId, data = {}) =>
+    request('POST', `/api/services/${encodeURIComponent(service)}`, { entity_id: entityId, data }),
+  /** Confirm a held call, with the member's PIN (or the device's code) when it needs one; raw result. */
+  confirm: (confirmationId, pin = null) =>
+    request('POST', `/api/confirmations/${encodeURIComponent(confirmationId)}`, pin ? { pin } : {}),
 
-  async login(username, password) {
-    // ===== PHASE 2 (issue 6): the login call goes here. =====
-    // POST the member's name and password to the hub's login endpoint through
-    // request(); the hub answers with a session cookie and the CSRF cookie above.
-    // Until that endpoint exists there is nothing to log in to.
-    void username;
-    void password;
-    throw new ApiError(501, null, null);
+  /** Log in; rejects with ApiError (401 wrong name or password, 429 too many tries). */
+  async login(member, password) {
+    let result;
+    try {
+      result = await request('POST', '/api/login', { member, password });
+    } catch (error) {
+      if (error instanceof Unauthorized) throw new ApiError(401, error.detail, error.body);
+      throw error;
+    }
+    if (!result.ok) throw new ApiError(result.status, result.detail, result.data);
+    csrfToken = result.data.csrf_token;
+    return result.data;
+  },
+  async logout() {
+    await request('POST', '/api/logout');
+    csrfToken = null;
   },
 
-  // PHASE 2 (issue 3): lists, timers, alarms, reminders, calendar, approvals.
-  // PHASE 2 (issue 6): logout, members, audit log.
+  household: () => ok(request('GET', '/api/household')),
+  notifications: () => ok(request('GET', '/api/notifications')),
+  addItem: (list, item) => ok(request('POST', `/api/lists/${path(list)}/items`, { item })),
+  /** change: 'complete' or 'remove'. */
+  changeItem: (list, item, change) => ok(request('POST', `/api/lists/${path(list, 'items', change)}`, { item })),
+  cancelTimer: (id) => ok(request('POST', `/api/timers/${path(id)}/cancel`)),
+  deleteAlarm: (id) => ok(request('DELETE', `/api/alarms/${path(id)}`)),
+  deleteReminder: (id) => ok(request('DELETE', `/api/reminders/${path(id)}`)),
+  approvals: () => ok(request('GET', '/api/approvals')),
+  /** decision: 'approve' or 'deny'. */
+  decide: (orderId, decision) => ok(request('POST', `/api/approvals/${path(orderId, decision)}`)),
+  members: () => ok(request('GET', '/api/members')),
+  audit: (limit = 100) => ok(request('GET', `/api/audit?limit=${limit}`)),
 };
 
 /**
  * Follow the hub's live stream. `ready` fires on every (re)connection (the caller
- * re-reads what it may have missed), `change` on every state_changed event.
+ * re-reads what it may have missed), `change` on every state_changed event,
+ * `notification` on every notification the hub lets this member read.
  * Returns a function that stops following.
  */
-export function subscribe({ ready, change, down }) {
+export function subscribe({ ready, change, notification, down }) {
   let source = null;
   let stopped = false;
   let retry = null;
@@ -109,6 +130,7 @@ export function subscribe({ ready, change, down }) {
     source = new EventSource('/api/events', { withCredentials: true });
     source.addEventListener('ready', () => ready && ready());
     source.addEventListener('state_changed', (event) => change && change(JSON.parse(event.data)));
+    source.addEventListener('notification', (event) => notification && notification(JSON.parse(event.data)));
     source.onerror = () => {
       if (down) down();
       if (source.readyState === EventSource.CLOSED && !stopped) {

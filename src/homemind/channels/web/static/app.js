@@ -1,24 +1,32 @@
 // The dashboard's shell: who is here (/api/me), the language, a hash router, the live
 // stream, and the views. Every request goes through api.js.
-import { html, render, useState, useEffect, useMemo, useCallback } from './ui.js';
+import { html, render, useState, useEffect, useMemo, useCallback, useRef } from './ui.js';
 import { api, onUnauthorized, subscribe, Unauthorized } from './api.js';
 import { LANGUAGES, pick, storedLanguage, storeLanguage, translator } from './i18n.js';
 import { Card } from './cards.js';
 import { Chat } from './chat.js';
 import { ConfirmDialog } from './confirm.js';
 import { LoginView } from './login.js';
+import { ListsView, TimersView, CalendarView, ApprovalsView, MembersView, AuditView } from './pages.js';
 
-const isAdmin = (me) => me && me.role === 'admin';
+const isAdmin = (me) => Boolean(me) && me.role === 'admin';
+const approves = (me) => Boolean(me) && (me.role === 'admin' || me.role === 'adult');
+const member = (me) => Boolean(me) && me.role !== 'guest';
 
-// The pages. `allow` decides who sees a page (the hub enforces it again on every call).
-// PHASE 2 (issue 3): { path: '/lists', ... }, '/timers', '/alarms', '/reminders',
-//   '/calendar', and '/approvals' (allow: members who approve orders).
-// PHASE 2 (issue 6): '/admin/members' and '/admin/audit' with allow: isAdmin, so a
-//   child's login never sees them (and the API answers 403 if it tries).
+// The pages. `allow` decides who sees a page (the hub enforces it again on every call:
+// a child's session asking for /api/members gets 403 whatever the page shows).
+// `household: true` pages are re-read every few seconds while open.
 export const ROUTES = [
   { path: '/', label: 'nav.home', view: HomeView, allow: () => true },
+  { path: '/lists', label: 'nav.lists', view: ListsView, allow: member, household: true },
+  { path: '/timers', label: 'nav.timers', view: TimersView, allow: member, household: true },
+  { path: '/calendar', label: 'nav.calendar', view: CalendarView, allow: member, household: true },
+  { path: '/approvals', label: 'nav.approvals', view: ApprovalsView, allow: approves, household: true },
+  { path: '/admin/members', label: 'nav.members', view: MembersView, allow: isAdmin },
+  { path: '/admin/audit', label: 'nav.audit', view: AuditView, allow: isAdmin },
 ];
-void isAdmin;
+const REFRESH_MS = 5000;
+const TOASTS = 3;
 
 function useHashPath() {
   const read = () => (location.hash.replace(/^#/, '') || '/').split('?')[0];
@@ -52,6 +60,17 @@ function Notice({ notice, t, onDismiss }) {
       <span>${notice.text}</span>
       <button type="button" aria-label=${t('notice.dismiss')} onClick=${onDismiss}>×</button>
     </p>`}
+  </div>`;
+}
+
+function Toasts({ toasts, t, onDismiss }) {
+  return html`<div class="toasts" role="status" aria-live="polite" aria-label=${t('inbox.title')}>
+    ${toasts.map(
+      (toast) => html`<p class="toast" key=${toast.id} data-kind=${toast.kind}>
+        <span>${toast.text}</span>
+        <button type="button" aria-label=${t('notice.dismiss')} onClick=${() => onDismiss(toast.id)}>×</button>
+      </p>`,
+    )}
   </div>`;
 }
 
@@ -97,7 +116,10 @@ function App() {
   const [live, setLive] = useState(false);
   const [confirming, setConfirming] = useState(null);
   const [notice, setNotice] = useState(null);
+  const [toasts, setToasts] = useState([]);
+  const [version, setVersion] = useState(0); // bumped when the household pages should re-read
   const path = useHashPath();
+  const bump = useCallback(() => setVersion((v) => v + 1), []);
 
   // The member's own language unless this device was switched to another.
   // Before the hub says who this is (the login view), the browser's own language.
@@ -115,12 +137,23 @@ function App() {
     );
   }, []);
 
+  const reloads = useRef(0);
   const reload = useCallback(async () => {
+    const mine = ++reloads.current;
     try {
       const [who, areaList, entityList] = await Promise.all([api.me(), api.areas(), api.entities()]);
+      if (mine !== reloads.current) return; // a later reload is on its way: its answer is newer
       setMe(who);
       setAreas(areaList);
-      setEntities(Object.fromEntries(entityList.map((e) => [e.entity_id, e])));
+      // A live change that arrived while this was on its way is newer than what it read.
+      setEntities((current) =>
+        Object.fromEntries(
+          entityList.map((e) => {
+            const live = current[e.entity_id];
+            return [e.entity_id, live && live.last_updated > e.last_updated ? { ...e, ...live } : e];
+          }),
+        ),
+      );
       setNeedLogin(false);
     } catch (error) {
       if (!(error instanceof Unauthorized)) setNotice({ kind: 'error', text: t('error.offline') });
@@ -128,6 +161,8 @@ function App() {
   }, [t]);
 
   useEffect(() => onUnauthorized(() => setNeedLogin(true)), []);
+  const meId = useRef(null); // read by the stream's listener without re-opening the stream
+  meId.current = me && me.id;
   useEffect(() => {
     if (needLogin) return undefined;
     reload();
@@ -135,18 +170,34 @@ function App() {
       ready: () => {
         setLive(true);
         reload(); // catch up on whatever changed while the stream was down
+        bump();
       },
       change: (event) => merge(event.data.new_state),
+      // The hub sends only what this member may read; an admin's own toasts are their own.
+      notification: (event) => {
+        const note = event.data;
+        if (!meId.current || note.member === meId.current) {
+          setToasts((shown) => [...shown.filter((old) => old.id !== note.id), note].slice(-TOASTS));
+        }
+        bump();
+      },
       down: () => setLive(false),
     });
   }, [needLogin]);
+
+  const route = ROUTES.find((r) => r.path === path) || ROUTES[0];
+  useEffect(() => {
+    if (!route.household || needLogin) return undefined;
+    const timer = setInterval(bump, REFRESH_MS); // lists and approvals have no change events
+    return () => clearInterval(timer);
+  }, [route, needLogin]);
 
   const act = useCallback(
     async (entity, service, data = {}) => {
       try {
         const result = await api.callService(service, entity.entity_id, data, false);
         if (result.ok) merge(result.data.state);
-        else if (result.status === 409) setConfirming({ entity, service, data });
+        else if (result.status === 409) setConfirming({ entity, service, data, held: result.data });
         else setNotice({ kind: 'error', text: result.detail || t('error.generic') });
       } catch (error) {
         if (!(error instanceof Unauthorized)) setNotice({ kind: 'error', text: t('error.offline') });
@@ -160,11 +211,24 @@ function App() {
     setChosen(code);
   };
 
+  const logout = async () => {
+    try {
+      await api.logout();
+    } catch (error) {
+      // already logged out: the login view shows either way
+    }
+    setMe(null);
+    setToasts([]);
+    setNeedLogin(true);
+  };
+
   if (needLogin || path === '/login') {
-    return html`<${LoginView} t=${t} onLoggedIn=${() => { location.hash = '#/'; setNeedLogin(false); }} />`;
+    return html`<${LoginView}
+      t=${t}
+      onLoggedIn=${() => { setMe(null); location.hash = '#/'; setNeedLogin(false); }}
+    />`;
   }
 
-  const route = ROUTES.find((r) => r.path === path) || ROUTES[0];
   const allowed = route.allow(me);
   const visible = ROUTES.filter((r) => r.allow(me));
   const View = route.view;
@@ -179,12 +243,15 @@ function App() {
       <span class=${`live ${live ? 'is-live' : ''}`} role="status" aria-label=${live ? t('live.on') : t('live.off')}
         title=${live ? t('live.on') : t('live.off')}></span>
       ${me && html`<span class="who">${pick(me.name, language)}</span>`}
+      ${me && me.channel === 'web' && html`<button type="button" class="logout" onClick=${logout}>${t('login.logout')}</button>`}
       <${LanguageSwitch} language=${language} setLanguage=${setLanguage} t=${t} />
     </header>
     <${Notice} notice=${notice} t=${t} onDismiss=${() => setNotice(null)} />
+    <${Toasts} toasts=${toasts} t=${t} onDismiss=${(id) => setToasts((shown) => shown.filter((n) => n.id !== id))} />
     <main id="main" tabindex="-1">
       ${allowed
-        ? html`<${View} t=${t} language=${language} areas=${areas} entities=${entities} act=${act} me=${me} />`
+        ? html`<${View} t=${t} language=${language} areas=${areas} entities=${entities} act=${act} me=${me}
+            version=${version} names=${null} />`
         : html`<p class="error">${t('nav.forbidden')}</p>`}
     </main>
     ${confirming &&

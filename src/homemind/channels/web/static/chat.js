@@ -1,6 +1,7 @@
 // The chat box: what the member types goes to /api/conversation as it is; the reply,
 // what was done (the result's `actions`) and, when the hub asks, a yes/no pair or a
-// code field. PHASE 2+: a microphone button beside the send button (voice issue).
+// PIN field (a password field; the transcript shows •••• in its place), answered in a
+// turn of its own as the hub requires. PHASE 2+: a microphone button beside the send button (voice issue).
 import { html, useState, useRef, useEffect } from './ui.js';
 import { api, ApiError } from './api.js';
 import { CodeInput } from './confirm.js';
@@ -56,6 +57,8 @@ export function Chat({ t, language, entities }) {
   useEffect(() => end.current && end.current.scrollIntoView({ block: 'nearest' }), [log]);
 
   async function send(message, { shown = message, replyLanguage = null } = {}) {
+    // A PIN typed into the main box while the hub waits for one is hidden just the same.
+    if (question && question.needs_code && /^\s*[0-9]{4,8}\s*$/.test(message)) shown = '••••';
     setBusy(true);
     setQuestion(null);
     setLog((entries) => [...entries, { from: 'me', text: shown }]);

@@ -1,6 +1,8 @@
-// The confirmation a card's sensitive action needs (unlock, disarm): the hub said 409,
-// so the member confirms here, with the device's code when it has one, and the call is
-// sent again with confirm=true. A wrong code keeps the dialog open with the hub's words.
+// The confirmation a card's sensitive action needs (unlock, disarm): the hub held the call
+// (409 with a confirmation id), so the member confirms here, with their PIN (or the
+// device's own code) when the hub asks for one, through POST /api/confirmations/{id}.
+// A wrong PIN uses the confirmation up: the dialog stays open with the hub's words, and
+// the next try asks the hub for a fresh hold first.
 import { html, useEffect, useRef, useState } from './ui.js';
 import { api } from './api.js';
 
@@ -24,10 +26,12 @@ export function CodeInput({ id, value, onValue, inputRef }) {
 
 export function ConfirmDialog({ request, name, t, onDone, onClose }) {
   const dialog = useRef(null);
+  const held = useRef(request.held);
   const [code, setCode] = useState('');
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const needsCode = Boolean(request.entity.code_format);
+  const needsCode = request.held.needs === 'pin';
+  const codeLabel = request.entity.code_format ? t('confirm.code') : t('confirm.pin');
 
   useEffect(() => {
     const element = dialog.current;
@@ -39,11 +43,18 @@ export function ConfirmDialog({ request, name, t, onDone, onClose }) {
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const data = needsCode ? { ...request.data, code } : request.data;
     try {
-      const result = await api.callService(request.service, request.entity.entity_id, data, true);
-      if (result.ok) onDone(result.data.state);
-      else setError(result.detail || t('error.generic'));
+      if (!held.current) {
+        const again = await api.callService(request.service, request.entity.entity_id, request.data);
+        if (again.ok) return onDone(again.data.state);
+        if (again.status !== 409) return setError(again.detail || t('error.generic'));
+        held.current = again.data;
+      }
+      const result = await api.confirm(held.current.confirmation_id, needsCode ? code : null);
+      if (result.ok) return onDone(result.data.state);
+      held.current = result.status === 409 ? result.data : null;
+      setCode('');
+      setError(result.detail || t('error.generic'));
     } catch (failure) {
       setError(failure.status === 0 ? t('error.offline') : failure.detail || t('error.generic'));
     } finally {
@@ -61,7 +72,7 @@ export function ConfirmDialog({ request, name, t, onDone, onClose }) {
     <form onSubmit=${confirm}>
       <h2 id="confirm-title">${t(`confirm.${request.service}`, { name })}</h2>
       ${needsCode &&
-      html`<label for="confirm-code">${t('confirm.code')}</label>
+      html`<label for="confirm-code">${codeLabel}</label>
         <${CodeInput} id="confirm-code" value=${code} onValue=${setCode} />`}
       <p id="confirm-error" class="error" role="alert">${error || ''}</p>
       <div class="row buttons">

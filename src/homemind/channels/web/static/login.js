@@ -1,5 +1,6 @@
-// The login view, shown whenever the hub answers 401 (and at #/login).
-// PHASE 2 (issue 6): api.login() is wired to the session endpoint; this markup stays.
+// The login view, shown whenever the hub answers 401 (and at #/login): a member's id and
+// web password (`homemind member passwd MEMBER`) to POST /api/login, which sets the
+// session cookie. Too many failures and the hub answers 429 for a while: said so here.
 import { html, useState } from './ui.js';
 import { api } from './api.js';
 
@@ -17,7 +18,8 @@ export function LoginView({ t, onLoggedIn }) {
       await api.login(user, password);
       onLoggedIn();
     } catch (failure) {
-      setError(failure.status === 501 ? t('login.unavailable') : t('login.failed'));
+      const why = { 0: 'error.offline', 401: 'login.failed', 429: 'login.too_many' }[failure.status];
+      setError(t(why || 'error.generic'));
     } finally {
       setBusy(false);
     }
