@@ -352,3 +352,21 @@ def test_list_items_timers_alarms_and_members_over_the_api(
     members = client.get("/api/members", headers=_as(tokens, "alice")).json()
     assert [m["id"] for m in members] == ["alice", "bo", "lily", "nainai", "guest"]
     assert next(m for m in members if m["id"] == "bo")["credentials"] == ["pin"]
+
+
+def test_the_approval_queue_is_for_those_who_approve(client: TestClient, tokens: dict[str, str]) -> None:
+    """Lily's waiting order: adults see the queue; Lily sees her own order; nobody else's."""
+    lily = _as(tokens, "lily")
+    asked = client.post("/api/conversation", json={"text": "order two bottles of soy sauce"}, headers=lily)
+    assert asked.json()["status"] == "needs_confirmation"
+    said = {"text": "yes", "conversation_id": asked.json()["conversation_id"]}
+    assert client.post("/api/conversation", json=said, headers=lily).json()["status"] == "done"
+
+    def queue(caller: str) -> list[str]:
+        response = client.get("/api/approvals", headers=_as(tokens, caller))
+        assert response.status_code == 200
+        return [o["requested_by"] for o in response.json()]
+
+    assert queue("bo") == ["lily"] and queue("alice") == ["lily"]
+    assert queue("lily") == ["lily"]
+    assert queue("nainai") == []  # an elder may not approve, and it is not her order

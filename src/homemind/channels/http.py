@@ -676,7 +676,11 @@ def _household_routes(app: FastAPI) -> None:
 
     @app.get("/api/approvals")
     async def approvals(hub: HubDep, actor: ActorDep) -> Any:
-        return orders.pending_approvals(hub.household)
+        """The queue for those who may approve; anyone else sees only their own waiting orders."""
+        waiting = orders.pending_approvals(hub.household)
+        if hub.policy.may_approve(actor.member):
+            return waiting
+        return [o for o in waiting if o["requested_by"] == actor.member.id]
 
     @app.post("/api/approvals/{order_id}/{decision}")
     async def decide(
