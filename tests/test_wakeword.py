@@ -166,7 +166,7 @@ def test_streaming_frames_match_the_whole_clip(model_dir: Path) -> None:
     stream = detector.stream()
     for i in range(0, len(audio.pcm), 1000):  # chunk sizes unrelated to the 1280-sample step
         stream.feed(audio.pcm[i : i + 1000])
-    steps = len(stream.scores)
+    steps = stream.steps
     assert steps == len(audio.pcm) // (FRAME * 2)
     samples = np.frombuffer(audio.pcm, dtype="<i2")[: steps * FRAME]
     whole = detector.melspectrogram(samples)

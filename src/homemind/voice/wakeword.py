@@ -26,6 +26,7 @@ and ships the non-commercial models.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -43,6 +44,7 @@ EMBEDDING = 96
 _WARMUP_SCORES = 5  # openWakeWord zeroes the first 5 predictions
 _MEL_MAX = 10 * 97  # ~10 s of mel frames kept, as openWakeWord keeps
 _FEATURES_MAX = 120  # ~10 s of embeddings kept
+_SCORES_KEPT = 1000  # ~80 s of scores, for a look at what the model made of recent audio
 MEL_FILE = "melspectrogram.onnx"
 EMBEDDING_FILE = "embedding_model.onnx"
 
@@ -62,6 +64,23 @@ def _session(path: Path) -> Any:
         return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own exception types for a bad file
         raise WakeWordError(f"{path}: not an ONNX model onnxruntime can load ({exc})") from None
+
+
+def _fits(shape: list[Any], wanted: list[Any]) -> bool:
+    """Same rank, and every fixed dimension either open in the model or equal."""
+    return len(shape) == len(wanted) and all(
+        not isinstance(have, int) or not isinstance(want, int) or have == want
+        for have, want in zip(shape, wanted, strict=True)
+    )
+
+
+def _probe(path: Path, run: Callable[[], np.ndarray]) -> np.ndarray:
+    try:
+        return run()
+    except WakeWordError:
+        raise
+    except Exception as exc:  # onnxruntime's own error types: the model cannot take this input
+        raise WakeWordError(f"{path}: cannot run on the input openWakeWord gives it ({exc})") from None
 
 
 class WakeWordDetector:
@@ -94,29 +113,30 @@ class WakeWordDetector:
         self.history = self._check_shapes(words[0])
 
     def _check_shapes(self, word: Path) -> int:
-        """The classifier's N, after running each model once: a model that does not fit says so now."""
+        """The classifier's N, after running each model once: a model that does not fit says so now.
+
+        A dimension the model leaves open (a name, not a number) fits anything, as in
+        openWakeWord's own files; only a fixed one that differs is refused.
+        """
         mel_file, embedding_file = self.directory / MEL_FILE, self.directory / EMBEDDING_FILE
         shape = self._mel.get_inputs()[0].shape
         if len(shape) != 2:
             raise WakeWordError(f"{mel_file}: takes {shape}, not [1, samples]")
-        try:
-            self.melspectrogram(np.zeros(FRAME + _MEL_CONTEXT, dtype=np.int16))
-        except WakeWordError:
-            raise
-        except Exception as exc:  # onnxruntime's own errors: the model cannot take this input
-            raise WakeWordError(f"{mel_file}: cannot run on 16 kHz audio ({exc})") from None
+        _probe(mel_file, lambda: self.melspectrogram(np.zeros(FRAME + _MEL_CONTEXT, dtype=np.int16)))
         shape = self._embedding.get_inputs()[0].shape
-        if list(shape[1:]) != [WINDOW, MEL_BINS, 1]:
+        if not _fits(shape, ["batch", WINDOW, MEL_BINS, 1]):
             raise WakeWordError(f"{embedding_file}: takes {shape}, not [batch, {WINDOW}, {MEL_BINS}, 1]")
-        out = self._run(self._embedding, np.ones((1, WINDOW, MEL_BINS, 1), dtype=np.float32))
+        window = np.ones((1, WINDOW, MEL_BINS, 1), dtype=np.float32)
+        out = _probe(embedding_file, lambda: self._run(self._embedding, window))
         if out.size != EMBEDDING:
             raise WakeWordError(f"{embedding_file}: gives {list(out.shape)}, not a {EMBEDDING}-d embedding")
         shape = self._classifier.get_inputs()[0].shape
-        if len(shape) != 3 or not isinstance(shape[1], int) or shape[2] != EMBEDDING:
+        if not _fits(shape, [1, "N", EMBEDDING]) or not isinstance(shape[1], int):
             raise WakeWordError(f"{word}: takes {shape}, not [1, N, {EMBEDDING}] (the last N embeddings)")
         if not 1 <= shape[1] <= _FEATURES_MAX:
             raise WakeWordError(f"{word}: wants {shape[1]} embeddings; at most {_FEATURES_MAX} are kept")
-        out = self._run(self._classifier, np.zeros((1, shape[1], EMBEDDING), dtype=np.float32))
+        history = np.zeros((1, shape[1], EMBEDDING), dtype=np.float32)
+        out = _probe(word, lambda: self._run(self._classifier, history))
         if out.size != 1:
             raise WakeWordError(f"{word}: gives {list(out.shape)}, not one score")
         return int(shape[1])
@@ -168,7 +188,9 @@ class WakeStream:
 
     detector: WakeWordDetector
     detected_at: float | None = None  # seconds into the stream, at the end of the step that heard it
-    scores: list[float] = field(default_factory=list)  # one per 80 ms step
+    steps: int = 0  # 80 ms steps taken
+    # The latest scores, one per step: a satellite may stream for days, so only the last ~80 s.
+    scores: list[float] = field(default_factory=list)
     _pending: bytes = b""
     _raw: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
     _mel: np.ndarray = field(default_factory=lambda: np.ones((WINDOW, MEL_BINS), dtype=np.float32))
@@ -187,9 +209,11 @@ class WakeStream:
         samples = np.frombuffer(data[:whole], dtype="<i2")
         for i in range(0, len(samples), FRAME):
             score = self._step(samples[i : i + FRAME])
+            self.steps += 1
             self.scores.append(score)
             if self.detected_at is None and score >= self.detector.threshold:
-                self.detected_at = len(self.scores) * FRAME / RATE
+                self.detected_at = self.steps * FRAME / RATE
+        del self.scores[:-_SCORES_KEPT]
         return self.detected
 
     def _step(self, frame: np.ndarray) -> float:
@@ -200,6 +224,6 @@ class WakeStream:
         self._mel = np.vstack([self._mel, detector.melspectrogram(self._raw)])[-_MEL_MAX:]
         embedding = detector.embed(self._mel[None, -WINDOW:])
         self._features = np.vstack([self._features, embedding])[-_FEATURES_MAX:]
-        if len(self.scores) < _WARMUP_SCORES or len(self._features) < detector.history:
+        if self.steps < _WARMUP_SCORES or len(self._features) < detector.history:
             return 0.0
         return detector.score(self._features[-detector.history :])
