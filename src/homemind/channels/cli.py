@@ -440,13 +440,14 @@ async def _listen_file(hub: Hub, args: argparse.Namespace) -> int:
     except VoiceError as exc:
         print(f"homemind: {args.wav}: {exc.message(actor.member.language)}", file=sys.stderr)
         return 2
-    voice = Voice.for_hub(hub)
-    if args.wake and voice.wake is None:
+    if args.wake and hub.home.voice.wake_word is None:
         raise SetupError(
-            voice.wake_problem
-            or "no wake word is configured: add voice: wake_word: {model_dir: DIR} to the home file"
+            "no wake word is configured: add voice: wake_word: {model_dir: DIR} to the home file"
             " (without --wake, listen is push-to-talk and needs none)"
         )
+    voice = Voice.for_hub(hub)
+    if args.wake and voice.wake is None:
+        raise SetupError(voice.wake_problem or "the wake word cannot be used")
     for problem in voice.problems:
         print(f"homemind: {problem}", file=sys.stderr)
     outcome = await voice.listen(
