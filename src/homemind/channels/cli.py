@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     listen.add_argument("--area", help="the room the microphone is in: the default room for commands")
     listen.add_argument("--reply", type=Path, metavar="OUT.wav", help="write the spoken reply here")
     listen.add_argument(
+        "--wake",
+        action="store_true",
+        help="act only if the recording starts with the wake word (needs voice: wake_word: in the home file)",
+    )
+    listen.add_argument(
         "--conversation-id", help="continue a conversation, e.g. answer a confirmation from an earlier listen"
     )
 
@@ -435,17 +440,26 @@ async def _listen_file(hub: Hub, args: argparse.Namespace) -> int:
     except VoiceError as exc:
         print(f"homemind: {args.wav}: {exc.message(actor.member.language)}", file=sys.stderr)
         return 2
+    if args.wake and hub.home.voice.wake_word is None:
+        raise SetupError(
+            "no wake word is configured: add voice: wake_word: {model_dir: DIR} to the home file"
+            " (without --wake, listen is push-to-talk and needs none)"
+        )
     voice = Voice.for_hub(hub)
+    if args.wake and voice.wake is None:
+        raise SetupError(voice.wake_problem or "the wake word cannot be used")
     for problem in voice.problems:
         print(f"homemind: {problem}", file=sys.stderr)
     outcome = await voice.listen(
-        audio, actor, conversation_id=args.conversation_id, speak=args.reply is not None
+        audio, actor, conversation_id=args.conversation_id, speak=args.reply is not None, wake=args.wake
     )
     if args.reply is not None and outcome.reply is not None:
         args.reply.write_bytes(outcome.reply.wav())
     if args.json:
         print(json.dumps(outcome.as_dict(), ensure_ascii=False))
     else:
+        if outcome.wake_word_at is not None:
+            print(f"wake word at {outcome.wake_word_at:.2f} s")
         print(f"heard: {outcome.transcript.text if outcome.transcript else ''}")
         print(outcome.result.response)
     return 0 if outcome.result.status.value in _OK_STATUSES else 1

@@ -6,6 +6,11 @@ unless told otherwise, and answers only loopback and the satellites the home
 file's ``voice: satellites:`` lists by address; a satellite's ``member`` is who
 speaks through it (default: the owner). Commands go through the conversation
 pipeline like every other channel.
+
+Push-to-talk is the default: a satellite's button (or its own wake word) starts the
+audio. Only when the home file names a wake-word model (``voice: wake_word:``) does
+the server also offer Wyoming's ``wake`` service: ``detect``, then audio, answered by
+``detection`` (as often as the word is heard) or, at ``audio-stop``, ``not-detected``.
 """
 
 from __future__ import annotations
@@ -34,10 +39,13 @@ from wyoming.info import (
     IntentProgram,
     TtsProgram,
     TtsVoice,
+    WakeModel,
+    WakeProgram,
 )
 from wyoming.intent import Entity, Intent, NotRecognized, Recognize
 from wyoming.server import AsyncEventHandler, AsyncTcpServer
 from wyoming.tts import Synthesize
+from wyoming.wake import Detect, Detection, NotDetected
 
 from homemind import __version__
 from homemind.core import i18n
@@ -46,13 +54,14 @@ from homemind.policy import Actor
 from homemind.skills import Status
 from homemind.voice.audio import MAX_SECONDS, RATE, WIDTH, VoiceError, check_format, convert_pcm
 from homemind.voice.service import Listening, Voice
+from homemind.voice.wakeword import WakeStream, WakeWordDetector
 
 _LOG = logging.getLogger(__name__)
 _ATTRIBUTION = Attribution(name="homemind", url="")
 _OK = {Status.DONE, Status.ANSWERED, Status.NEEDS_CONFIRMATION}
 
 
-def _info() -> Info:
+def _info(wake: WakeWordDetector | None = None) -> Info:
     def artifact(name: str, description: str) -> dict[str, Any]:
         return {
             "name": name,
@@ -90,6 +99,16 @@ def _info() -> Info:
                 supports_home_control=True,
             )
         ],
+        wake=[
+            WakeProgram(
+                **artifact("homemind-wake", "a wake-word model the user supplied (openWakeWord layout)"),
+                models=[
+                    WakeModel(**artifact(wake.name, str(wake.directory)), languages=[], phrase=wake.name)
+                ],
+            )
+        ]
+        if wake is not None
+        else [],
     )
 
 
@@ -120,6 +139,12 @@ class WyomingHandler(AsyncEventHandler):
         self.format: tuple[int, int, int] = (RATE, WIDTH, 1)
         self.seconds = 0.0
         self.language: str | None = None
+        # After `detect`: the next audio is searched for the wake word instead of transcribed.
+        self.detecting = False
+        self.wake_wanted = False  # `detect` named our wake word, or any
+        self.wake: WakeStream | None = None
+        self.wake_heard = False
+        self.wake_start = 0.0  # seconds into the audio where the current wake stream began
 
     async def run(self) -> None:
         if not allowed(self.hub, self.address):
@@ -130,12 +155,14 @@ class WyomingHandler(AsyncEventHandler):
         await super().run()
 
     async def _fail(self, error: VoiceError) -> None:
-        self.session = None
+        self.session, self.detecting, self.wake = None, False, None
         await self.write_event(Error(text=error.message(self.actor.member.language), code=error.key).event())
 
     async def handle_event(self, event: Event) -> bool:
         if Describe.is_type(event.type):
-            await self.write_event(_info().event())
+            await self.write_event(_info(self.voice.wake).event())
+        elif Detect.is_type(event.type):
+            await self._detect(Detect.from_event(event))
         elif Transcribe.is_type(event.type):
             self.language = Transcribe.from_event(event).language
         elif AudioStart.is_type(event.type):
@@ -146,8 +173,13 @@ class WyomingHandler(AsyncEventHandler):
             except VoiceError as exc:
                 await self._fail(exc)
                 return True
-            self.session = self.voice.listening()
             self.seconds = 0.0
+            if self.detecting:
+                wake = self.voice.wake
+                self.wake = wake.stream() if wake is not None and self.wake_wanted else None
+                self.wake_heard, self.wake_start = False, 0.0
+            else:
+                self.session = self.voice.listening()
         elif AudioChunk.is_type(event.type):
             await self._chunk(AudioChunk.from_event(event))
         elif AudioStop.is_type(event.type):
@@ -160,8 +192,32 @@ class WyomingHandler(AsyncEventHandler):
             await self._synthesize(Synthesize.from_event(event).text)
         return True
 
+    async def _detect(self, detect: Detect) -> None:
+        wake = self.voice.wake
+        if wake is None:
+            text = self.voice.wake_problem or "no wake word is configured here: push-to-talk only"
+            await self.write_event(Error(text=text, code="wake.unavailable").event())
+            return
+        self.detecting = True
+        # Asked for other wake words only: this stream cannot hear them, and says so at audio-stop.
+        self.wake_wanted = not detect.names or wake.name in detect.names
+        # A stream now, for a satellite that sends its chunks without audio-start.
+        self.wake = wake.stream() if self.wake_wanted else None
+        self.wake_heard, self.wake_start, self.seconds = False, 0.0, 0.0
+
+    async def _listen_for_wake(self, audio: Any) -> None:
+        wake, detector = self.wake, self.voice.wake
+        if wake is None or detector is None:
+            return
+        if await asyncio.to_thread(wake.feed, audio.pcm):
+            heard = self.wake_start + (wake.detected_at or 0.0)
+            self.wake_heard = True
+            await self.write_event(Detection(name=detector.name, timestamp=int(heard * 1000)).event())
+            # Listen on for the next time: a fresh stream, whose warm-up keeps one word from counting twice.
+            self.wake, self.wake_start = detector.stream(), self.seconds
+
     async def _chunk(self, chunk: AudioChunk) -> None:
-        if self.session is None:
+        if self.session is None and not self.detecting:
             return  # audio after an error, or without audio-start: ignored until the next start
         rate, width, channels = chunk.rate or self.format[0], chunk.width or self.format[1], chunk.channels
         try:
@@ -171,14 +227,23 @@ class WyomingHandler(AsyncEventHandler):
                 await self._fail(exc)
             return
         self.seconds += audio.seconds
+        if self.detecting:  # a satellite listening for its wake word streams for as long as it likes
+            await self._listen_for_wake(audio)
+            return
         if self.seconds > MAX_SECONDS:
             await self._fail(
                 VoiceError("voice.too_long", seconds=round(self.seconds, 1), limit=int(MAX_SECONDS))
             )
             return
-        await asyncio.to_thread(self.session.feed, audio.pcm)
+        if self.session is not None:
+            await asyncio.to_thread(self.session.feed, audio.pcm)
 
     async def _stop(self) -> None:
+        if self.detecting:
+            self.detecting, self.wake = False, None
+            if not self.wake_heard:
+                await self.write_event(NotDetected().event())
+            return
         session, self.session = self.session, None
         if session is None:
             return

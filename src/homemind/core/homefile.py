@@ -33,6 +33,7 @@ from homemind.core.model import (
     Satellite,
     Step,
     VoiceSettings,
+    WakeWordSettings,
 )
 
 Language = Literal["en", "zh"]
@@ -280,13 +281,21 @@ class EngineSpec(_Strict):
     model: str | None = Field(default=None, description="model directory the user supplies")
 
 
+class WakeWordSpec(_Strict):
+    """``voice: wake_word:``: a wake-word model directory the user supplies (none ships: see README)."""
+
+    model_dir: str = Field(min_length=1, description="openWakeWord-style directory of ONNX models")
+    threshold: float = Field(default=0.5, gt=0.0, lt=1.0, description="score that counts as heard")
+
+
 class VoiceSection(_Strict):
-    """``voice:``: satellites allowed to talk to the Wyoming server, and open-vocabulary engines."""
+    """``voice:``: satellites allowed to talk to the Wyoming server, open-vocabulary engines, a wake word."""
 
     satellites: list[SatelliteSpec] = Field(default_factory=list)
     fallback: EngineSpec | None = None
     zh: EngineSpec | None = None
     zh_piper_voice: str | None = None
+    wake_word: WakeWordSpec | None = None
 
 
 class HomeFileSpec(_Strict):
@@ -539,8 +548,13 @@ def _voice_settings(
     def engine(spec: EngineSpec | None) -> tuple[str, str | None] | None:
         return (spec.engine, spec.model) if spec else None
 
+    wake = section.wake_word
     return VoiceSettings(
-        tuple(satellites), engine(section.fallback), engine(section.zh), section.zh_piper_voice
+        tuple(satellites),
+        engine(section.fallback),
+        engine(section.zh),
+        section.zh_piper_voice,
+        WakeWordSettings(wake.model_dir, wake.threshold) if wake else None,
     )
 
 

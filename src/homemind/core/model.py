@@ -220,6 +220,14 @@ class Satellite:
 
 
 @dataclass(frozen=True)
+class WakeWordSettings:
+    """A wake-word model the user supplies (openWakeWord's layout); none ships: push-to-talk is default."""
+
+    model_dir: str
+    threshold: float = 0.5
+
+
+@dataclass(frozen=True)
 class VoiceSettings:
     """The home file's ``voice:`` section."""
 
@@ -229,6 +237,8 @@ class VoiceSettings:
     # (engine, model dir) for Chinese speech: no Chinese model ships, so only with one the user supplies.
     zh: tuple[str, str | None] | None = None
     zh_piper_voice: str | None = None
+    # None: push-to-talk only (a satellite's button, the web microphone, `homemind listen`).
+    wake_word: WakeWordSettings | None = None
 
     def satellite(self, address: str) -> Satellite | None:
         return next((s for s in self.satellites if s.address == address), None)

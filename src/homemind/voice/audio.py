@@ -50,6 +50,10 @@ i18n.register(
             "zh": "音频有 {channels} 个声道；请用单声道或立体声。",
         },
         "voice.no_speech": {"en": "I didn't hear anything.", "zh": "我没有听到说话声。"},
+        "voice.no_wake_word": {
+            "en": "I didn't hear the wake word ({name}), so I did nothing.",
+            "zh": "没有听到唤醒词（{name}），所以什么也没做。",
+        },
         "voice.not_heard": {
             "en": "Sorry, I didn't catch that. Please say it again.",
             "zh": "抱歉，我没听清，请再说一遍。",

@@ -27,6 +27,7 @@ from homemind.voice.homemodel import HomeModel, build_home_model
 from homemind.voice.stt import PocketsphinxEngine, SpeechToText, Transcript, open_engine
 from homemind.voice.tts import Speaker
 from homemind.voice.vad import SileroVad
+from homemind.voice.wakeword import WakeWordDetector, WakeWordError
 
 _CHUNK = 3200  # bytes: 100 ms, the size satellites send and the decoder is fed
 
@@ -40,12 +41,15 @@ class VoiceResult:
     after_speech: float = 0.0
     fallback_used: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    # Listening for the wake word first: seconds into the recording where it was heard (None: not heard).
+    wake_word_at: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "transcript": self.transcript.text if self.transcript else "",
             "stt_engine": self.transcript.engine if self.transcript else None,
             "fallback_used": self.fallback_used,
+            "wake_word_at": self.wake_word_at,
             **self.result.as_dict(),
         }
 
@@ -140,6 +144,15 @@ class Voice:
         self.chinese = self._engine(settings.zh, "zh")
         self.speaker = Speaker.default(Path(settings.zh_piper_voice) if settings.zh_piper_voice else None)
         self.problems += self.speaker.problems
+        # None ships (see wakeword.py): without one the home is push-to-talk, which always works.
+        self.wake: WakeWordDetector | None = None
+        self.wake_problem: str | None = None
+        if settings.wake_word is not None:
+            try:
+                self.wake = WakeWordDetector(settings.wake_word.model_dir, settings.wake_word.threshold)
+            except WakeWordError as exc:
+                self.wake_problem = f"voice: wake word unavailable (push-to-talk only): {exc}"
+                self.problems.append(self.wake_problem)
 
     def _engine(self, spec: tuple[str, str | None] | None, language: str) -> SpeechToText | None:
         if spec is None:
@@ -256,14 +269,33 @@ class Voice:
         conversation_id: str | None = None,
         language: str | None = None,
         speak: bool = True,
+        wake: bool = False,
     ) -> VoiceResult:
-        """A whole recording: the transcript, the conversation result and (``speak``) the reply as audio."""
+        """A whole recording: the transcript, the conversation result and (``speak``) the reply as audio.
+
+        ``wake``: the recording must start with the wake word; only the audio after it is the
+        command, and without it nothing is done (a satellite that listens all the time).
+        """
+        heard_at: float | None = None
+        if wake:
+            if self.wake is None:
+                raise WakeWordError(self.wake_problem or "no wake word is configured (voice: wake_word:)")
+            heard_at = await asyncio.to_thread(self.wake.detect, audio.pcm)
+            if heard_at is None:
+                reply_language = language or actor.member.language
+                message = i18n.translate("voice.no_wake_word", reply_language, name=self.wake.name)
+                result = ConversationResult(
+                    Status.ERROR, message, reply_language, conversation_id or uuid.uuid4().hex
+                )
+                return VoiceResult(None, result)
+            audio = Audio(audio.pcm[int(heard_at * RATE) * WIDTH :])
         # Decoding and speaking are CPU work: off the event loop, so a server keeps serving.
         session = await asyncio.to_thread(self._heard, audio)
         outcome = await self.understand(session, actor, conversation_id=conversation_id, language=language)
         if speak:
             result = outcome.result
             outcome.reply = await asyncio.to_thread(self.say, result.response, result.language)
+        outcome.wake_word_at = heard_at
         return outcome
 
     def _heard(self, audio: Audio) -> Listening:
