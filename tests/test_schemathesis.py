@@ -45,7 +45,8 @@ def test_no_server_errors(served: tuple[Server, str], authenticated: bool) -> No
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def check(case: schemathesis.Case) -> None:
-            response = case.call(base_url=server.url, headers=headers)
+            # A generous timeout: a slow answer on a busy 2-core box is not a server error.
+            response = case.call(base_url=server.url, headers=headers, timeout=60)
             assert response.status_code < 500, (case.method, case.path, response.text[:500])
             if not authenticated and case.path not in ("/api/health", "/api/login"):
                 assert response.status_code in (401, 404, 405, 422), (case.path, response.status_code)
