@@ -233,6 +233,7 @@ class Hub:
         await self.backend.start(self.states)
 
     async def stop(self) -> None:
+        await self.automations.settle()  # a run a state change started finishes before devices go
         await self.backend.stop()
         self.store.close()
 

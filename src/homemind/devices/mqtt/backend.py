@@ -164,7 +164,7 @@ class MqttBackend:
         task, self._task = self._task, None
         if task is not None:
             if not await cancel([task]):
-                log.warning("MQTT: the connection did not close within 5 s; leaving it")
+                log.warning("MQTT: the connection did not close within 30 s; leaving it")
             elif not task.cancelled() and task.exception() is not None:
                 log.warning("MQTT: the connection ended with %r", task.exception())
         self._states = None

@@ -54,12 +54,13 @@ class Client(aiomqtt.Client):
         return granted
 
 
-async def cancel(tasks: Iterable[asyncio.Task[Any]], *, tries: int = 20, interval: float = 0.25) -> bool:
+async def cancel(tasks: Iterable[asyncio.Task[Any]], *, tries: int = 120, interval: float = 0.25) -> bool:
     """Cancel tasks until they end (True), or give up after ``tries`` rounds (False).
 
     Once is not enough: on Python 3.11 a cancellation that arrives just as an awaited
     PUBACK or SUBACK does is swallowed by ``asyncio.wait_for`` inside the client, and
-    the task carries on as if nothing had happened.
+    the task carries on as if nothing had happened. Thirty seconds in all: on a busy box
+    a task left running would touch its socket after the event loop has closed.
     """
     pending = {t for t in tasks if not t.done()}
     for _ in range(tries):
