@@ -731,3 +731,12 @@ def test_reminders_and_calendar_are_private_to_their_owner(home: Driver) -> None
     # Nobody changes what they may not see: Lily cannot move or remove Bo's appointment.
     assert home.ask("remove dentist from my calendar", "lily")[0] == "error"
     assert [e["title"] for e in home.dump()["events"]] == ["dentist"]
+
+
+@pytest.mark.parametrize("text", ["wake me up at seven", "wake me up at 7", "set an alarm for seven"])
+def test_a_bare_hour_after_at_is_a_clock_time(home: Driver, text: str) -> None:
+    """The template takes "at" ("wake me up at {when}"); "seven" alone is still 7 o'clock."""
+    status, response = home.ask(text)
+    assert status == "done", response
+    [alarm] = home.dump()["alarms"]
+    assert alarm["at"][11:16] in ("07:00", "19:00")

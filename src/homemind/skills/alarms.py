@@ -58,7 +58,15 @@ i18n.register(
 
 
 def when_of(request: IntentRequest, text: str | None) -> tuple[When | None, str]:
-    return extract(text or "", request.language, request.house.now())
+    now = request.house.now()
+    when, rest = extract(text or "", request.language, now)
+    if when is None and request.language == "en" and text and not text.lstrip().lower().startswith("at "):
+        # "wake me up at {when}": the template took the "at", and a bare "7" or "seven
+        # thirty" is a clock time only after it.
+        again, rest_again = extract(f"at {text.strip()}", request.language, now)
+        if again is not None:
+            return again, rest_again
+    return when, rest
 
 
 def _repeat(recurrence: str | None, language: str) -> str:
