@@ -53,6 +53,27 @@ class Client(aiomqtt.Client):
         ack_now(self)
         return granted
 
+    def _on_socket_register_write(self, client: Any, userdata: Any, sock: Any) -> None:
+        """aiomqtt's, minus a race: paho asks (maybe from another thread) to watch the socket
+        for writing, and by the time the loop gets to it a broker that went away has closed
+        it; registering the dead descriptor then raises EBADF inside the event loop."""
+        fileno = sock.fileno()
+
+        def write() -> None:
+            try:
+                client.loop_write()
+            except Exception as exc:  # a broken pipe: the connection is gone, as in aiomqtt
+                if not self._disconnected.done():
+                    self._disconnected.set_exception(exc)
+
+        def register() -> None:
+            if fileno < 0 or sock.fileno() != fileno:
+                return  # closed since paho asked
+            with suppress(OSError, ValueError):
+                self._loop.add_writer(fileno, write)
+
+        self._loop.call_soon_threadsafe(register)
+
 
 async def cancel(tasks: Iterable[asyncio.Task[Any]], *, tries: int = 120, interval: float = 0.25) -> bool:
     """Cancel tasks until they end (True), or give up after ``tries`` rounds (False).
