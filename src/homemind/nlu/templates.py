@@ -170,8 +170,7 @@ class TemplateRecognizer:
         self.recognize("turn on the light", "en")
         self.recognize("打开灯", "zh")
 
-    def _best(self, text: str, language: str, *, allow_unmatched: bool) -> RecognizeResult | None:
-        normalized = normalize(text, language)
+    def _best(self, normalized: str, language: str, *, allow_unmatched: bool) -> RecognizeResult | None:
         if not normalized:
             return None
         intents, slot_lists = self._language(language)
@@ -185,10 +184,10 @@ class TemplateRecognizer:
         )
 
     def recognize(self, text: str, language: str) -> IntentMatch | None:
-        result = self._best(text, language, allow_unmatched=False)
+        normalized = normalize(text, language)  # once: hassil matches it, wildcards are read back from it
+        result = self._best(normalized, language, allow_unmatched=False)
         if result is None:
             return None
-        normalized = normalize(text, language)
         slots = {}
         for name, entity in result.entities.items():
             said = str(entity.text or "").strip()
