@@ -4,12 +4,12 @@ Each command is synthesized in two voices (piper's en_US joe with its noise off,
 and espeak-ng en-us), with white noise at two levels (SNR 30 dB and 15 dB), and
 padded with 0.3 s before and 0.6 s after. For every utterance, in one run:
 
-1. **homemind**: 100 ms chunks into the VAD and the decoder with the home's own
-   language model (as a satellite streams them), then the conversation pipeline
+1. **homemind**: 100 ms chunks into the VAD, the noise suppressor and the decoder
+   with the home's own language model (as a satellite streams them), then the conversation pipeline
    and the policy executor on the demo home; the device's state is then checked.
 2. **peer**: the same audio decoded by pocketsphinx with its general English
    language model and full dictionary (what pocketsphinx does without homemind's
-   model), the transcript through the same pipeline, the state checked the same way.
+   model, no noise suppression), the transcript through the same pipeline, the state checked the same way.
 
 Before each command the device is put in a state the command must change (the
 lights off before "turn on ..."), through the executor. Figures per system and
@@ -197,7 +197,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 for system in ("homemind", "peer"):
                     service, entity, data = command.setup
                     await hub.executor.execute(owner, entity, service, data)
-                    session = Listening(voice, peer if system == "peer" else None)
+                    # The peer is pocketsphinx as it comes: no home model, no noise suppression.
+                    session = Listening(voice, peer, denoise=False) if system == "peer" else Listening(voice)
                     decode = 0.0
                     for i in range(0, len(audio.pcm), CHUNK):
                         started = time.perf_counter()

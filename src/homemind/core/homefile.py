@@ -555,6 +555,7 @@ def _voice_settings(
         engine(section.zh),
         section.zh_piper_voice,
         WakeWordSettings(wake.model_dir, wake.threshold) if wake else None,
+        section.noise_suppression,
     )
 
 

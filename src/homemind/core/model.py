@@ -239,6 +239,9 @@ class VoiceSettings:
     zh_piper_voice: str | None = None
     # None: push-to-talk only (a satellite's button, the web microphone, `homemind listen`).
     wake_word: WakeWordSettings | None = None
+    # Spectral subtraction before the home's decoder (voice/denoise.py); off for a microphone
+    # that already cleans its signal.
+    noise_suppression: bool = True
 
     def satellite(self, address: str) -> Satellite | None:
         return next((s for s in self.satellites if s.address == address), None)

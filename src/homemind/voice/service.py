@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from homemind.conversation.pipeline import ConversationResult
 from homemind.core import i18n
 from homemind.core.model import Home
@@ -23,6 +25,7 @@ from homemind.nlu.language import detect_language
 from homemind.policy import Actor
 from homemind.skills import Status
 from homemind.voice.audio import RATE, WIDTH, Audio, VoiceError
+from homemind.voice.denoise import FRAME, HOP, NoiseSuppressor
 from homemind.voice.homemodel import HomeModel, build_home_model
 from homemind.voice.stt import PocketsphinxEngine, SpeechToText, Transcript, open_engine
 from homemind.voice.tts import Speaker
@@ -65,8 +68,10 @@ class Listening:
     _PRE_ROLL = 0.25  # seconds of audio before the detected start of speech
     _POST_ROLL = 0.15  # and after its end
 
-    def __init__(self, voice: Voice, engine: SpeechToText | None = None) -> None:
+    def __init__(self, voice: Voice, engine: SpeechToText | None = None, *, denoise: bool | None = None) -> None:
         self.voice = voice
+        wanted = voice.home.voice.noise_suppression if denoise is None else denoise
+        self.denoiser = NoiseSuppressor() if wanted else None
         self.vad = voice.vad.stream()
         self._borrowed = engine is None
         self.engine = engine or voice._take_engine()
@@ -86,10 +91,26 @@ class Listening:
             if self.vad.speech_start is None:
                 return
             self._fed = self._offset(self.vad.speech_start - self._PRE_ROLL)
+            if self.denoiser is not None:
+                # What came before the speech, and the pauses in it, is the room's own noise.
+                self.denoiser.measure(np.frombuffer(bytes(self.buffer), dtype="<i2").astype(np.float64))
         end = min(end, len(self.buffer))
         if end > self._fed:
-            self.engine.feed(bytes(self.buffer[self._fed : end]))
+            self.engine.feed(self._cleaned(self._fed, end))
             self._fed = end
+
+    def _cleaned(self, start: int, end: int) -> bytes:
+        """The buffer's bytes ``[start, end)``, noise taken out when suppression is on."""
+        if self.denoiser is None:
+            return bytes(self.buffer[start:end])
+        first, last = start // WIDTH, end // WIDTH
+        # A frame of context either side, cut on the suppressor's grid, gives the very samples
+        # cleaning the whole recording would (denoise.py): the pieces join without seams.
+        low = max(0, first - FRAME) // HOP * HOP
+        high = min(len(self.buffer) // WIDTH, last + FRAME)
+        region = np.frombuffer(bytes(self.buffer[low * WIDTH : high * WIDTH]), dtype="<i2").astype(np.float64)
+        cleaned = self.denoiser.clean(region, first - low, last - low)
+        return bytes(np.clip(np.rint(cleaned), -32768, 32767).astype("<i2").tobytes())
 
     def feed(self, pcm: bytes) -> bool:
         """More audio; True once the speaker has stopped (the caller may stop sending)."""
