@@ -678,17 +678,27 @@ def _microphone(playwright: Playwright, folder: Path, text: str | None) -> Itera
         launched.close()
 
 
-def speak(page: Page, seconds: float, keyboard: bool = False) -> Any:
-    """Record for as long as the fake microphone speaks, send, and return the hub's reply bubble."""
+def speak(page: Page, seconds: float, how: str = "click") -> Any:
+    """Record for as long as the fake microphone speaks, send, and return the hub's reply bubble.
+
+    ``how``: "click" to start and again to send, "keyboard" (Enter, twice), or "hold"
+    (push-to-talk: the button held down while speaking, letting go sends).
+    """
     mic = page.get_by_role("button", name=MIC)
     replies = page.locator(".bubble.from-hub")
     before = replies.count()
-    press = (lambda: mic.press("Enter")) if keyboard else mic.click
-    press()
+    if how == "hold":
+        mic.hover()
+        page.mouse.down()
+    else:
+        mic.press("Enter") if how == "keyboard" else mic.click()
     expect(mic).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#mic-status")).to_contain_text(re.compile("Listening|正在听"))
     page.wait_for_timeout(seconds * 1000 + 300)  # the file plays in real time from the start of the capture
-    press()
+    if how == "hold":
+        page.mouse.up()
+    else:
+        mic.press("Enter") if how == "keyboard" else mic.click()
     expect(mic).to_have_attribute("aria-pressed", "false")
     # The hub's first recording also builds the home's speech model: allow for it.
     expect(replies).to_have_count(before + 1, timeout=60_000)
@@ -731,7 +741,7 @@ def test_mic_answers_the_pin_by_voice_from_the_keyboard(
         english(page)
         expect(say(page, "unlock the front door")).to_contain_text("PIN")
         expect(page.get_by_label("PIN or code", exact=True)).to_be_focused()
-        reply = speak(page, seconds, keyboard=True)  # the typed conversation goes on by voice
+        reply = speak(page, seconds, "keyboard")  # the typed conversation goes on by voice
         expect(reply.locator(".action[data-entity='lock.front_door']")).to_have_class(re.compile("result-ok"))
         expect(card(page, "lock.front_door").locator(".state")).to_have_text("Unlocked")
         assert api.get("/api/entities/lock.front_door").json()["state"] == "unlocked"
@@ -748,7 +758,7 @@ def test_mic_nothing_heard_and_a_blocked_microphone(
     with _microphone(playwright, tmp_path, None) as (browser, seconds):
         with _open(browser, home[0].url, "mic-nothing", permissions=["microphone"]) as page:
             english(page)
-            reply = speak(page, seconds)
+            reply = speak(page, seconds, "hold")
             expect(page.locator(".bubble.from-me").last).to_have_text("Spoken: (nothing heard)")
             expect(reply).to_have_text(re.compile("I didn't hear anything|我没有听到说话声"))
         assert api.get("/api/entities").json() == before  # nothing was done
