@@ -34,6 +34,8 @@ export function MicButton({ t, disabled, onRecorded }) {
   const pressedAt = useRef(0);
   const fromPointer = useRef(false);
   const stopWhenOpen = useRef(false);
+  const deliver = useRef(onRecorded);
+  deliver.current = onRecorded; // the latest: a recording stopped by the 29 s limit started renders ago
 
   const setPhase = (value) => {
     current.current = value;
@@ -90,8 +92,16 @@ export function MicButton({ t, disabled, onRecorded }) {
     setPhase('sending');
     const taken = recording.current;
     recording.current = null;
+    let wav;
     try {
-      await onRecorded(await taken.stop());
+      wav = await taken.stop();
+    } catch (error) {
+      setPhase('idle');
+      setProblem('mic.failed');
+      return;
+    }
+    try {
+      await deliver.current(wav);
     } finally {
       setPhase('idle');
     }

@@ -166,7 +166,11 @@ let playing = null;
 
 /** Call from a click handler: makes sure a later reply may be played. */
 export function unlockPlayback() {
-  if (!player) player = new AudioContext();
+  try {
+    if (!player) player = new AudioContext();
+  } catch (error) {
+    return; // no way to make sound here: the reply is still shown as text
+  }
   if (player.state === 'suspended') player.resume().catch(() => {});
 }
 
@@ -182,6 +186,7 @@ export function stopPlayback() {
 export async function playWav(base64) {
   unlockPlayback();
   stopPlayback();
+  if (!player) throw new Error('no audio output');
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
   const buffer = await player.decodeAudioData(bytes.buffer);
   const source = player.createBufferSource();
