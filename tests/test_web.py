@@ -773,8 +773,28 @@ def test_mic_nothing_heard_and_a_blocked_microphone(
             expect(page.get_by_role("textbox", name="Command")).to_be_enabled()  # typing still works
 
 
-def test_mic_without_a_microphone_says_so(browser: Browser, home: tuple[Server, Path]) -> None:
+def test_mic_refused_audio_and_no_microphone(browser: Browser, home: tuple[Server, Path]) -> None:
     with _open(browser, home[0].url, "mic-none", permissions=["microphone"]) as page:
+        # Audio the hub refuses: the page's own API door sends the recording as it is, with the
+        # session's CSRF token, and brings back the hub's reason (the chat shows it as the reply).
+        refused = page.evaluate(
+            """async (size) => {
+                const { api } = await import('/ui/api.js');
+                const answers = [];
+                for (const body of ['not a recording', new Uint8Array(size)]) {
+                    try {
+                        await api.voice(new Blob([body], { type: 'audio/wav' }));
+                        answers.push('accepted');
+                    } catch (error) {
+                        answers.push([error.status, error.detail]);
+                    }
+                }
+                return answers;
+            }""",
+            21 * 1024 * 1024,
+        )
+        assert [status for status, _ in refused] == [400, 413], refused
+        assert "WAV" in refused[0][1] and "太大" in refused[1][1], refused  # Bo's language
         devices = page.evaluate(
             "navigator.mediaDevices.enumerateDevices()"
             ".then(found => found.filter(d => d.kind === 'audioinput').length)"
