@@ -25,10 +25,12 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from conftest import Server, run_cli
 from homemind.app import init_data_dir
+from homemind.voice.audio import Audio, add_noise
+from homemind.voice.tts import PiperTTS, silence
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")  # never fetch a browser of its own
 
@@ -67,15 +69,25 @@ def token(home: tuple[Server, Path]) -> str:
     return issued.stdout.decode().strip()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def _chromium() -> str:
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.fail("chromium is not installed: run ./scripts/test (it installs the Debian package)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, headless=True)
-        yield launched
-        launched.close()
+    return chromium
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    """One Playwright per module: the microphone tests launch browsers of their own with it."""
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(executable_path=_chromium(), headless=True)
+    yield launched
+    launched.close()
 
 
 @pytest.fixture
@@ -635,6 +647,169 @@ def test_a_childs_order_is_approved_by_an_adult_live(
         expect(child.locator(".toast")).to_contain_text(re.compile("approved|批准"))
 
 
+# --- the microphone ------------------------------------------------------------------
+# Chromium's fake microphone plays a WAV made here with the project's own voice (piper,
+# light noise, as tests/test_voice.py does) once from the start of each capture
+# (`%noloop`), so a browser of its own serves each utterance. Its contexts are granted
+# the microphone through Playwright; a context without the grant is refused, as when a
+# member clicks "Block".
+
+MIC = re.compile("Speak a command|说出指令")
+
+
+def _utterance(folder: Path, text: str | None) -> tuple[Path, float]:
+    """``text`` said by piper with light noise (None: the noise alone), as a 16 kHz 16-bit WAV."""
+    speech = PiperTTS(deterministic=True).synthesize(text, "en").pcm if text else b""
+    audio = add_noise(Audio(silence(0.3).pcm + speech + silence(0.6).pcm), 30, seed=7)
+    wav = folder / "microphone.wav"
+    wav.write_bytes(audio.wav())
+    return wav, audio.seconds
+
+
+@contextmanager
+def _microphone(playwright: Playwright, folder: Path, text: str | None) -> Iterator[tuple[Browser, float]]:
+    """A browser whose only microphone says ``text``; yields it and how long the saying lasts."""
+    wav, seconds = _utterance(folder, text)
+    fake = ["--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}%noloop"]
+    launched = playwright.chromium.launch(executable_path=_chromium(), headless=True, args=fake)
+    try:
+        yield launched, seconds
+    finally:
+        launched.close()
+
+
+def speak(page: Page, seconds: float, how: str = "click") -> Any:
+    """Record for as long as the fake microphone speaks, send, and return the hub's reply bubble.
+
+    ``how``: "click" to start and again to send, "keyboard" (Enter, twice), or "hold"
+    (push-to-talk: the button held down while speaking, letting go sends).
+    """
+    mic = page.get_by_role("button", name=MIC)
+    replies = page.locator(".bubble.from-hub")
+    before = replies.count()
+    if how == "hold":
+        mic.hover()
+        page.mouse.down()
+    else:
+        mic.press("Enter") if how == "keyboard" else mic.click()
+    expect(mic).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#mic-status")).to_contain_text(re.compile("Listening|正在听"))
+    page.wait_for_timeout(seconds * 1000 + 300)  # the file plays in real time from the start of the capture
+    if how == "hold":
+        page.mouse.up()
+    else:
+        mic.press("Enter") if how == "keyboard" else mic.click()
+    expect(mic).to_have_attribute("aria-pressed", "false")
+    # The hub's first recording also builds the home's speech model: allow for it.
+    expect(replies).to_have_count(before + 1, timeout=60_000)
+    return replies.nth(before)
+
+
+def test_mic_command_turns_on_the_light(
+    playwright: Playwright, home: tuple[Server, Path], api: httpx.Client, tmp_path: Path
+) -> None:
+    call(api, "turn_off", "light.kitchen")
+    with (
+        _microphone(playwright, tmp_path, "turn on the kitchen light") as (browser, seconds),
+        _open(browser, home[0].url, "mic-command", permissions=["microphone"]) as page,
+    ):
+        english(page)
+        reply = speak(page, seconds)
+        heard = page.locator(".bubble.from-me").last
+        expect(heard).to_have_class(re.compile("spoken"))
+        expect(heard).to_contain_text("Spoken: turn on the kitchen light")
+        expect(reply).to_contain_text("Kitchen Light")
+        expect(reply.locator(".action[data-entity='light.kitchen']")).to_have_class(re.compile("result-ok"))
+        expect(card(page, "light.kitchen").get_by_role("switch")).to_have_attribute("aria-checked", "true")
+        assert api.get("/api/entities/light.kitchen").json()["state"] == "on"
+        # The hub's spoken reply was decoded and played to its end (Web Audio reports it ended).
+        expect(reply).to_have_attribute("data-audio", "played", timeout=15_000)
+        expect(reply.get_by_role("button", name="Play the reply again")).to_be_enabled()
+        entry = api.get("/api/audit", params={"limit": 1}).json()[0]
+        assert (entry["member"], entry["channel"], entry["entity_id"]) == ("bo", "voice", "light.kitchen")
+        assert _unnamed_controls(page)[1] == []
+
+
+def test_mic_answers_the_pin_by_voice_from_the_keyboard(
+    playwright: Playwright, home: tuple[Server, Path], api: httpx.Client, tmp_path: Path
+) -> None:
+    call(api, "lock", "lock.front_door")
+    with (
+        _microphone(playwright, tmp_path, "two five eight zero") as (browser, seconds),
+        _open(browser, home[0].url, "mic-pin", permissions=["microphone"]) as page,
+    ):
+        english(page)
+        expect(say(page, "unlock the front door")).to_contain_text("PIN")
+        expect(page.get_by_label("PIN or code", exact=True)).to_be_focused()
+        reply = speak(page, seconds, "keyboard")  # the typed conversation goes on by voice
+        expect(reply.locator(".action[data-entity='lock.front_door']")).to_have_class(re.compile("result-ok"))
+        expect(card(page, "lock.front_door").locator(".state")).to_have_text("Unlocked")
+        assert api.get("/api/entities/lock.front_door").json()["state"] == "unlocked"
+        expect(page.locator(".bubble.from-me").last).to_have_text("Spoken: ••••")  # the PIN is never shown
+        assert not re.search("two five|2580", page.locator(".chat-log").inner_text())
+        entry = api.get("/api/audit", params={"limit": 1}).json()[0]
+        assert (entry["member"], entry["channel"], entry["service"]) == ("bo", "voice", "unlock")
+
+
+def test_mic_nothing_heard_and_a_blocked_microphone(
+    playwright: Playwright, home: tuple[Server, Path], api: httpx.Client, tmp_path: Path
+) -> None:
+    before = api.get("/api/entities").json()
+    with _microphone(playwright, tmp_path, None) as (browser, seconds):
+        with _open(browser, home[0].url, "mic-nothing", permissions=["microphone"]) as page:
+            english(page)
+            reply = speak(page, seconds, "hold")
+            expect(page.locator(".bubble.from-me").last).to_have_text("Spoken: (nothing heard)")
+            expect(reply).to_have_text(re.compile("I didn't hear anything|我没有听到说话声"))
+        assert api.get("/api/entities").json() == before  # nothing was done
+        with _open(browser, home[0].url, "mic-blocked") as page:  # the microphone was not allowed
+            english(page)
+            mic = page.get_by_role("button", name=MIC)
+            if mic.is_enabled():  # the browser tells only when asked
+                mic.click()
+            expect(mic).to_be_disabled()
+            expect(page.locator("#mic-status")).to_have_text(re.compile("microphone is blocked"))
+            expect(mic).to_have_attribute("aria-pressed", "false")
+            expect(page.get_by_role("textbox", name="Command")).to_be_enabled()  # typing still works
+
+
+def test_mic_refused_audio_and_no_microphone(browser: Browser, home: tuple[Server, Path]) -> None:
+    with _open(browser, home[0].url, "mic-none", permissions=["microphone"]) as page:
+        # Audio the hub refuses: the page's own API door sends the recording as it is, with the
+        # session's CSRF token, and brings back the hub's reason (the chat shows it as the reply).
+        refused = page.evaluate(
+            """async (size) => {
+                const { api } = await import('/ui/api.js');
+                const answers = [];
+                for (const body of ['not a recording', new Uint8Array(size)]) {
+                    try {
+                        await api.voice(new Blob([body], { type: 'audio/wav' }));
+                        answers.push('accepted');
+                    } catch (error) {
+                        answers.push([error.status, error.detail]);
+                    }
+                }
+                return answers;
+            }""",
+            21 * 1024 * 1024,
+        )
+        assert [status for status, _ in refused] == [400, 413], refused
+        assert "WAV" in refused[0][1] and "太大" in refused[1][1], refused  # Bo's language
+        devices = page.evaluate(
+            "navigator.mediaDevices.enumerateDevices()"
+            ".then(found => found.filter(d => d.kind === 'audioinput').length)"
+        )
+        if devices:
+            pytest.skip("this machine has a microphone of its own")
+        page.get_by_role("button", name="中文").click()
+        mic = page.get_by_role("button", name="说出指令")
+        mic.click()
+        expect(page.locator("#mic-status")).to_have_text(re.compile("没有找到麦克风"))
+        expect(mic).to_be_disabled()
+        english(page)
+        expect(page.locator("#mic-status")).to_have_text(re.compile("No microphone was found"))
+
+
 # --- catalogues -----------------------------------------------------------------------
 
 
@@ -650,6 +825,9 @@ def test_catalogues_have_the_same_keys_and_cover_the_code() -> None:
     for catalogue in catalogues.values():
         for key, text in catalogue.items():
             assert text.strip(), key
+    # The microphone's problems are keys the recorder names and the button shows through t(problem).
+    problems = set(re.findall(r"'(mic\.[a-z]+)'", (STATIC / "recorder.js").read_text(encoding="utf-8")))
+    assert len(problems) >= 5 and problems <= catalogues["en"].keys(), problems - catalogues["en"].keys()
 
 
 def test_every_dashboard_file_ships_in_the_package() -> None:

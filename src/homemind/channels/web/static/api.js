@@ -36,10 +36,14 @@ function detailOf(body) {
 const SAFE = new Set(['GET', 'HEAD']);
 const path = (...parts) => parts.map((part) => encodeURIComponent(part)).join('/');
 
-/** One request: resolves to {status, ok, data}; rejects on 401 (Unauthorized) or no connection. */
+/**
+ * One request: resolves to {status, ok, data}; rejects on 401 (Unauthorized) or no connection.
+ * A Blob body (a recording) is sent as it is, with its own type; anything else as JSON.
+ */
 export async function request(method, path, body) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const raw = body instanceof Blob;
+  if (body !== undefined) headers['Content-Type'] = raw ? body.type || 'application/octet-stream' : 'application/json';
   if (csrfToken && !SAFE.has(method)) headers[CSRF_HEADER] = csrfToken;
   let response;
   try {
@@ -47,7 +51,7 @@ export async function request(method, path, body) {
       method,
       credentials: 'same-origin',
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || raw ? body : JSON.stringify(body),
     });
   } catch (error) {
     throw new ApiError(0, null, null);
@@ -76,6 +80,11 @@ export const api = {
   entities: () => ok(request('GET', '/api/entities')),
   converse: (text, { conversationId = null, language = null } = {}) =>
     ok(request('POST', '/api/conversation', { text, conversation_id: conversationId, language })),
+  /** A spoken command (a WAV Blob): transcript, conversation result and reply_audio (base64 WAV). */
+  voice: (wav, { conversationId = null } = {}) => {
+    const query = conversationId ? `?conversation_id=${encodeURIComponent(conversationId)}` : '';
+    return ok(request('POST', `/api/voice${query}`, wav));
+  },
   /** A service call; the raw result, because 409 (held: confirm by id) is an answer, not a failure. */
   callService: (service, entityId, data = {}) =>
     request('POST', `/api/services/${encodeURIComponent(service)}`, { entity_id: entityId, data }),
