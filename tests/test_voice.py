@@ -35,7 +35,7 @@ from homemind.app import Hub
 from homemind.core.homefile import HomeFileError, parse_home
 from homemind.voice.audio import Audio, VoiceError, add_noise, read_wav, to_wav
 from homemind.voice.homemodel import build_home_model
-from homemind.voice.service import Voice
+from homemind.voice.service import Listening, Voice
 from homemind.voice.stt import Transcript as SttTranscript
 from homemind.voice.tts import EspeakTTS, PiperTTS, silence
 from homemind.voice.vad import SileroVad, model_path
@@ -234,6 +234,31 @@ def test_words_no_template_takes_are_never_acted_on(hub: HubDriver) -> None:
     assert outcome.result.status.value == "not_understood"
     assert outcome.result.response == "抱歉，我没听清，请再说一遍。"  # in Bo's language
     assert hub.snapshot() == before
+
+
+def test_a_conversation_id_alone_does_not_let_misheard_words_act(hub: HubDriver) -> None:
+    """The dashboard sends its conversation id with every recording after the first.
+
+    Only a question this member was just asked (a confirmation, a PIN) lets words no
+    template has through; otherwise the learned tier would act on a mishearing.
+    """
+    voice = Voice.for_hub(hub.hub)
+    alice = hub.hub.actor("alice", "voice")
+    first = asyncio.run(voice.listen(spoken("turn on the kitchen light"), alice, speak=False))
+    assert first.result.status.value == "done" and hub.state("light.kitchen") == "on"
+    conversation = first.result.conversation_id
+    # Free-form words the learned tier would act on, as if the home's model had heard them.
+    templates = next(r for r in hub.hub.conversation.recognizers if r.tier == "template")
+    assert templates.recognize("kill the kitchen lights", "en") is None
+    typed = asyncio.run(hub.hub.conversation.process("kill the kitchen lights", alice))
+    assert typed.status.value == "done" and hub.state("light.kitchen") == "off", typed.as_dict()
+    asyncio.run(hub.hub.conversation.process("turn on the kitchen light", alice))
+    session = Listening(voice, _OpenVocabulary("kill the kitchen lights"))
+    session.feed(spoken("turn off the kitchen light").pcm)
+    heard = asyncio.run(voice.understand(session, alice, conversation_id=conversation))
+    assert heard.result.status.value == "not_understood", heard.as_dict()
+    assert heard.result.conversation_id == conversation
+    assert hub.state("light.kitchen") == "on"
 
 
 def test_chinese_engine_plumbing(hub: HubDriver) -> None:

@@ -284,6 +284,10 @@ class Conversation:
     # Kept in the store, not in memory: the "yes" may arrive through another process
     # (`homemind ask --conversation-id ...` twice) and must still be usable only once.
 
+    def awaiting_answer(self, conversation_id: str | None, actor: Actor) -> bool:
+        """Whether this member's next words answer a question (a confirmation or a PIN) here."""
+        return conversation_id is not None and self.store.has_pending(conversation_id, actor.member.id)
+
     def _store_pending(self, conversation_id: str, pending: Pending) -> None:
         self.store.put_pending(conversation_id, pending.member_id, pending.payload(), pending.expires_at)
 

@@ -296,6 +296,9 @@ class VoiceSection(_Strict):
     zh: EngineSpec | None = None
     zh_piper_voice: str | None = None
     wake_word: WakeWordSpec | None = None
+    noise_suppression: bool = Field(
+        default=True, description="take steady background noise out before speech-to-text"
+    )
 
 
 class HomeFileSpec(_Strict):

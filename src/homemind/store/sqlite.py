@@ -181,6 +181,13 @@ class Store:
             db.execute("DELETE FROM pending_confirmation WHERE conversation_id = ?", (conversation_id,))
             return json.loads(row[1]), float(row[2])
 
+    def has_pending(self, conversation_id: str, member: str) -> bool:
+        """Whether the member was asked something in this conversation (it stays pending)."""
+        row = self._db.execute(
+            "SELECT member FROM pending_confirmation WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+        return row is not None and row[0] == member
+
     # --- conversation context (what "it" and "the bedroom too" refer to) -----------
 
     def put_context(self, conversation_id: str, member: str, payload: dict[str, Any], now: float) -> None:

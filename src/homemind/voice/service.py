@@ -68,7 +68,9 @@ class Listening:
     _PRE_ROLL = 0.25  # seconds of audio before the detected start of speech
     _POST_ROLL = 0.15  # and after its end
 
-    def __init__(self, voice: Voice, engine: SpeechToText | None = None, *, denoise: bool | None = None) -> None:
+    def __init__(
+        self, voice: Voice, engine: SpeechToText | None = None, *, denoise: bool | None = None
+    ) -> None:
         self.voice = voice
         wanted = voice.home.voice.noise_suppression if denoise is None else denoise
         self.denoiser = NoiseSuppressor() if wanted else None
@@ -228,13 +230,17 @@ class Voice:
             return VoiceResult(None, result)
         used_fallback = False
         transcript, fits = self._rescore(transcript)
-        if fits or conversation_id is not None:
+        if fits or self.conversation.awaiting_answer(conversation_id, actor):
             result = await self._process(transcript, actor, conversation_id, language)
         else:
             # The home's model only says the home's sentences; words no template takes are a
             # mishearing (or another language), never something for the learned tier to act on.
+            # Only the answer to a question this member was just asked ("yes", a PIN) may be
+            # words no template has; a conversation id alone is not enough.
             message = i18n.translate("voice.not_heard", reply_language)
-            result = ConversationResult(Status.NOT_UNDERSTOOD, message, reply_language, uuid.uuid4().hex)
+            result = ConversationResult(
+                Status.NOT_UNDERSTOOD, message, reply_language, conversation_id or uuid.uuid4().hex
+            )
         if result.status is Status.NOT_UNDERSTOOD:
             for engine in (self.fallback, self.chinese):
                 if engine is None:
