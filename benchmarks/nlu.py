@@ -77,7 +77,7 @@ from typing import Any
 from homemind.core.homefile import load_home
 from homemind.nlu.language import detect_language
 from homemind.nlu.learned.batch import predict_lines
-from homemind.nlu.learned.model import MODEL_DIR, LearnedModel, ModelMissing
+from homemind.nlu.learned.model import MODEL_DIR, LearnedModel, ModelMissing, member_dirs
 from homemind.nlu.learned.resolve import CONFIDENCE
 from homemind.nlu.learned.scoring import Score, gold_entities, score
 from homemind.nlu.templates import TemplateRecognizer
@@ -208,10 +208,23 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def model_meta(directory: Path) -> dict[str, Any]:
-    try:
-        return json.loads((directory / "labels.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelMissing(f"no trained model in {directory} (missing labels.json)") from None
+    """The model's labels.json; for an ensemble, the first member's, with every member's plan."""
+    metas = []
+    for member in member_dirs(directory):
+        try:
+            metas.append(json.loads((member / "labels.json").read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise ModelMissing(f"no trained model in {member} (missing labels.json)") from None
+    meta = dict(metas[0])
+    if len(metas) > 1:
+        meta["members"] = [{k: v for k, v in m.items() if k not in ("intents", "tags")} for m in metas]
+        meta["examples"] = "+".join(str(m.get("examples", "?")) for m in metas)
+        # Held out only if no member saw SLURP dev.
+        meta["plan"] = {
+            **meta.get("plan", {}),
+            "include_slurp_dev": any(m.get("plan", {}).get("include_slurp_dev") for m in metas),
+        }
+    return meta
 
 
 def scenario(label: str) -> str:

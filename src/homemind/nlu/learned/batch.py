@@ -38,8 +38,9 @@ def predict_lines(model: LearnedModel, lines: Iterable[str], output_format: str)
         started = time.perf_counter()
         prediction = model.predict(text)
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
-        entities = [{"type": e.type, "value": e.value} for e in prediction.entities]
         if output_format == "slurp":
+            # SLURP scores every span it is given: a guess (Entity.sure) costs more than it earns.
+            entities = [{"type": e.type, "value": e.value} for e in prediction.entities if e.sure]
             yield {
                 "id": row.get("id"),
                 "intent": prediction.slurp_intent,
@@ -52,7 +53,13 @@ def predict_lines(model: LearnedModel, lines: Iterable[str], output_format: str)
                 "intent": prediction.intent,
                 "confidence": round(prediction.confidence, 4),
                 "entities": [
-                    {"type": e.type, "value": e.value, "start": e.start, "end": e.end}
+                    {
+                        "type": e.type,
+                        "value": e.value,
+                        "start": e.start,
+                        "end": e.end,
+                        "confidence": e.confidence,
+                    }
                     for e in prediction.entities
                 ],
                 "alternatives": [{"intent": i, "confidence": c} for i, c in prediction.alternatives],
