@@ -77,7 +77,7 @@ from typing import Any
 from homemind.core.homefile import load_home
 from homemind.nlu.language import detect_language
 from homemind.nlu.learned.batch import predict_lines
-from homemind.nlu.learned.model import MODEL_DIR, LearnedModel, ModelMissing, member_dirs
+from homemind.nlu.learned.model import MODEL_DIR, MODEL_FILES, LearnedModel, ModelMissing, member_dirs
 from homemind.nlu.learned.resolve import CONFIDENCE
 from homemind.nlu.learned.scoring import Score, gold_entities, score
 from homemind.nlu.templates import TemplateRecognizer
@@ -741,7 +741,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "model": str(model_dir),
             "model_meta": {k: v for k, v in meta.items() if k not in ("intents", "tags")},
             "model_labels": {"intents": len(meta.get("intents", [])), "tags": len(meta.get("tags", []))},
-            "model_bytes": (model_dir / "model.onnx").stat().st_size,
+            "model_bytes": sum(
+                (member / name).stat().st_size for member in member_dirs(model_dir) for name in MODEL_FILES
+            ),
             "json": str(args.json),
             "errors_file": str(errors_file),
             "demo_home": str(DEMO_HOME),
