@@ -46,7 +46,7 @@ class NoiseSuppressor:
         if len(samples) < FRAME:
             return
         # Whole frames only: a frame padded with zeros past the end would pass for silence.
-        power = _power(np.lib.stride_tricks.sliding_window_view(samples, FRAME)[::HOP])
+        power = np.abs(_spectra(np.lib.stride_tricks.sliding_window_view(samples, FRAME)[::HOP])) ** 2
         energy = power.sum(axis=1)
         quiet = energy <= np.quantile(energy, _QUIET_SHARE)
         noise = power[quiet].mean(axis=0)
@@ -62,7 +62,7 @@ class NoiseSuppressor:
             return samples[start:end]
         first = max(0, (start - FRAME) // HOP + 1)  # the first frame that reaches ``start``
         frames = _frames(samples, first * HOP, end)
-        spectra = np.fft.rfft(frames * _WINDOW, axis=1)
+        spectra = _spectra(frames)
         power = np.abs(spectra) ** 2
         kept = 1.0 - self.over_subtraction * self.noise / np.maximum(power, 1e-9)
         gain = np.sqrt(np.maximum(kept, self.floor))
@@ -87,5 +87,5 @@ def _frames(samples: np.ndarray, begin: int, end: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(stretch, FRAME)[::HOP]
 
 
-def _power(frames: np.ndarray) -> np.ndarray:
-    return np.asarray(np.abs(np.fft.rfft(frames * _WINDOW, axis=1)) ** 2)
+def _spectra(frames: np.ndarray) -> np.ndarray:
+    return np.asarray(np.fft.rfft(frames * _WINDOW, axis=1))

@@ -96,7 +96,6 @@ class _Member:
         if missing:
             raise ModelMissing(f"no trained model in {directory} (missing {', '.join(missing)})")
         meta = json.loads((directory / "labels.json").read_text(encoding="utf-8"))
-        self.meta = meta
         self.intents: list[str] = meta["intents"]
         self.tags: list[str] = meta["tags"]
         self.temperature = float(meta.get("temperature", 1.0))
@@ -148,7 +147,6 @@ class LearnedModel:
                 raise ModelMissing(f"the ensemble in {directory} mixes models with different labels")
         self.intents: list[str] = first.intents
         self.tags: list[str] = first.tags
-        self.meta = {**first.meta, "members": [m.meta for m in self._members]}
         self._lock = threading.Lock()
         self._allowed: Any = None
         self._start: Any = None
