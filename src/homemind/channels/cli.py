@@ -179,7 +179,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         action="append",
         help="seed for the generated sentences and the training order; one gives a single model, "
-        "several an ensemble (default: 13 and 29, an ensemble of two)",
+        "several an ensemble, each member trained twice: on its own, then distilled from the "
+        "first round's ensemble (default: 13 and 29, an ensemble of two)",
     )
 
     mqtt = sub.add_parser(

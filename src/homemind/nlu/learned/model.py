@@ -155,6 +155,19 @@ class LearnedModel:
         words = split_words(text)
         if not words:
             return Prediction("general_quirky", 0.0, (), (), "general_quirky")
+        probabilities, tag_probabilities = self.probabilities(words)
+        order = np.argsort(-probabilities)
+        best = int(order[0])
+        alternatives = tuple((self.intents[int(i)], round(float(probabilities[i]), 4)) for i in order[1:4])
+        entities = self._entities(text, words, tag_probabilities)
+        slurp = next(self.intents[int(i)] for i in order if not self.intents[int(i)].startswith("hm_"))
+        return Prediction(self.intents[best], float(probabilities[best]), entities, alternatives, slurp)
+
+    def probabilities(self, words: list[Word]) -> tuple[Any, dict[int, Any]]:
+        """The members' averaged intent probabilities, and tag probabilities per word they all saw.
+
+        Public because training distils a new network from exactly what the hub would see.
+        """
         probabilities = np.zeros(len(self.intents))
         per_word: list[dict[int, Any]] = []
         with self._lock:  # one session per member, used from the event loop and worker threads alike
@@ -162,14 +175,8 @@ class LearnedModel:
                 intents, tags = member.run(words)
                 probabilities += intents / len(self._members)
                 per_word.append(tags)
-        order = np.argsort(-probabilities)
-        best = int(order[0])
-        alternatives = tuple((self.intents[int(i)], round(float(probabilities[i]), 4)) for i in order[1:4])
         seen = sorted(set.intersection(*(set(tags) for tags in per_word)))
-        tag_probabilities = {w: sum(tags[w] for tags in per_word) / len(per_word) for w in seen}
-        entities = self._entities(text, words, tag_probabilities)
-        slurp = next(self.intents[int(i)] for i in order if not self.intents[int(i)].startswith("hm_"))
-        return Prediction(self.intents[best], float(probabilities[best]), entities, alternatives, slurp)
+        return probabilities, {w: sum(tags[w] for tags in per_word) / len(per_word) for w in seen}
 
     def _viterbi(self, probabilities: Any) -> list[int]:
         """The best tag sequence in which every I-X follows a B-X or I-X (a valid BIO reading).

@@ -5,6 +5,9 @@ package) with two heads: the sentence's intent and a BIO tag per word. It is
 trained in two rounds: a teacher on the labelled English corpora and the
 generated sentences, then a student that also learns from the SLURP training
 sentences the teacher labelled with high confidence (they come without labels).
+An ensemble goes one round further: each member is trained again, this time learning
+the whole first-round ensemble's intent and tag probabilities on every SLURP training
+sentence (distillation), so the tags too learn from SLURP's own sentences.
 The result is exported to ONNX with int8 weights, so the hub runs it with
 onnxruntime and never imports torch.
 
@@ -27,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from homemind.nlu.learned.corpus import Example, TemplateExpander, read_jsonl, sample_home_assistant_zh
-from homemind.nlu.learned.model import ENSEMBLE_FILE, MODEL_DIR, TOKENIZER_FILE, encode_words
+from homemind.nlu.learned.model import ENSEMBLE_FILE, MODEL_DIR, TOKENIZER_FILE, LearnedModel, encode_words
 from homemind.nlu.learned.words import split_words
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,15 @@ log = logging.getLogger(__name__)
 SHARED_DATA = Path(__file__).resolve().parents[5] / "shared" / "data" / "en-assistant"
 MAX_TOKENS = 64
 UNTAGGED = "?"  # a word whose tag is unknown: it adds nothing to the tagging loss
+DISTILLED = "distilled"  # an Example's source when its targets are a teacher's probabilities
+
+
+@dataclass(frozen=True)
+class SoftTarget:
+    """What the teacher ensemble believes of one sentence: a distribution, not a single answer."""
+
+    intent: Any  # probabilities over the plan's intents
+    tags: dict[int, Any]  # word index -> probabilities over the plan's tags
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,7 @@ class TrainingPlan:
     en_per_product_intent: int = 160
     en_per_slurp_intent: int = 50
     pseudo_confidence: float = 0.9
+    distil: bool = True  # an ensemble's second round: members learn from the first round's ensemble
     calibration_share: float = 0.05
     threads: int = 2
     limit: int | None = None  # a quick smoke run on the first N examples of each source
@@ -84,9 +97,17 @@ def unlabelled_sentences(plan: TrainingPlan) -> list[str]:
 
 
 def train(
-    plan: TrainingPlan, out_dir: Path = MODEL_DIR, progress: Callable[[str], None] = print
+    plan: TrainingPlan,
+    out_dir: Path = MODEL_DIR,
+    progress: Callable[[str], None] = print,
+    teacher: LearnedModel | None = None,
 ) -> dict[str, Any]:
-    """Build the model into ``out_dir``; returns what was measured on the way."""
+    """Build the model into ``out_dir``; returns what was measured on the way.
+
+    Without ``teacher`` it trains its own (English only) and learns the intents it is
+    sure of on the SLURP training sentences; with one (a first-round ensemble) it learns
+    that teacher's full intent and tag probabilities on every one of those sentences.
+    """
     import torch
 
     torch.manual_seed(plan.seed)
@@ -104,13 +125,19 @@ def train(
     vocabulary = _vocabulary(examples)
     added = len(vocabulary) - _BASE_VOCABULARY
     progress(f"vocabulary: {len(vocabulary)} tokens ({added} Han characters added)")
-    # The teacher only has to label English sentences, so it learns from English alone.
-    english = [e for e in labelled if not e.source.endswith("-zh")]  # template-zh, hassil-zh
-    teacher = _fit(english, intents, tags, vocabulary, plan, plan.epochs, progress, "teacher")
-    pseudo = _pseudo_label(teacher, unlabelled_sentences(plan), intents, tags, vocabulary, plan)
+    soft: dict[str, SoftTarget] = {}
+    if teacher is None:
+        # The teacher only has to label English sentences, so it learns from English alone.
+        english = [e for e in labelled if not e.source.endswith("-zh")]  # template-zh, hassil-zh
+        own = _fit(english, intents, tags, vocabulary, plan, plan.epochs, progress, "teacher")
+        pseudo = _pseudo_label(own, unlabelled_sentences(plan), intents, tags, vocabulary, plan)
+    else:
+        pseudo, soft = _distil(teacher, unlabelled_sentences(plan), intents, tags)
     progress(f"{len(pseudo)} SLURP training sentences labelled by the teacher")
     everything = labelled + pseudo
-    student = _fit(everything, intents, tags, vocabulary, plan, plan.student_epochs, progress, "student")
+    student = _fit(
+        everything, intents, tags, vocabulary, plan, plan.student_epochs, progress, "student", soft
+    )
     held_logits = _logits(student, calibration, intents, tags, vocabulary)  # one pass serves both
     temperature = _calibrate(held_logits, calibration, intents)
     held_accuracy = _accuracy(held_logits, calibration, intents)
@@ -132,6 +159,7 @@ def train(
         },
         "examples": len(labelled),
         "pseudo_labelled": len(pseudo),
+        "distilled": bool(soft),
         "held_out_accuracy": round(held_accuracy, 4),
         "seconds": round(time.monotonic() - started),
     }
@@ -150,26 +178,39 @@ def train_ensemble(
 ) -> dict[str, Any]:
     """One model per seed, listed in ``ensemble.json``; the hub averages their answers.
 
+    Two rounds: the first trains each seed on its own; the second trains each seed
+    again as a student of the whole first-round ensemble (``plan.distil``), which
+    passes the ensemble's view of SLURP's sentences, tags included, on to each member.
     Built beside ``out_dir`` and swapped in at the end, so a crash or Ctrl-C during the
-    hour of training leaves the previous model in place, whole.
+    hours of training leaves the previous model in place, whole.
     """
     staging = out_dir.with_name(f"{out_dir.name}.building")
     shutil.rmtree(staging, ignore_errors=True)
+    first_round = staging / "first-round" if plan.distil else staging
     members = []
     for seed in seeds:
         progress(f"ensemble member seed-{seed}")
-        members.append(train(replace(plan, seed=seed), staging / f"seed-{seed}", progress))
+        members.append(train(replace(plan, seed=seed), first_round / f"seed-{seed}", progress))
     listing = {"members": [f"seed-{seed}" for seed in seeds]}
-    (staging / ENSEMBLE_FILE).write_text(json.dumps(listing, indent=1), encoding="utf-8")
+    (first_round / ENSEMBLE_FILE).write_text(json.dumps(listing, indent=1), encoding="utf-8")
+    if plan.distil:
+        teacher = LearnedModel(first_round, threads=plan.threads)
+        for seed in seeds:
+            progress(f"ensemble member seed-{seed}, distilled from the first round")
+            members.append(train(replace(plan, seed=seed), staging / f"seed-{seed}", progress, teacher))
+        (staging / ENSEMBLE_FILE).write_text(json.dumps(listing, indent=1), encoding="utf-8")
+        shutil.rmtree(first_round)
+        members = members[len(seeds) :] + members[: len(seeds)]  # the shipped ones first
     previous = out_dir.with_name(f"{out_dir.name}.previous")
     shutil.rmtree(previous, ignore_errors=True)
     if out_dir.exists():
         out_dir.rename(previous)
     staging.rename(out_dir)
     shutil.rmtree(previous, ignore_errors=True)
+    shipped = members[: len(seeds)]
     return {
         "seconds": sum(m["seconds"] for m in members),
-        "held_out_accuracy": round(sum(m["held_out_accuracy"] for m in members) / len(members), 4),
+        "held_out_accuracy": round(sum(m["held_out_accuracy"] for m in shipped) / len(shipped), 4),
         "members": members,
     }
 
@@ -281,6 +322,7 @@ def _fit(
     epochs: int,
     progress: Callable[[str], None],
     name: str,
+    soft: dict[str, SoftTarget] | None = None,
 ) -> Any:
     import torch
     from torch import nn
@@ -306,6 +348,9 @@ def _fit(
     )
     intent_loss = nn.CrossEntropyLoss(label_smoothing=0.1)
     tag_loss = nn.CrossEntropyLoss(ignore_index=-100)
+    # With a teacher's distributions in the batch, losses are pooled by hand (per sentence, per word).
+    intent_loss_each = nn.CrossEntropyLoss(label_smoothing=0.1, reduction="none")
+    tag_loss_sum = nn.CrossEntropyLoss(ignore_index=-100, reduction="sum")
     rng = random.Random(f"{plan.seed}:{name}")
     order = list(examples)
     model.train()
@@ -321,11 +366,25 @@ def _fit(
         rng.shuffle(batches)
         total = 0.0
         for batch in batches:
-            encoded, intent_labels, tag_labels, _ = batcher(batch)
+            encoded, intent_labels, tag_labels, word_ids = batcher(batch)
             intent_logits, tag_logits = model(encoded["input_ids"], encoded["attention_mask"])
-            loss = intent_loss(intent_logits, intent_labels)
-            if bool((tag_labels != -100).any()):  # a batch of teacher-labelled sentences has no tags
-                loss = loss + tag_loss(tag_logits.reshape(-1, len(tags)), tag_labels.reshape(-1))
+            flat_logits, flat_labels = tag_logits.reshape(-1, len(tags)), tag_labels.reshape(-1)
+            if soft:
+                per_sentence, tag_sum, tagged = _soft_losses(
+                    batch,
+                    soft,
+                    word_ids,
+                    intent_logits,
+                    tag_logits,
+                    intent_loss_each(intent_logits, intent_labels),
+                )
+                tag_sum = tag_sum + tag_loss_sum(flat_logits, flat_labels)
+                tagged += int((tag_labels != -100).sum())
+                loss = per_sentence.mean() + (tag_sum / tagged if tagged else 0.0)
+            else:
+                loss = intent_loss(intent_logits, intent_labels)
+                if bool((tag_labels != -100).any()):  # a batch of teacher-labelled sentences has no tags
+                    loss = loss + tag_loss(flat_logits, flat_labels)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -337,6 +396,61 @@ def _fit(
         )
     model.eval()
     return model
+
+
+def _soft_losses(
+    batch: Sequence[Example],
+    soft: dict[str, SoftTarget],
+    word_ids: Sequence[Sequence[int | None]],
+    intent_logits: Any,
+    tag_logits: Any,
+    per_sentence: Any,
+) -> tuple[Any, Any, int]:
+    """Cross-entropy against the teacher's distributions for the distilled sentences in a batch.
+
+    Returns the per-sentence intent losses (the distilled rows replaced), and the summed
+    tag loss and number of tagged words for those rows, to pool with the labelled ones.
+    """
+    import torch
+
+    rows = [i for i, e in enumerate(batch) if e.source == DISTILLED]
+    if not rows:
+        return per_sentence, tag_logits.new_zeros(()), 0
+    targets = torch.tensor(np.stack([soft[batch[i].text].intent for i in rows]), dtype=intent_logits.dtype)
+    per_sentence = per_sentence.clone()
+    per_sentence[rows] = -(targets * intent_logits[rows].log_softmax(-1)).sum(-1)
+    tag_targets = torch.zeros_like(tag_logits)
+    positions = torch.zeros(tag_logits.shape[:2], dtype=torch.bool)
+    for row in rows:
+        word_tags = soft[batch[row].text].tags
+        previous = None
+        for position, word in enumerate(word_ids[row]):
+            if word is not None and word != previous and word in word_tags:
+                tag_targets[row, position] = torch.from_numpy(word_tags[word])
+                positions[row, position] = True
+            previous = word
+    losses = -(tag_targets * tag_logits.log_softmax(-1)).sum(-1)
+    return per_sentence, losses[positions].sum(), int(positions.sum())
+
+
+def _distil(
+    teacher: LearnedModel, sentences: Sequence[str], intents: Sequence[str], tags: Sequence[str]
+) -> tuple[list[Example], dict[str, SoftTarget]]:
+    """Every sentence with the teacher's probabilities: the student learns its doubt as well as its answer."""
+    if list(teacher.intents) != list(intents) or list(teacher.tags) != list(tags):
+        raise ValueError("the teacher was trained on other labels than this plan's")
+    examples, soft = [], {}
+    for text in dict.fromkeys(sentences):
+        words = split_words(text)
+        if not words:
+            continue
+        intent, word_tags = teacher.probabilities(words)
+        best = intents[int(np.argmax(intent))]
+        tokens = tuple(w.text for w in words)
+        examples.append(Example(text, best, tokens, (UNTAGGED,) * len(tokens), DISTILLED))
+        per_word = {w: p.astype(np.float32) for w, p in word_tags.items()}
+        soft[text] = SoftTarget(intent.astype(np.float32), per_word)
+    return examples, soft
 
 
 def _logits(
