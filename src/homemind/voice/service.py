@@ -112,7 +112,7 @@ class Listening:
         high = min(len(self.buffer) // WIDTH, last + FRAME)
         region = np.frombuffer(bytes(self.buffer[low * WIDTH : high * WIDTH]), dtype="<i2").astype(np.float64)
         cleaned = self.denoiser.clean(region, first - low, last - low)
-        return bytes(np.clip(np.rint(cleaned), -32768, 32767).astype("<i2").tobytes())
+        return np.clip(np.rint(cleaned), -32768, 32767).astype("<i2").tobytes()
 
     def feed(self, pcm: bytes) -> bool:
         """More audio; True once the speaker has stopped (the caller may stop sending)."""

@@ -187,31 +187,32 @@ def train_ensemble(
     staging = out_dir.with_name(f"{out_dir.name}.building")
     shutil.rmtree(staging, ignore_errors=True)
     first_round = staging / "first-round" if plan.distil else staging
-    members = []
+    listing = json.dumps({"members": [f"seed-{seed}" for seed in seeds]}, indent=1)
+    first = []
     for seed in seeds:
         progress(f"ensemble member seed-{seed}")
-        members.append(train(replace(plan, seed=seed), first_round / f"seed-{seed}", progress))
-    listing = {"members": [f"seed-{seed}" for seed in seeds]}
-    (first_round / ENSEMBLE_FILE).write_text(json.dumps(listing, indent=1), encoding="utf-8")
+        first.append(train(replace(plan, seed=seed), first_round / f"seed-{seed}", progress))
+    (first_round / ENSEMBLE_FILE).write_text(listing, encoding="utf-8")
+    shipped = first
     if plan.distil:
         teacher = LearnedModel(first_round, threads=plan.threads)
+        shipped = []
         for seed in seeds:
             progress(f"ensemble member seed-{seed}, distilled from the first round")
-            members.append(train(replace(plan, seed=seed), staging / f"seed-{seed}", progress, teacher))
-        (staging / ENSEMBLE_FILE).write_text(json.dumps(listing, indent=1), encoding="utf-8")
+            shipped.append(train(replace(plan, seed=seed), staging / f"seed-{seed}", progress, teacher))
+        (staging / ENSEMBLE_FILE).write_text(listing, encoding="utf-8")
         shutil.rmtree(first_round)
-        members = members[len(seeds) :] + members[: len(seeds)]  # the shipped ones first
     previous = out_dir.with_name(f"{out_dir.name}.previous")
     shutil.rmtree(previous, ignore_errors=True)
     if out_dir.exists():
         out_dir.rename(previous)
     staging.rename(out_dir)
     shutil.rmtree(previous, ignore_errors=True)
-    shipped = members[: len(seeds)]
+    every = shipped + first if shipped is not first else first
     return {
-        "seconds": sum(m["seconds"] for m in members),
+        "seconds": sum(m["seconds"] for m in every),
         "held_out_accuracy": round(sum(m["held_out_accuracy"] for m in shipped) / len(shipped), 4),
-        "members": members,
+        "members": every,  # the shipped ones first
     }
 
 
@@ -346,11 +347,9 @@ def _fit(
         pct_start=0.1,
         anneal_strategy="linear",
     )
-    intent_loss = nn.CrossEntropyLoss(label_smoothing=0.1)
-    tag_loss = nn.CrossEntropyLoss(ignore_index=-100)
-    # With a teacher's distributions in the batch, losses are pooled by hand (per sentence, per word).
-    intent_loss_each = nn.CrossEntropyLoss(label_smoothing=0.1, reduction="none")
-    tag_loss_sum = nn.CrossEntropyLoss(ignore_index=-100, reduction="sum")
+    # Per sentence and summed per word, so that a teacher's distributions can replace some rows.
+    intent_loss = nn.CrossEntropyLoss(label_smoothing=0.1, reduction="none")
+    tag_loss = nn.CrossEntropyLoss(ignore_index=-100, reduction="sum")
     rng = random.Random(f"{plan.seed}:{name}")
     order = list(examples)
     model.train()
@@ -368,23 +367,17 @@ def _fit(
         for batch in batches:
             encoded, intent_labels, tag_labels, word_ids = batcher(batch)
             intent_logits, tag_logits = model(encoded["input_ids"], encoded["attention_mask"])
-            flat_logits, flat_labels = tag_logits.reshape(-1, len(tags)), tag_labels.reshape(-1)
+            per_sentence = intent_loss(intent_logits, intent_labels)
+            tag_sum = tag_loss(tag_logits.reshape(-1, len(tags)), tag_labels.reshape(-1))
+            tagged = int((tag_labels != -100).sum())
             if soft:
-                per_sentence, tag_sum, tagged = _soft_losses(
-                    batch,
-                    soft,
-                    word_ids,
-                    intent_logits,
-                    tag_logits,
-                    intent_loss_each(intent_logits, intent_labels),
+                per_sentence, soft_sum, soft_tagged = _soft_losses(
+                    batch, soft, word_ids, intent_logits, tag_logits, per_sentence
                 )
-                tag_sum = tag_sum + tag_loss_sum(flat_logits, flat_labels)
-                tagged += int((tag_labels != -100).sum())
-                loss = per_sentence.mean() + (tag_sum / tagged if tagged else 0.0)
-            else:
-                loss = intent_loss(intent_logits, intent_labels)
-                if bool((tag_labels != -100).any()):  # a batch of teacher-labelled sentences has no tags
-                    loss = loss + tag_loss(flat_logits, flat_labels)
+                tag_sum, tagged = tag_sum + soft_sum, tagged + soft_tagged
+            loss = per_sentence.mean()
+            if tagged:  # a batch of teacher-labelled sentences may have no tags
+                loss = loss + tag_sum / tagged
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
