@@ -101,12 +101,15 @@ def train(
     out_dir: Path = MODEL_DIR,
     progress: Callable[[str], None] = print,
     teacher: LearnedModel | None = None,
+    labels: tuple[list[str], list[str]] | None = None,
 ) -> dict[str, Any]:
     """Build the model into ``out_dir``; returns what was measured on the way.
 
     Without ``teacher`` it trains its own (English only) and learns the intents it is
     sure of on the SLURP training sentences; with one (a first-round ensemble) it learns
     that teacher's full intent and tag probabilities on every one of those sentences.
+    ``labels`` (intents, tags) fixes the heads' outputs; by default they are those of
+    this plan's examples.
     """
     import torch
 
@@ -118,8 +121,7 @@ def train(
     rng.shuffle(examples)
     held = max(1, int(len(examples) * plan.calibration_share))
     calibration, labelled = examples[:held], examples[held:]
-    intents = sorted({e.intent for e in examples})
-    tags = sorted({t for e in examples for t in e.tags} | {"O"})
+    intents, tags = labels or label_sets(examples)
     progress(f"{len(labelled)} labelled examples, {len(intents)} intents, {len(tags)} tags")
 
     vocabulary = _vocabulary(examples)
@@ -167,6 +169,11 @@ def train(
     return meta
 
 
+def label_sets(examples: Sequence[Example]) -> tuple[list[str], list[str]]:
+    """The intents and BIO tags the heads predict, in a fixed order."""
+    return sorted({e.intent for e in examples}), sorted({t for e in examples for t in e.tags} | {"O"})
+
+
 ENSEMBLE_SEEDS = (13, 29)
 
 
@@ -184,6 +191,10 @@ def train_ensemble(
     Built beside ``out_dir`` and swapped in at the end, so a crash or Ctrl-C during the
     hours of training leaves the previous model in place, whole.
     """
+    # Each seed samples its own generated sentences, and a rare tag may turn up for one
+    # seed only; members are averaged output by output, so they all share the union.
+    every_example = [e for seed in seeds for e in labelled_examples(replace(plan, seed=seed))]
+    labels = label_sets(every_example)
     staging = out_dir.with_name(f"{out_dir.name}.building")
     shutil.rmtree(staging, ignore_errors=True)
     first_round = staging / "first-round" if plan.distil else staging
@@ -191,7 +202,7 @@ def train_ensemble(
     first = []
     for seed in seeds:
         progress(f"ensemble member seed-{seed}")
-        first.append(train(replace(plan, seed=seed), first_round / f"seed-{seed}", progress))
+        first.append(train(replace(plan, seed=seed), first_round / f"seed-{seed}", progress, labels=labels))
     (first_round / ENSEMBLE_FILE).write_text(listing, encoding="utf-8")
     shipped = first
     if plan.distil:
@@ -199,7 +210,8 @@ def train_ensemble(
         shipped = []
         for seed in seeds:
             progress(f"ensemble member seed-{seed}, distilled from the first round")
-            shipped.append(train(replace(plan, seed=seed), staging / f"seed-{seed}", progress, teacher))
+            member = staging / f"seed-{seed}"
+            shipped.append(train(replace(plan, seed=seed), member, progress, teacher, labels))
         (staging / ENSEMBLE_FILE).write_text(listing, encoding="utf-8")
         shutil.rmtree(first_round)
     previous = out_dir.with_name(f"{out_dir.name}.previous")

