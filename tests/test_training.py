@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import onnx
 import pytest
 
 from homemind.nlu.learned.model import ENSEMBLE_FILE, LearnedModel
@@ -30,6 +31,17 @@ TINY = TrainingPlan(
 
 def _quiet(_: str) -> None:
     pass
+
+
+def _int8_weights(model_file: Path) -> list[onnx.TensorProto]:
+    graph = onnx.load(str(model_file)).graph
+    return [i for i in graph.initializer if i.data_type == onnx.TensorProto.INT8 and len(i.dims) == 2]
+
+
+def _scales_per_channel(model_file: Path) -> bool:
+    graph = onnx.load(str(model_file)).graph
+    scales = [i for i in graph.initializer if i.name.endswith("_scale") and "MatMul" in i.name]
+    return bool(scales) and all(len(i.dims) == 1 and i.dims[0] > 1 for i in scales)
 
 
 def _files(directory: Path) -> dict[str, bytes]:
@@ -63,6 +75,9 @@ def test_an_ensemble_replaces_the_old_model_whole(tmp_path: Path) -> None:
     shipped = [json.loads((out / f"seed-{s}" / "labels.json").read_text(encoding="utf-8")) for s in (13, 29)]
     assert [m["distilled"] for m in shipped] == [True, True]  # the second round is what ships
     assert [m["distilled"] for m in result["members"]] == [True, True, False, False]
+    # What ships is int8 with one scale per output channel.
+    assert _int8_weights(out / "seed-13" / "model.onnx")
+    assert _scales_per_channel(out / "seed-13" / "model.onnx")
     model = LearnedModel(out)
     assert model.predict("turn off the kitchen lights").intent in model.intents
 
@@ -79,6 +94,9 @@ def test_an_interrupted_build_leaves_the_old_model_as_it_was(tmp_path: Path) -> 
     with pytest.raises(KeyboardInterrupt):
         train_ensemble(TINY, (13,), out, interrupt_the_second_round)
     assert _files(out) == {"from-the-old-model": b"old"}
+    # The first round only teaches, so it was kept in full precision.
+    teacher = tmp_path / "model.building" / "first-round" / "seed-13" / "model.onnx"
+    assert teacher.is_file() and not _int8_weights(teacher)
     # The next build starts its staging afresh rather than trusting a half-built one.
     train_ensemble(TINY, (13,), out, _quiet)
     assert not out.with_name("model.building").exists()
