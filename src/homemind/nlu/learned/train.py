@@ -562,15 +562,20 @@ def _accuracy(logits: Any, examples: Sequence[Example], intents: Sequence[str]) 
 
 
 def _export(model: Any, out_dir: Path, quantize: bool = True) -> None:
-    """ONNX with int8 weights: a quarter of the size, and faster on a small CPU.
+    """ONNX with 8-bit weights: a quarter of the size of full precision.
 
-    One scale per output channel of each weight matrix, not one per matrix: a matrix's
-    few large weights then no longer flatten the rest. On 3,000 SLURP training sentences
-    this keeps a network's tags 6 times closer to its full-precision self (mean KL 0.0025
-    against 0.0146) for 0.1 MB more.
+    The weight matrices keep one scale per block of 128 weights and are multiplied
+    block by block (onnxruntime's MatMulNBits), and the embeddings one scale per
+    matrix. Plain dynamic quantization (one scale per matrix, activations squeezed to
+    8 bits as a whole) moved a network's tags noticeably: measured against the
+    full-precision network on 3,000 SLURP training sentences, the tag distributions'
+    mean KL divergence is 0.0146 with it, 0.0025 with a scale per output channel, and
+    0.0003 this way, for 0.3 MB more and about 1 ms more per sentence.
     """
+    import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
     model.eval()
     ids = torch.ones(1, 8, dtype=torch.long)
@@ -594,5 +599,17 @@ def _export(model: Any, out_dir: Path, quantize: bool = True) -> None:
     if not quantize:
         full.replace(out_dir / "model.onnx")
         return
-    quantize_dynamic(str(full), str(out_dir / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True)
+    embeddings = out_dir / "model-embeddings-int8.onnx"
+    quantize_dynamic(str(full), str(embeddings), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"])
+    quantizer = MatMulNBitsQuantizer(
+        onnx.load(str(embeddings)),
+        bits=8,
+        block_size=128,
+        is_symmetric=True,
+        accuracy_level=4,  # int8 arithmetic on 128-wide blocks: near full precision's answers at int8 speed
+        op_types_to_quantize=("MatMul",),
+    )
+    quantizer.process()
+    quantizer.model.save_model_to_file(str(out_dir / "model.onnx"), use_external_data_format=False)
     full.unlink()
+    embeddings.unlink()
