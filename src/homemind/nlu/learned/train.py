@@ -8,7 +8,7 @@ sentences the teacher labelled with high confidence (they come without labels).
 An ensemble goes one round further: each member is trained again, this time learning
 the whole first-round ensemble's intent and tag probabilities on every SLURP training
 sentence (distillation), so the tags too learn from SLURP's own sentences.
-The result is exported to ONNX with int8 weights, so the hub runs it with
+The result is exported to ONNX with 8-bit weights, so the hub runs it with
 onnxruntime and never imports torch.
 
 Training needs the ``train`` extra (torch, transformers, onnx); running does not.
@@ -190,7 +190,7 @@ def train_ensemble(
     again as a student of the whole first-round ensemble (``plan.distil``), which
     passes the ensemble's view of SLURP's sentences, tags included, on to each member.
     The first round only teaches, so it keeps its full-precision weights: the students
-    learn from the networks as trained, not from their int8 approximation.
+    learn from the networks as trained, not from their 8-bit approximation.
     Built beside ``out_dir`` and swapped in at the end, so a crash or Ctrl-C during the
     hours of training leaves the previous model in place, whole.
     """
