@@ -204,14 +204,14 @@ def train_ensemble(
         first_round = staging / "first-round"
         first = train_members(plan, seeds, first_round, progress, labels, quantize=False)
         shipped = distil_members(plan, seeds, first_round, staging, progress, labels)
+        members = shipped + first  # the shipped ones first
     else:
-        first = shipped = train_members(plan, seeds, staging, progress, labels)
+        members = shipped = train_members(plan, seeds, staging, progress, labels)
     swap_in(staging, out_dir)
-    every = shipped + first if shipped is not first else first
     return {
-        "seconds": sum(m["seconds"] for m in every),
+        "seconds": sum(m["seconds"] for m in members),
         "held_out_accuracy": round(sum(m["held_out_accuracy"] for m in shipped) / len(shipped), 4),
-        "members": every,  # the shipped ones first
+        "members": members,
     }
 
 
