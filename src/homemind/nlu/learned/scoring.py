@@ -67,12 +67,29 @@ class Score:
         return 2 * self.true_positive / denominator if denominator else 1.0
 
     def as_dict(self) -> dict[str, float | int]:
+        """Rounded rates for reading, and the counts, from which a target is judged exactly."""
         return {
             "sentences": self.total,
             "intent_accuracy": round(self.intent_accuracy, 4),
             "scenario_accuracy": round(self.scenario_accuracy, 4),
             "entity_f1": round(self.entity_f1, 4),
+            "intent_right": self.intent_right,
+            "scenario_right": self.scenario_right,
+            "entities_true_positive": self.true_positive,
+            "entities_false_positive": self.false_positive,
+            "entities_false_negative": self.false_negative,
         }
+
+    @classmethod
+    def from_dict(cls, counts: Mapping[str, Any]) -> Score:
+        return cls(
+            counts["sentences"],
+            counts["intent_right"],
+            counts["scenario_right"],
+            counts["entities_true_positive"],
+            counts["entities_false_positive"],
+            counts["entities_false_negative"],
+        )
 
 
 def score(gold: Iterable[Mapping[str, Any]], predicted: Mapping[str, Mapping[str, Any]]) -> Score:
