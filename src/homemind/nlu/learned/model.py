@@ -112,11 +112,8 @@ class _Member:
 
     def run(self, words: list[Word]) -> tuple[Any, dict[int, Any]]:
         """Calibrated intent probabilities, and tag probabilities per word (first sub-word) it saw."""
-        ids, word_ids = encode_words(self._tokenizer, [w.text for w in words], self.max_tokens)
-        input_ids = np.asarray([ids], dtype=np.int64)
-        intent_logits, tag_logits = self._session.run(
-            None, {"input_ids": input_ids, "attention_mask": np.ones_like(input_ids)}
-        )
+        feed, word_ids = network_inputs(self._tokenizer, [w.text for w in words], self.max_tokens)
+        intent_logits, tag_logits = self._session.run(None, feed)
         intents = _softmax(intent_logits[0] / self.temperature)
         tags = _softmax(tag_logits[0])
         first_token: dict[int, Any] = {}
@@ -275,6 +272,15 @@ def encode_words(tokenizer: Any, words: Sequence[str], max_tokens: int) -> tuple
         ids = ids[: max_tokens - 1] + ids[-1:]
         word_ids = [*word_ids[: max_tokens - 1], None]
     return ids, word_ids
+
+
+def network_inputs(
+    tokenizer: Any, words: Sequence[str], max_tokens: int
+) -> tuple[dict[str, Any], list[int | None]]:
+    """One sentence as the ONNX network takes it, and the word each token came from."""
+    ids, word_ids = encode_words(tokenizer, words, max_tokens)
+    input_ids = np.asarray([ids], dtype=np.int64)
+    return {"input_ids": input_ids, "attention_mask": np.ones_like(input_ids)}, word_ids
 
 
 _shared: LearnedModel | None = None

@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 
 from homemind.nlu.learned.corpus import Example, TemplateExpander, read_jsonl, sample_home_assistant_zh
-from homemind.nlu.learned.model import ENSEMBLE_FILE, MODEL_DIR, TOKENIZER_FILE, LearnedModel, encode_words
+from homemind.nlu.learned.model import (
+    ENSEMBLE_FILE,
+    MODEL_DIR,
+    TOKENIZER_FILE,
+    LearnedModel,
+    encode_words,
+    network_inputs,
+)
 from homemind.nlu.learned.quantize import Feed, to_int8
 from homemind.nlu.learned.words import split_words
 
@@ -181,12 +188,7 @@ def smoothing_inputs(tokenizer: Any, examples: Sequence[Example]) -> list[Feed]:
 
     The calibration sentences: both languages, and never trained on.
     """
-    feeds = []
-    for example in examples:
-        ids, _ = encode_words(tokenizer, example.tokens, MAX_TOKENS)
-        input_ids = np.asarray([ids], dtype=np.int64)
-        feeds.append({"input_ids": input_ids, "attention_mask": np.ones_like(input_ids)})
-    return feeds
+    return [network_inputs(tokenizer, example.tokens, MAX_TOKENS)[0] for example in examples]
 
 
 def label_sets(examples: Sequence[Example]) -> tuple[list[str], list[str]]:
