@@ -6,6 +6,8 @@ import pytest
 
 from conftest import HubDriver
 from homemind.conversation import pipeline
+from homemind.policy import Actor
+from homemind.skills import Reply, Status
 
 
 @pytest.mark.parametrize(
@@ -261,3 +263,28 @@ def test_everyday_phrasings(
         entity_id, _, attribute = key.partition("@")
         actual = hub.attr(entity_id, attribute) if attribute else hub.state(entity_id)
         assert actual == value, (text, key)
+
+
+class _EchoFallback:
+    """A fallback that answers one phrase and passes on everything else."""
+
+    name = "echo"
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def answer(self, text: str, actor: Actor, language: str, conversation_id: str) -> Reply | None:
+        self.asked.append(text)
+        return Reply(Status.ANSWERED, f"echo: {text}") if "banana" in text else None
+
+
+def test_fallbacks_answer_only_what_no_tier_understood(hub: HubDriver) -> None:
+    echo = _EchoFallback()
+    hub.hub.conversation.fallbacks.append(echo)
+    understood = hub.ask("turn on the kitchen light")
+    assert understood.status.value == "done" and echo.asked == []  # the fast path never asks it
+    answered = hub.ask("banana bread recipe please")
+    assert answered.status.value == "answered" and answered.response == "Echo: banana bread recipe please"
+    assert answered.intent is not None and answered.intent.tier == "echo"
+    passed = hub.ask("flibbertigibbet wobble")
+    assert passed.status.value == "not_understood" and len(echo.asked) == 2

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from homemind.conversation.context import CONTEXT_SECONDS, Context, FollowUps
+from homemind.conversation.fallback import Fallback
 from homemind.core import i18n
 from homemind.core.model import Home
 from homemind.core.states import StateRegistry
@@ -151,8 +152,10 @@ class Conversation:
         recognizers: Sequence[Recognizer],
         store: Store,
         household: Household | None = None,
+        fallbacks: Sequence[Fallback] = (),
     ) -> None:
         self.household = household
+        self.fallbacks: list[Fallback] = list(fallbacks)
         self.store = store
         self.home = home
         self.states = states
@@ -199,11 +202,16 @@ class Conversation:
         match = self.follow_ups.resolve(text, language, previous) if previous else None
         match = match or self._understand(text, language)
         if match is None:
-            return self._not_understood(text, language, conversation_id)
+            answered = await self._fall_back(text, actor, language, conversation_id)
+            return answered or self._not_understood(text, language, conversation_id)
         match = self._here(match, actor)
         actor = replace(actor, intent=match.name)
         handler = self.handlers.get(match.name)
         if handler is None:
+            # Understood as something no skill serves (a general question): a fallback may know.
+            answered = await self._fall_back(text, actor, language, conversation_id)
+            if answered is not None:
+                return answered
             reply = Reply(Status.NOT_UNDERSTOOD, i18n.translate("conversation.no_handler", language))
         else:
             request = self._request(match, actor, language)
@@ -265,6 +273,19 @@ class Conversation:
             match = recognizer.recognize(text, language)
             if match is not None:
                 return match
+        return None
+
+    async def _fall_back(
+        self, text: str, actor: Actor, language: str, conversation_id: str
+    ) -> ConversationResult | None:
+        for fallback in self.fallbacks:
+            reply = await fallback.answer(text, actor, language, conversation_id)
+            if reply is not None:
+                name = f"Homemind{fallback.name.title()}"
+                match = IntentMatch(name, {}, tier=fallback.name, language=language)
+                return ConversationResult(
+                    reply.status, reply.speech, language, conversation_id, match, reply.actions
+                )
         return None
 
     def _not_understood(self, text: str, language: str, conversation_id: str) -> ConversationResult:
