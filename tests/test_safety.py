@@ -21,7 +21,6 @@ from fastapi.testclient import TestClient
 from conftest import HubDriver, run_cli
 from homemind.app import Hub
 from homemind.channels.http import create_app
-from homemind.skills import lists
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "homemind"
 
@@ -136,7 +135,7 @@ def _stored(data_dir: Path, text: str) -> None:
     """Household text as another channel (the API, a sync) would have stored it."""
     hub = Hub.open(data_dir)
     try:
-        lists.add_item(hub.household, "shopping", text, "alice")
+        hub.household.lists.add(hub.actor("alice"), "shopping", [text])
         now = hub.household.clock.now()
         with hub.store.transaction() as db:
             db.execute(

@@ -20,21 +20,21 @@ import platformdirs
 
 from homemind.conversation import Conversation
 from homemind.core.backend import DeviceBackend
-from homemind.core.events import EventBus
+from homemind.core.events import Event, EventBus
 from homemind.core.homefile import load_home, parse_home
-from homemind.core.model import Home, Member, Names, Role
+from homemind.core.model import EntityState, Home, Member, Names, Role
 from homemind.core.states import StateRegistry
 from homemind.devices.simulated import SimulatedBackend
+from homemind.household import HOUSEHOLD_CHANGED, Clock, Household, SystemClock
+from homemind.household.automations import Automations
+from homemind.household.scheduler import Scheduler
 from homemind.nlu.learned.model import model_available
 from homemind.nlu.learned.resolve import LearnedRecognizer
 from homemind.nlu.templates import TemplateRecognizer
 from homemind.nlu.types import Recognizer
 from homemind.policy import Actor, Auth, Executor, Policy
 from homemind.policy.auth import hash_secret
-from homemind.skills import HandlerRegistry, alarms, calendar, default_registry, lists, orders, timers
-from homemind.skills.automations import Automations
-from homemind.skills.household import Clock, Household, SystemClock
-from homemind.skills.scheduler import Scheduler
+from homemind.skills import HandlerRegistry, default_registry
 from homemind.store import Store
 
 # The demo family's PIN for unlocking and disarming (each member can change theirs with
@@ -168,8 +168,6 @@ class Hub:
     templates: TemplateRecognizer
     policy: Policy
     household: Household
-    scheduler: Scheduler
-    automations: Automations
     _store_version: int = field(default=0, repr=False)
 
     @classmethod
@@ -194,9 +192,7 @@ class Hub:
         recognizers: list[Recognizer] = [templates]
         if model_available():
             recognizers.append(LearnedRecognizer(home))  # the model itself loads on first use
-        household = Household(home, store, bus, clock, policy)
-        automations = Automations(household, executor, states)
-        scheduler = Scheduler(household, automations.tick)
+        household = Household(executor, bus, clock, states)
         conversation = Conversation(home, states, executor, handlers, recognizers, store, household)
         return cls(
             directory,
@@ -211,8 +207,6 @@ class Hub:
             templates,
             policy,
             household,
-            scheduler,
-            automations,
         )
 
     def warm_up(self) -> None:
@@ -226,8 +220,11 @@ class Hub:
         """Pick up changes another process (a CLI command beside the server) committed."""
         version = self.store.data_version()
         if version != self._store_version:
+            first = self._store_version == 0
             self._store_version = version
             self.states.restore(self.store.load_states(), announce=True)
+            if not first:  # another process committed: household pages re-read too
+                self.bus.publish(Event(HOUSEHOLD_CHANGED, {"kind": None}))
 
     async def start(self) -> None:
         await self.backend.start(self.states)
@@ -236,6 +233,14 @@ class Hub:
         await self.automations.settle()  # a run a state change started finishes before devices go
         await self.backend.stop()
         self.store.close()
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self.household.scheduler
+
+    @property
+    def automations(self) -> Automations:
+        return self.household.automations
 
     @property
     def auth(self) -> Auth:
@@ -259,17 +264,22 @@ class Hub:
         member = self.member(member_id or self.home.owner)
         return Actor(member=member, channel=channel, direct=direct, generated=generated)
 
-    def state_dump(self) -> dict[str, Any]:
-        house = self.household
+    def visible_states(self, actor: Actor) -> list[EntityState]:
+        """The states of the entities ``actor`` may see (a guest: shared rooms, no security), by id."""
+        return [
+            state
+            for entity_id, state in sorted(self.states.all().items())
+            if entity_id in self.home.entities
+            and self.policy.sees(actor.member, self.home.entities[entity_id])
+        ]
+
+    def state_dump(self, actor: Actor | None = None) -> dict[str, Any]:
+        """Entities and household data as ``actor`` may see them (the owner's view by default)."""
+        actor = actor or self.actor()
         return {
             "entities": {
-                entity_id: {"state": s.state, "attributes": s.attributes}
-                for entity_id, s in sorted(self.states.all().items())
+                s.entity_id: {"state": s.state, "attributes": s.attributes}
+                for s in self.visible_states(actor)
             },
-            "lists": lists.dump(house),
-            "timers": timers.dump(house),
-            "alarms": alarms.dump_alarms(house),
-            "reminders": alarms.dump_reminders(house),
-            "events": calendar.dump(house),
-            "orders": orders.dump(house),
+            **self.household.dump(actor),
         }

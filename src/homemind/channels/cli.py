@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from homemind.app import DEMO_PIN, STORE_FILE, DataDirLock, Hub, SetupError, data_dir, init_data_dir
+from homemind.channels import cli_household
 from homemind.core.homefile import HomeFileError
 from homemind.policy import AuthError, Policy, PolicyError, is_clean_text
 from homemind.policy.rules import POLICY_FILE, default_policy_text
@@ -128,30 +129,10 @@ def _parser() -> argparse.ArgumentParser:
     policy.add_argument("--check", action="store_true", help="validate policy.yaml")
 
     state = sub.add_parser("state", parents=[common], help="print every entity's state")
+    state.add_argument("--as", dest="member", help="as this member sees it (default: the owner)")
     state.add_argument("--json", action="store_true")
 
-    notes = sub.add_parser(
-        "notifications", parents=[common], help="fired timers, alarms, reminders, approvals"
-    )
-    notes.add_argument("--member", help="whose (default: everyone's)")
-    notes.add_argument("--unread", action="store_true", help="only those not yet read")
-    notes.add_argument("--lang", choices=["en", "zh"], help="language of the texts (default: the member's)")
-    notes.add_argument("--json", action="store_true")
-
-    approvals = sub.add_parser("approvals", parents=[common], help="orders waiting for an adult's approval")
-    approvals.add_argument("action", nargs="?", choices=["list", "approve", "deny"], default="list")
-    approvals.add_argument("order_id", nargs="?", type=int)
-    approvals.add_argument("--as", dest="member", help="the approving member (default: the owner)")
-    approvals.add_argument("--json", action="store_true")
-
-    autos = sub.add_parser("automations", parents=[common], help="list, enable or disable automations")
-    autos.add_argument("action", nargs="?", choices=["list", "enable", "disable"], default="list")
-    autos.add_argument("automation_id", nargs="?")
-    autos.add_argument("--json", action="store_true")
-
-    cal = sub.add_parser("calendar", parents=[common], help="export the calendar as iCalendar (.ics)")
-    cal.add_argument("action", choices=["export"])
-    cal.add_argument("--member", help="one member's events (default: everyone's)")
+    cli_household.add_parsers(sub, common)
 
     nlu = sub.add_parser("nlu", help="the trained understanding model: predict, train")
     nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True)
@@ -342,7 +323,7 @@ async def _run(args: argparse.Namespace, directory: Path) -> int:
         if args.command == "call":
             return await _call(hub, args)
         if args.command == "state":
-            dump = hub.state_dump()
+            dump = hub.state_dump(hub.actor(args.member))
             if args.json:
                 print(json.dumps(dump, ensure_ascii=False, indent=2))
             else:
@@ -362,7 +343,9 @@ async def _run(args: argparse.Namespace, directory: Path) -> int:
 
             await serve_wyoming(hub, args.host, args.port)
             return 0
-        return _household(hub, args)
+        if args.command in cli_household.COMMANDS:
+            return cli_household.run(hub, args)
+        raise AssertionError(args.command)
     finally:
         await hub.stop()
 
@@ -387,65 +370,6 @@ async def _ask(hub: Hub, args: argparse.Namespace) -> int:
     )
     _print_result(result.as_dict(), args.json)
     return 0 if result.status.value in _OK_STATUSES else 1
-
-
-def _household(hub: Hub, args: argparse.Namespace) -> int:
-    from homemind.skills import calendar, orders
-    from homemind.skills.automations import UnknownAutomation
-
-    house = hub.household
-    if args.command == "notifications":
-        member = hub.actor(args.member).member if args.member else None
-        language = args.lang or (member.language if member else hub.home.language)
-        rows = house.notifications(member.id if member else None, language, unread=args.unread)
-        if args.json:
-            print(json.dumps(rows, ensure_ascii=False, indent=2))
-        for row in [] if args.json else rows:
-            print(f"{row['fired_at']}  {row['member']:8} {row['text']}")
-        return 0
-    if args.command == "approvals":
-        if args.action == "list":
-            waiting = orders.pending_approvals(house)
-            if args.json:
-                print(json.dumps(waiting, ensure_ascii=False, indent=2))
-            for o in [] if args.json else waiting:
-                items = ", ".join(f"{i['quantity']} x {i['name']['en']}" for i in o["items"])
-                print(
-                    f"#{o['id']}  {o['requested_by']:8} {items}  CNY {o['total']:.2f}"
-                    f"  expires {o['expires_at']}"
-                )
-            return 0
-        if args.order_id is None:
-            raise SetupError(f"approvals {args.action} needs an order id")
-        approver = hub.actor(args.member).member
-        result = orders.decide(house, args.order_id, approver, args.action == "approve", "cli")
-        if isinstance(result, orders.ActionError):
-            print(f"homemind: {result.message('en')}", file=sys.stderr)
-            return 1
-        print(
-            json.dumps(orders.order_view(house, result), ensure_ascii=False)
-            if args.json
-            else f"order {args.order_id}: {result['status']}"
-        )
-        return 0
-    if args.command == "automations":
-        try:
-            if args.action in ("enable", "disable"):
-                if not args.automation_id:
-                    raise SetupError(f"automations {args.action} needs an automation id")
-                hub.automations.set_enabled(args.automation_id, args.action == "enable")
-        except UnknownAutomation:
-            raise SetupError(f"no automation {args.automation_id!r} (see `homemind automations`)") from None
-        listed = hub.automations.list()
-        if args.json:
-            print(json.dumps(listed, ensure_ascii=False, indent=2))
-        for a in [] if args.json else listed:
-            print(f"{a['id']:24} {'on ' if a['enabled'] else 'off'}  {a['name']}")
-        return 0
-    if args.command == "calendar":
-        sys.stdout.write(calendar.to_ical(house, args.member).decode("utf-8"))
-        return 0
-    raise AssertionError(args.command)
 
 
 async def _listen_file(hub: Hub, args: argparse.Namespace) -> int:

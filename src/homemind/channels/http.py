@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -37,9 +36,9 @@ from homemind.channels import web
 from homemind.core.events import STATE_CHANGED, Event
 from homemind.core.model import EntityState
 from homemind.core.services import CODE_FORMAT
+from homemind.household import HOUSEHOLD_CHANGED, NOTIFICATION, HouseholdError
 from homemind.policy import ActionOutcome, Actor, Result
 from homemind.skills.acting import CONFIRMATION_SECONDS
-from homemind.skills.household import NOTIFICATION
 
 _STREAM_QUEUE = 1000
 
@@ -211,7 +210,17 @@ def _unauthorized(detail: str = "Log in, or send an API token (Authorization: Be
 
 
 async def current_actor(request: Request) -> Actor:
-    """The member making this request: a token, a session (with its CSRF token), or the owner."""
+    """The member making this request: a token, a session (with its CSRF token), or the owner.
+
+    Their language is kept on the request, so an error raised further down (a household
+    refusal) is answered in it.
+    """
+    actor = _identify(request)
+    request.state.language = actor.member.language
+    return actor
+
+
+def _identify(request: Request) -> Actor:
     hub = _sync_hub(request)
     header = request.headers.get("authorization", "")
     if header:
@@ -313,6 +322,12 @@ def create_app(
         body = json.dumps({"detail": jsonable_encoder(errors)}, ensure_ascii=True)
         return Response(body, status_code=422, media_type="application/json")
 
+    @app.exception_handler(HouseholdError)
+    async def household_error(request: Request, exc: HouseholdError) -> Response:
+        """Refused, not found, invalid, conflict: the status, and why in the caller's language."""
+        language = getattr(request.state, "language", "en")
+        return JSONResponse({"detail": exc.message(language)}, status_code=exc.http_status)
+
     web.mount(app)  # the dashboard at /, a client of this API like any other
 
     @app.get("/api/health")
@@ -409,7 +424,8 @@ def create_app(
 
     @app.get("/api/entities", response_model=list[EntityInfo])
     async def entities(hub: HubDep, actor: ActorDep) -> list[EntityInfo]:
-        return [_entity_info(hub, s) for _, s in sorted(hub.states.all().items())]
+        """Every entity the caller may see (a guest: the shared rooms, nothing of the home's security)."""
+        return [_entity_info(hub, s) for s in hub.visible_states(actor)]
 
     @app.get(
         "/api/entities/{entity_id}",
@@ -417,7 +433,8 @@ def create_app(
         responses={404: {"model": ErrorResponse}},
     )
     async def entity(entity_id: str, hub: HubDep, actor: ActorDep) -> EntityInfo:
-        if entity_id not in hub.home.entities:
+        entity = hub.home.entities.get(entity_id)
+        if entity is None or not hub.policy.sees(actor.member, entity):
             raise HTTPException(404, f"There is no device called {entity_id}.")
         return _entity_info(hub, hub.states.get(entity_id))
 
@@ -515,10 +532,8 @@ def create_app(
         queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=_STREAM_QUEUE)
 
         def listener(event: Event) -> None:
-            if event.type == NOTIFICATION and not _may_read(
-                hub, actor, event.data.get("member"), "reminders"
-            ):
-                return  # someone else's reminder is theirs alone
+            if not _may_stream(hub, actor, event):
+                return
             if queue.full():  # a client that stopped reading loses the oldest, not the hub
                 queue.get_nowait()
             queue.put_nowait(event)
@@ -526,6 +541,7 @@ def create_app(
         unsubscribers = [
             hub.bus.subscribe(listener, STATE_CHANGED),
             hub.bus.subscribe(listener, NOTIFICATION),
+            hub.bus.subscribe(listener, HOUSEHOLD_CHANGED),
         ]
 
         def unsubscribe() -> None:
@@ -546,164 +562,20 @@ def create_app(
 
         return EventSourceResponse(stream(), ping=15)
 
-    _household_routes(app)
+    from homemind.channels.http_household import router  # it imports this module's dependencies
+
+    app.include_router(router)
     return app
 
 
-# Row ids as SQLite can hold them: a bigger number is a 422, never an overflow inside the store.
-RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
-
-
-class ListItemRequest(BaseModel):
-    item: str = Field(max_length=20_000)
-
-
-def _may_read(hub: Hub, actor: Actor, owner_id: Any, kind: str) -> bool:
-    """Whether the caller may see ``owner_id``'s data of ``kind`` (the policy's privacy rule)."""
-    owner = hub.home.members.get(owner_id) if isinstance(owner_id, str) else None
-    if owner is None:
-        return actor.member.role.value == "admin"  # data of no (longer a) member: admins only
-    return hub.household.policy.may_read(actor.member, owner, kind)
-
-
-def _whose(hub: Hub, actor: Actor, member: str | None, kind: str) -> str | None:
-    """The member whose private data a request reads: a non-admin reads their own by default.
-
-    An admin's request without ``member`` reads everyone's (None); asking for someone
-    the caller may not read is 403, for no such member 404.
-    """
-    if member is None:
-        return None if actor.member.role.value == "admin" else actor.member.id
-    if member not in hub.home.members:
-        raise HTTPException(404, f"There is no member called {member}.")
-    if not _may_read(hub, actor, member, kind):
-        raise HTTPException(403, f"{actor.member.id} may not read {member}'s {kind}.")
-    return member
-
-
-def _household_routes(app: FastAPI) -> None:
-    """Household skills over HTTP: the same functions the conversation and the CLI use."""
-    from homemind.core.services import ActionError
-    from homemind.skills import alarms, calendar, lists, orders, timers
-    from homemind.skills.automations import UnknownAutomation
-
-    @app.get("/api/household")
-    async def household(hub: HubDep, actor: ActorDep) -> dict[str, Any]:
-        """The state dump without the entities: lists, timers, alarms, reminders, events, orders.
-
-        Reminders and calendar events are private: each caller gets those they may read.
-        """
-        dump = {k: v for k, v in hub.state_dump().items() if k != "entities"}
-        dump["reminders"] = [r for r in dump["reminders"] if _may_read(hub, actor, r["member"], "reminders")]
-        dump["events"] = [e for e in dump["events"] if _may_read(hub, actor, e["member"], "calendar")]
-        return dump
-
-    @app.get("/api/notifications", responses=_errors(401, 403, 404))
-    async def notifications(
-        hub: HubDep,
-        actor: ActorDep,
-        member: Annotated[str | None, Query(max_length=64)] = None,
-        unread: bool = False,
-    ) -> Any:
-        """A member's notifications (the caller's own by default; an admin's: everyone's).
-
-        Notifications carry reminder and alarm text, so they are as private as reminders.
-        """
-        who = _whose(hub, actor, member, "reminders")
-        language = hub.home.members[who].language if who else actor.member.language
-        return hub.household.notifications(who, language, unread=unread)
-
-    @app.post("/api/lists/{name}/items", status_code=201)
-    async def add_list_item(name: str, body: ListItemRequest, hub: HubDep, actor: ActorDep) -> Any:
-        try:
-            return lists.add_item(hub.household, name, body.item, actor.member.id)
-        except ActionError as exc:
-            return JSONResponse({"detail": exc.message(actor.member.language)}, status_code=400)
-
-    @app.post("/api/lists/{name}/items/{change}", responses=_errors(400, 401, 404))
-    async def change_list_item(
-        name: str,
-        change: Literal["complete", "remove"],
-        body: ListItemRequest,
-        hub: HubDep,
-        actor: ActorDep,
-    ) -> Any:
-        """Mark one item done, or remove it (the item in the body: its text may hold any character)."""
-        try:
-            changed = lists.change_item(hub.household, name, body.item, remove=change == "remove")
-        except ActionError as exc:
-            return JSONResponse({"detail": exc.message(actor.member.language)}, status_code=400)
-        if changed is None:
-            raise HTTPException(404, "That item is not on that list.")
-        return changed
-
-    @app.post("/api/timers/{timer_id}/cancel", responses=_errors(401, 403, 404))
-    async def cancel_timer(timer_id: RowId, hub: HubDep, actor: ActorDep) -> Any:
-        row = timers.timer(hub.household, timer_id)
-        if row is None:
-            raise HTTPException(404, "No such running timer.")
-        if not _may_read(hub, actor, row["member"], "timers"):
-            raise HTTPException(403, "That timer is not yours.")
-        timers.cancel(hub.household, timer_id)
-        return {"id": timer_id, "state": "cancelled"}
-
-    @app.delete("/api/alarms/{alarm_id}", status_code=204, responses=_errors(401, 403, 404))
-    async def delete_alarm(alarm_id: RowId, hub: HubDep, actor: ActorDep) -> Response:
-        return _delete(hub, actor, alarms.alarm_owner(hub.household, alarm_id), "alarms", alarm_id)
-
-    @app.delete("/api/reminders/{reminder_id}", status_code=204, responses=_errors(401, 403, 404))
-    async def delete_reminder(reminder_id: RowId, hub: HubDep, actor: ActorDep) -> Response:
-        owner = alarms.reminder_owner(hub.household, reminder_id)
-        return _delete(hub, actor, owner, "reminders", reminder_id)
-
-    def _delete(hub: Hub, actor: Actor, owner: str | None, kind: str, row_id: int) -> Response:
-        if owner is None:
-            raise HTTPException(404, f"No such {kind[:-1]}.")
-        if not _may_read(hub, actor, owner, kind) or (
-            owner != actor.member.id and actor.member.role.value != "admin"
-        ):
-            raise HTTPException(403, f"That {kind[:-1]} is {owner}'s.")
-        alarms.delete(hub.household, kind, row_id)
-        return Response(status_code=204)
-
-    @app.get("/api/calendar.ics", responses=_errors(401, 403, 404))
-    async def calendar_ics(
-        hub: HubDep, actor: ActorDep, member: Annotated[str | None, Query(max_length=64)] = None
-    ) -> Response:
-        """iCalendar export: the caller's own events (an admin's: everyone's, or one member's)."""
-        who = _whose(hub, actor, member, "calendar")
-        return Response(calendar.to_ical(hub.household, who), media_type="text/calendar")
-
-    @app.get("/api/approvals")
-    async def approvals(hub: HubDep, actor: ActorDep) -> Any:
-        """The queue for those who may approve; anyone else sees only their own waiting orders."""
-        waiting = orders.pending_approvals(hub.household)
-        if hub.policy.may_approve(actor.member):
-            return waiting
-        return [o for o in waiting if o["requested_by"] == actor.member.id]
-
-    @app.post("/api/approvals/{order_id}/{decision}")
-    async def decide(
-        order_id: RowId, decision: Literal["approve", "deny"], hub: HubDep, actor: ActorDep
-    ) -> Any:
-        result = orders.decide(hub.household, order_id, actor.member, decision == "approve", actor.channel)
-        if isinstance(result, ActionError):
-            status = 403 if result.key == "order.may_not_approve" else 409
-            return JSONResponse({"detail": result.message(actor.member.language)}, status_code=status)
-        return orders.order_view(hub.household, result)
-
-    @app.get("/api/automations")
-    async def automations(hub: HubDep, actor: ActorDep) -> Any:
-        return hub.automations.list()
-
-    @app.post("/api/automations/{automation_id}/{action}")
-    async def switch_automation(
-        automation_id: str, action: Literal["enable", "disable"], hub: HubDep, actor: ActorDep
-    ) -> Any:
-        try:
-            return hub.automations.set_enabled(automation_id, action == "enable")
-        except UnknownAutomation:
-            raise HTTPException(404, f"no automation {automation_id!r}") from None
+def _may_stream(hub: Hub, actor: Actor, event: Event) -> bool:
+    """Whether ``actor`` may receive ``event``: a state they may see, a notification they may read."""
+    if event.type == NOTIFICATION:
+        return hub.household.may(actor, "notifications", "read", {"member": event.data.get("member")})
+    if event.type == HOUSEHOLD_CHANGED:
+        return True  # it names only the kind of data that changed, never the data
+    entity = hub.home.entities.get(str(event.data.get("entity_id")))
+    return entity is not None and hub.policy.sees(actor.member, entity)
 
 
 def _hold(hub: Hub, actor: Actor, outcome: ActionOutcome) -> JSONResponse:

@@ -18,12 +18,23 @@ from homemind.conversation.context import CONTEXT_SECONDS, Context, FollowUps
 from homemind.conversation.fallback import Fallback
 from homemind.core import i18n
 from homemind.core.model import Home
+from homemind.core.services import ActionError
 from homemind.core.states import StateRegistry
+from homemind.household import Household, HouseholdError
 from homemind.nlu.language import detect_language
 from homemind.nlu.types import ExplainsFailure, IntentMatch, Recognizer, Slot
 from homemind.policy import ActionOutcome, Actor, Executor, is_clean_text
-from homemind.skills import HandlerRegistry, IntentRequest, Pending, PlannedCall, Reply, Status, act
-from homemind.skills.household import Household
+from homemind.skills import (
+    HandlerRegistry,
+    IntentHandler,
+    IntentRequest,
+    Pending,
+    PlannedCall,
+    Reply,
+    Status,
+    act,
+)
+from homemind.skills.base import Confirmer
 from homemind.store import Store
 
 MAX_TEXT_CHARS = 1000
@@ -214,8 +225,7 @@ class Conversation:
                 return answered
             reply = Reply(Status.NOT_UNDERSTOOD, i18n.translate("conversation.no_handler", language))
         else:
-            request = self._request(match, actor, language)
-            reply = await handler.handle(request)
+            reply = await self._handle(handler, self._request(match, actor, language))
         if reply.pending is not None:
             self._store_pending(conversation_id, reply.pending)
         if reply.status in (Status.DONE, Status.ANSWERED, Status.NEEDS_CONFIRMATION):
@@ -224,6 +234,20 @@ class Conversation:
         return ConversationResult(
             reply.status, reply.speech, language, conversation_id, match, reply.actions, needs_code
         )
+
+    @staticmethod
+    async def _handle(handler: IntentHandler | Confirmer, request: IntentRequest, *args: Any) -> Reply:
+        """Run a handler (or a skill's confirmer); a household or device error it raises is the
+        reply, in the sentence's language."""
+        try:
+            if isinstance(handler, IntentHandler):
+                return await handler.handle(request)
+            return await handler(request, *args)
+        except HouseholdError as exc:
+            status = Status.REFUSED if exc.refusal else Status.ERROR
+            return Reply(status, exc.message(request.language))
+        except ActionError as exc:
+            return Reply(Status.ERROR, exc.message(request.language))
 
     def _request(self, match: IntentMatch, actor: Actor, language: str) -> IntentRequest:
         return IntentRequest(
@@ -342,7 +366,7 @@ class Conversation:
         request = self._request(match, actor, language)
         confirmer = self.handlers.confirmers.get((pending.skill or {}).get("kind", ""))
         if pending.skill is not None and confirmer is not None:
-            reply = await confirmer(request, pending.skill)
+            reply = await self._handle(confirmer, request, pending.skill)
             return ConversationResult(reply.status, reply.speech, language, conversation_id, match)
         # The PIN travels beside the calls, never inside their data, and only from this turn.
         reply = await act(request, calls, pending.done_key, confirmed=True, pin=code, **pending.done_params)

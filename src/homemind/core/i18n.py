@@ -8,6 +8,7 @@ Entity, area and member parameters are rendered in the reader's language.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from homemind.core.model import Area, Entity, Member
@@ -25,7 +26,20 @@ def register(messages: Mapping[str, Mapping[str, str]]) -> None:
         _CATALOG[key] = dict(texts)
 
 
+@dataclass(frozen=True)
+class Message:
+    """A message inside another, rendered in the same reader's language ("may not {action}")."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
 def render_value(value: Any, language: str) -> str:
+    if isinstance(value, Message):
+        return translate(value.key, language, **value.params)
+    if isinstance(value, dict) and "en" in value:
+        # Text kept in every language (a notification's names), for whoever reads it later.
+        return str(value.get(language) or value["en"])
     if isinstance(value, Entity | Area | Member):
         return value.names.display(language)
     if isinstance(value, float) and value.is_integer():

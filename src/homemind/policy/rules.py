@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from homemind.core.model import Domain, Entity, Member, Role
+from homemind.policy.household import OPERATIONS, HouseholdRules, Who, allowed, sees_entity
 
 POLICY_FILE = "policy.yaml"
 
@@ -102,7 +103,9 @@ class PolicyFile(BaseModel):
     roles: dict[Role, Rules] = Field(default_factory=dict)
     shared_areas: list[str] = Field(default_factory=list)
     members: dict[str, Rules] = Field(default_factory=dict)
-    private_kinds: list[str] = Field(default_factory=lambda: ["reminders", "calendar"])
+    # Older policy files: kinds readable only by their owner, their creator and admins.
+    private_kinds: list[str] | None = None
+    household: HouseholdRules = Field(default_factory=HouseholdRules)
     audit: AuditSettings = Field(default_factory=AuditSettings)
 
 
@@ -142,6 +145,7 @@ class Policy:
         self.roles = {**defaults.roles, **spec.roles}
         self.shared_areas = frozenset(spec.shared_areas)
         self.retention_days = spec.audit.retention_days
+        self.household = _household_table(defaults.household, spec)
 
     @classmethod
     def load_default(cls) -> Policy:
@@ -209,27 +213,42 @@ class Policy:
             return {"temperature": _deg(temperature), "limit": _deg(heater_max), "bound": "max"}
         return None
 
-    # --- for skills that keep personal data or take orders (their own modules call these) ---
+    # --- household data: one table for every channel (policy/household.py) ---
 
-    def may_read(self, reader: Member, owner: Member, kind: str) -> bool:
-        """Whether ``reader`` may read ``owner``'s data of ``kind`` (reminders, calendar, lists...).
+    def may(
+        self,
+        member: Member,
+        kind: str,
+        operation: str,
+        *,
+        owner: str | None = None,
+        creator: str | None = None,
+    ) -> bool:
+        """Whether ``member`` may do ``operation`` on ``owner``'s ``kind`` data (set up by ``creator``)."""
+        return allowed(self.household[kind][operation], member, kind, operation, owner=owner, creator=creator)
 
-        Private kinds are readable by their owner and by admins only; other kinds by
-        every member but guests, who see nobody's personal data.
-        """
-        if reader.id == owner.id or reader.role is Role.ADMIN:
-            return True
-        if kind in self.spec.private_kinds:
-            return False
-        return reader.role is not Role.GUEST
-
-    def may_approve(self, member: Member) -> bool:
-        """Who may approve what is held for approval (a child's order): adults and admins."""
-        return member.role in (Role.ADMIN, Role.ADULT)
+    def sees(self, member: Member, entity: Entity) -> bool:
+        """Whether ``member`` may see ``entity``'s state (a guest: shared rooms, never security)."""
+        shared_only = self._rule(member, "areas") == "shared"
+        return sees_entity(member, entity, shared_only=shared_only, shared_areas=self.shared_areas)
 
     def order_decision(self, member: Member) -> Decision:
         """What happens when ``member`` orders something: allow, confirm, approval or deny."""
         return self.decision_for(member, "order")
+
+
+def _household_table(defaults: HouseholdRules, spec: PolicyFile) -> dict[str, dict[str, list[Who]]]:
+    """The packaged table with the file's entries on top (and an older file's ``private_kinds``)."""
+    table: dict[str, dict[str, list[Who]]] = {}
+    for kind, operations in OPERATIONS.items():
+        table[kind] = {}
+        for operation in operations:
+            chosen = spec.household.who(kind, operation) or defaults.who(kind, operation)
+            table[kind][operation] = list(chosen or [])
+    for kind in spec.private_kinds or ():
+        if kind in table:
+            table[kind]["read"] = ["self", "creator", "admin"]
+    return table
 
 
 def _deg(value: float) -> str:

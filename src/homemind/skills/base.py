@@ -20,7 +20,7 @@ from homemind.nlu.types import IntentMatch
 from homemind.policy import ActionOutcome, Actor, Executor
 
 if TYPE_CHECKING:
-    from homemind.skills.household import Household
+    from homemind.household import Household
 
 
 class Status(StrEnum):

@@ -8,21 +8,10 @@ recogniser, so "add 'unlock the front door' to my to-do list" writes a line.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from homemind.core import i18n
-from homemind.core.services import ActionError
+from homemind.household.lists import SHOPPING, TODO
 from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
-from homemind.skills.household import Household, clean_item
-
-SHOPPING, TODO = "shopping", "todo"
-_ALIASES = {
-    SHOPPING: ("shopping", "shopping list", "grocery", "groceries", "grocery list", "购物", "购物清单",
-               "购物单",
-               "购物列表", "采购清单", "买菜清单"),
-    TODO: ("todo", "to-do", "to do", "todo list", "to-do list", "to do list", "待办", "待办事项", "待办清单",
-           "待办列表", "任务清单"),
-}  # fmt: skip
 
 i18n.register(
     {
@@ -48,21 +37,6 @@ i18n.register(
         "list.no_such": {"en": "There is no {list}.", "zh": "没有{list}。"},
     }
 )
-
-
-def list_key(said: str | None) -> str:
-    """ "my Shopping List" -> "shopping"; "购物清单" -> "shopping"; "packing list" -> "packing"."""
-    words = " ".join((said or "").casefold().split())
-    words = re.sub(r"^(?:my|the|our)\s+", "", words)
-    for key, aliases in _ALIASES.items():
-        if words in aliases or words.removesuffix(" list") in aliases:
-            return key
-    if not words:
-        return SHOPPING
-    words = re.sub(r"\s+list$", "", words)
-    words = re.sub(r"(清单|列表|单子)$", "", words)
-    words = re.sub(r"^(?:一个|1个|个|新的)", "", words)  # the normalizer turns 一个 into 1个
-    return clean_item(words)
 
 
 def list_title(key: str, language: str) -> str:
@@ -94,25 +68,12 @@ def split_items(text: str | None, language: str) -> list[str]:
     return [p for p in items if p] or [said]
 
 
-def _item_key(item: str) -> str:
-    return " ".join(item.casefold().split())
+def _list_of(request: IntentRequest) -> str | None:
+    return request.match.text("list_name") or request.match.value("list_name")
 
 
-def _ensure_list(db: Any, key: str, now: float) -> None:
-    db.execute("INSERT OR IGNORE INTO lists (name, created) VALUES (?, ?)", (key, now))
-
-
-def _list_of(request: IntentRequest) -> str:
-    return list_key(request.match.text("list_name") or request.match.value("list_name"))
-
-
-def _said_items(request: IntentRequest) -> tuple[str, list[str]] | Reply:
-    """The list and the items a sentence names, each checked; or the reply saying what is wrong."""
-    try:
-        key = _list_of(request)
-        return key, [clean_item(i) for i in split_items(request.match.text("item"), request.language)]
-    except ActionError as exc:
-        return Reply(Status.ERROR, exc.message(request.language))
+def _items(request: IntentRequest) -> list[str]:
+    return split_items(request.match.text("item"), request.language)
 
 
 class AddItems(IntentHandler):
@@ -120,40 +81,15 @@ class AddItems(IntentHandler):
     slots = {"item": "one or more items", "list_name": "which list (shopping if not said)"}
 
     async def handle(self, request: IntentRequest) -> Reply:
-        house = request.house
-        said = _said_items(request)
-        if isinstance(said, Reply):
-            return said
-        key, items = said
-        added, already = [], []
-        now = house.clock.now()
-        with house.store.transaction() as db:
-            _ensure_list(db, key, now)
-            for item in items:
-                row = db.execute(
-                    "SELECT done FROM list_items WHERE list = ? AND item_key = ?", (key, _item_key(item))
-                ).fetchone()
-                if row is None:
-                    db.execute(
-                        "INSERT INTO list_items (list, item, item_key, added_by, added)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        (key, item, _item_key(item), request.actor.member.id, now),
-                    )
-                    added.append(item)
-                elif row[0]:
-                    db.execute(
-                        "UPDATE list_items SET done = 0 WHERE list = ? AND item_key = ?",
-                        (key, _item_key(item)),
-                    )
-                    added.append(item)
-                elif item not in already:
-                    already.append(item)
-        title = list_title(key, request.language)
-        if added and already:
-            return request.reply(Status.DONE, "list.added_some", items=added, already=already, list=title)
-        if added:
-            return request.reply(Status.DONE, "list.added", items=added, list=title)
-        return request.reply(Status.ANSWERED, "list.already", items=already, list=title)
+        change = request.house.lists.add(request.actor, _list_of(request), _items(request))
+        title = list_title(change.list, request.language)
+        if change.changed and change.unchanged:
+            return request.reply(
+                Status.DONE, "list.added_some", items=change.changed, already=change.unchanged, list=title
+            )
+        if change.changed:
+            return request.reply(Status.DONE, "list.added", items=change.changed, list=title)
+        return request.reply(Status.ANSWERED, "list.already", items=change.unchanged, list=title)
 
 
 class ShoppingAdd(AddItems):
@@ -165,24 +101,15 @@ class _ChangeItems(IntentHandler):
     slots = {"item": "one or more items", "list_name": "which list"}
 
     async def handle(self, request: IntentRequest) -> Reply:
-        house = request.house
-        said = _said_items(request)
-        if isinstance(said, Reply):
-            return said
-        key, items = said
-        changed, missing = [], []
-        with house.store.transaction() as db:
-            for item in items:
-                if _change(db, key, item, remove=self.done_key == "list.removed"):
-                    changed.append(item)
-                else:
-                    missing.append(item)
-        title = list_title(key, request.language)
-        if not changed:
-            return request.reply(Status.ERROR, "list.not_on", items=missing, list=title)
-        reply = request.reply(Status.DONE, self.done_key, items=changed, list=title)
-        if missing:
-            reply.speech += " " + request.t("list.not_on", items=missing, list=title)
+        lists = request.house.lists
+        change_items = lists.remove if self.done_key == "list.removed" else lists.complete
+        change = change_items(request.actor, _list_of(request), _items(request))
+        title = list_title(change.list, request.language)
+        if not change.changed:
+            return request.reply(Status.ERROR, "list.not_on", items=change.unchanged, list=title)
+        reply = request.reply(Status.DONE, self.done_key, items=change.changed, list=title)
+        if change.unchanged:
+            reply.speech += " " + request.t("list.not_on", items=change.unchanged, list=title)
         return reply
 
 
@@ -201,17 +128,11 @@ class ReadList(IntentHandler):
     slots = {"list_name": "which list"}
 
     async def handle(self, request: IntentRequest) -> Reply:
-        try:
-            key = _list_of(request)
-        except ActionError as exc:
-            return Reply(Status.ERROR, exc.message(request.language))
-        rows = request.house.store.read(
-            "SELECT item, done FROM list_items WHERE list = ? ORDER BY done, id", (key,)
-        )
+        key, rows = request.house.lists.read(request.actor, _list_of(request))
         title = list_title(key, request.language)
         if not rows:
             return request.reply(Status.ANSWERED, "list.empty", list=title)
-        items = [r["item"] if not r["done"] else request.t("list.done_mark", item=r["item"]) for r in rows]
+        items = [r.item if not r.done else request.t("list.done_mark", item=r.item) for r in rows]
         return request.reply(Status.ANSWERED, "list.read", items=items, list=title)
 
 
@@ -220,55 +141,8 @@ class CreateList(IntentHandler):
     slots = {"list_name": "the new list's name"}
 
     async def handle(self, request: IntentRequest) -> Reply:
-        try:
-            key = _list_of(request)
-        except ActionError as exc:
-            return Reply(Status.ERROR, exc.message(request.language))
-        with request.house.store.transaction() as db:
-            _ensure_list(db, key, request.house.clock.now())
+        key = request.house.lists.create(request.actor, _list_of(request))
         return request.reply(Status.DONE, "list.created", list=list_title(key, request.language))
-
-
-def add_item(house: Household, list_name: str, item: str, member: str) -> dict[str, Any]:
-    """The API's way in: one item, validated like a spoken one."""
-    key = list_key(list_name)
-    text = clean_item(item)
-    now = house.clock.now()
-    with house.store.transaction() as db:
-        _ensure_list(db, key, now)
-        db.execute(
-            "INSERT INTO list_items (list, item, item_key, added_by, added) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT(list, item_key) DO UPDATE SET done = 0",
-            (key, text, _item_key(text), member, now),
-        )
-    return {"list": key, "item": text}
-
-
-def _change(db: Any, key: str, item: str, *, remove: bool) -> bool:
-    if remove:
-        sql = "DELETE FROM list_items WHERE list = ? AND item_key = ?"
-    else:
-        sql = "UPDATE list_items SET done = 1 WHERE list = ? AND item_key = ?"
-    return bool(db.execute(sql, (key, _item_key(item))).rowcount)
-
-
-def change_item(house: Household, list_name: str, item: str, *, remove: bool) -> dict[str, Any] | None:
-    """The API's way to mark one item done or remove it; None when it is not on the list."""
-    key = list_key(list_name)
-    text = clean_item(item)
-    with house.store.transaction() as db:
-        if not _change(db, key, text, remove=remove):
-            return None
-    return {"list": key, "item": text, "done": not remove, "removed": remove}
-
-
-def dump(house: Household) -> dict[str, list[dict[str, Any]]]:
-    lists: dict[str, list[dict[str, Any]]] = {
-        r["name"]: [] for r in house.store.read("SELECT name FROM lists")
-    }
-    for row in house.store.read("SELECT list, item, done FROM list_items ORDER BY id"):
-        lists.setdefault(row["list"], []).append({"item": row["item"], "done": bool(row["done"])})
-    return lists
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -8,8 +8,8 @@ unlock one without the confirmation the executor asks for.
 from __future__ import annotations
 
 from homemind.core import i18n
-from homemind.core.model import Home, Step
-from homemind.policy import ActionOutcome, Actor, Executor, Result
+from homemind.household.automations import run_steps
+from homemind.policy import Result
 from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
 
 i18n.register(
@@ -22,26 +22,6 @@ i18n.register(
         "routine.unknown": {"en": "There is no routine called {name}.", "zh": "没有叫{name}的场景。"},
     }
 )
-
-
-def step_targets(home: Home, step: Step) -> list[str]:
-    if step.entity_id is not None:
-        return [step.entity_id]
-    return sorted(
-        e.entity_id
-        for e in home.entities.values()
-        if e.domain.value == step.domain and e.entity_id not in step.exclude
-    )
-
-
-async def run_steps(
-    home: Home, executor: Executor, actor: Actor, steps: tuple[Step, ...]
-) -> list[ActionOutcome]:
-    outcomes = []
-    for step in steps:
-        for entity_id in step_targets(home, step):
-            outcomes.append(await executor.execute(actor, entity_id, step.service, dict(step.data)))
-    return outcomes
 
 
 class RunRoutine(IntentHandler):

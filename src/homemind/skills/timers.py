@@ -7,15 +7,13 @@ minutes" or "1000 hours" reach the handler and get a clear answer, not "not unde
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from homemind.core import i18n
-from homemind.core.services import ActionError
+from homemind.household.errors import Invalid
+from homemind.household.timers import MAX_TIMER_SECONDS, Timer
+from homemind.household.when import parse_duration, say_duration
 from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
-from homemind.skills.household import Household, clean_item
-from homemind.skills.when import parse_duration, say_duration
-
-MAX_TIMER_SECONDS = 24 * 3600
 
 i18n.register(
     {
@@ -52,11 +50,8 @@ i18n.register(
             "zh": "{name}计时器：还剩{remaining}{paused}",
         },
         "timer.paused_mark": {"en": " (paused)", "zh": "（已暂停）"},
-        "timer.done": {"en": "The {name}timer is done.", "zh": "{name}计时器时间到了。"},
     }
 )
-
-ACTIVE = ("running", "paused")
 
 
 def _label(name: str | None, language: str) -> str:
@@ -71,7 +66,7 @@ def _duration(request: IntentRequest) -> float | None:
     if said:
         seconds = parse_duration(said, request.language)
         if seconds is None:
-            raise ActionError("timer.bad_duration", duration=said)
+            raise Invalid("timer.bad_duration", duration=said)
         return seconds
     total = 0.0
     found = False
@@ -83,45 +78,19 @@ def _duration(request: IntentRequest) -> float | None:
     return total if found else None
 
 
-def remaining(row: dict[str, Any], now: float) -> float:
-    if row["state"] == "running" and row["next_fire"] is not None:
-        return max(0.0, float(row["next_fire"]) - now)
-    return float(row["remaining_s"])
-
-
-def active_timers(house: Household, member: str | None = None) -> list[dict[str, Any]]:
-    return house.store.read(
-        "SELECT * FROM timers WHERE state IN ('running', 'paused') AND (? IS NULL OR member = ?) ORDER BY id",
-        (member, member),
-    )
-
-
-def timer(house: Household, timer_id: int) -> dict[str, Any] | None:
-    """One running or paused timer (the API cancels by id)."""
-    rows = house.store.read(
-        "SELECT * FROM timers WHERE id = ? AND state IN ('running', 'paused')", (timer_id,)
-    )
-    return rows[0] if rows else None
-
-
-def cancel(house: Household, timer_id: int) -> None:
-    with house.store.transaction() as db:
-        db.execute("UPDATE timers SET state = 'cancelled', next_fire = NULL WHERE id = ?", (timer_id,))
-
-
-def _pick(request: IntentRequest) -> dict[str, Any] | Reply:
-    timers = active_timers(request.house)
+def _pick(request: IntentRequest) -> Timer | Reply:
+    timers = request.house.timers.active(request.actor)
     if not timers:
         return request.reply(Status.ERROR, "timer.none")
     name = request.match.text("timer_label") or request.match.text("name")
     if name:
         wanted = name.casefold().strip()
-        chosen = [t for t in timers if (t["name"] or "").casefold() == wanted]
+        chosen = [t for t in timers if (t.name or "").casefold() == wanted]
         if not chosen:
             return request.reply(Status.ERROR, "timer.no_such", name=name)
         return chosen[-1]
     if len(timers) > 1:
-        names = [t["name"] or say_duration(t["duration_s"], request.language) for t in timers]
+        names = [t.name or say_duration(t.duration_s, request.language) for t in timers]
         return request.reply(Status.NOT_UNDERSTOOD, "timer.which", names=names)
     return timers[0]
 
@@ -131,29 +100,18 @@ class StartTimer(IntentHandler):
     slots = {"duration": "how long, as said", "timer_label": "an optional name ('pasta')"}
 
     async def handle(self, request: IntentRequest) -> Reply:
-        house = request.house
-        try:
-            seconds = _duration(request)
-            if seconds is None:
-                return request.reply(Status.NOT_UNDERSTOOD, "timer.no_duration")
-            if not 1 <= seconds <= MAX_TIMER_SECONDS:
-                said = request.match.text("duration") or say_duration(abs(seconds), request.language)
-                return request.reply(Status.ERROR, "timer.bad_duration", duration=said)
-            label = request.match.text("timer_label") or request.match.text("name")
-            name = clean_item(label) if label else None
-        except ActionError as exc:
-            return Reply(Status.ERROR, exc.message(request.language))
-        now = house.clock.now()
-        with house.store.transaction() as db:
-            db.execute(
-                "INSERT INTO timers (member, name, duration_s, remaining_s, next_fire, state, created)"
-                " VALUES (?, ?, ?, ?, ?, 'running', ?)",
-                (request.actor.member.id, name, seconds, seconds, now + seconds, now),
-            )
+        seconds = _duration(request)
+        if seconds is None:
+            return request.reply(Status.NOT_UNDERSTOOD, "timer.no_duration")
+        if not 1 <= seconds <= MAX_TIMER_SECONDS:
+            said = request.match.text("duration") or say_duration(abs(seconds), request.language)
+            return request.reply(Status.ERROR, "timer.bad_duration", duration=said)
+        label = request.match.text("timer_label") or request.match.text("name")
+        timer = request.house.timers.start(request.actor, seconds, label)
         return request.reply(
             Status.DONE,
             "timer.started",
-            name=_label(name, request.language),
+            name=_label(timer.name, request.language),
             duration=say_duration(seconds, request.language),
         )
 
@@ -166,21 +124,18 @@ class CancelTimer(IntentHandler):
         timer = _pick(request)
         if isinstance(timer, Reply):
             return timer
-        cancel(request.house, timer["id"])
-        return request.reply(Status.DONE, "timer.cancelled", name=_label(timer["name"], request.language))
+        request.house.timers.cancel(request.actor, timer.id)
+        return request.reply(Status.DONE, "timer.cancelled", name=_label(timer.name, request.language))
 
 
 class CancelAllTimers(IntentHandler):
     intent_type = "HassCancelAllTimers"
 
     async def handle(self, request: IntentRequest) -> Reply:
-        with request.house.store.transaction() as db:
-            count = db.execute(
-                "UPDATE timers SET state = 'cancelled', next_fire = NULL WHERE state IN ('running', 'paused')"
-            ).rowcount
-        if not count:
+        cancelled = request.house.timers.cancel_all(request.actor)
+        if not cancelled:
             return request.reply(Status.ERROR, "timer.none")
-        return request.reply(Status.DONE, "timer.cancelled_all", count=count)
+        return request.reply(Status.DONE, "timer.cancelled_all", count=len(cancelled))
 
 
 class PauseTimer(IntentHandler):
@@ -191,16 +146,10 @@ class PauseTimer(IntentHandler):
         timer = _pick(request)
         if isinstance(timer, Reply):
             return timer
-        name = _label(timer["name"], request.language)
-        if timer["state"] == "paused":
+        name = _label(timer.name, request.language)
+        _, changed = request.house.timers.pause(request.actor, timer.id)
+        if not changed:
             return request.reply(Status.ANSWERED, "timer.already_paused", name=name)
-        left = remaining(timer, request.house.clock.now())
-        with request.house.store.transaction() as db:
-            db.execute(
-                "UPDATE timers SET state = 'paused', remaining_s = ?, next_fire = NULL"
-                " WHERE id = ? AND state = 'running'",
-                (left, timer["id"]),
-            )
         return request.reply(Status.DONE, "timer.paused", name=name)
 
 
@@ -212,15 +161,10 @@ class UnpauseTimer(IntentHandler):
         timer = _pick(request)
         if isinstance(timer, Reply):
             return timer
-        name = _label(timer["name"], request.language)
-        if timer["state"] != "paused":
+        name = _label(timer.name, request.language)
+        _, changed = request.house.timers.resume(request.actor, timer.id)
+        if not changed:
             return request.reply(Status.ANSWERED, "timer.not_paused", name=name)
-        now = request.house.clock.now()
-        with request.house.store.transaction() as db:
-            db.execute(
-                "UPDATE timers SET state = 'running', next_fire = ? WHERE id = ? AND state = 'paused'",
-                (now + float(timer["remaining_s"]), timer["id"]),
-            )
         return request.reply(Status.DONE, "timer.resumed", name=name)
 
 
@@ -232,27 +176,19 @@ class _ChangeTimer(IntentHandler):
         timer = _pick(request)
         if isinstance(timer, Reply):
             return timer
-        try:
-            seconds = _duration(request)
-        except ActionError as exc:
-            return Reply(Status.ERROR, exc.message(request.language))
+        seconds = _duration(request)
         if seconds is None or seconds <= 0:
             return request.reply(Status.NOT_UNDERSTOOD, "timer.no_duration")
-        now = request.house.clock.now()
-        left = remaining(timer, now) + self.sign * seconds
+        left = timer.remaining_s + self.sign * seconds
         if not 1 <= left <= MAX_TIMER_SECONDS:
             return request.reply(
                 Status.ERROR, "timer.bad_duration", duration=say_duration(max(left, 0), request.language)
             )
-        with request.house.store.transaction() as db:
-            if timer["state"] == "running":
-                db.execute("UPDATE timers SET next_fire = ? WHERE id = ?", (now + left, timer["id"]))
-            else:
-                db.execute("UPDATE timers SET remaining_s = ? WHERE id = ?", (left, timer["id"]))
+        request.house.timers.set_remaining(request.actor, timer.id, left)
         return request.reply(
             Status.DONE,
             "timer.changed",
-            name=_label(timer["name"], request.language),
+            name=_label(timer.name, request.language),
             remaining=say_duration(left, request.language),
         )
 
@@ -271,34 +207,19 @@ class TimerStatus(IntentHandler):
     intent_type = "HassTimerStatus"
 
     async def handle(self, request: IntentRequest) -> Reply:
-        timers = active_timers(request.house)
+        timers = request.house.timers.active(request.actor)
         if not timers:
             return request.reply(Status.ANSWERED, "timer.none")
-        now = request.house.clock.now()
         lines = [
             request.t(
                 "timer.left",
-                name=_label(t["name"], request.language),
-                remaining=say_duration(remaining(t, now), request.language),
-                paused=request.t("timer.paused_mark") if t["state"] == "paused" else "",
+                name=_label(t.name, request.language),
+                remaining=say_duration(t.remaining_s, request.language),
+                paused=request.t("timer.paused_mark") if t.state == "paused" else "",
             )
             for t in timers
         ]
         return Reply(Status.ANSWERED, ("; " if request.language == "en" else "；").join(lines) + ".")
-
-
-def dump(house: Household) -> list[dict[str, Any]]:
-    now = house.clock.now()
-    return [
-        {
-            "id": t["id"],
-            "name": t["name"],
-            "duration_s": t["duration_s"],
-            "remaining_s": round(remaining(t, now), 1),
-            "state": t["state"],
-        }
-        for t in active_timers(house)
-    ]
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -128,10 +128,11 @@ export const api = {
 /**
  * Follow the hub's live stream. `ready` fires on every (re)connection (the caller
  * re-reads what it may have missed), `change` on every state_changed event,
- * `notification` on every notification the hub lets this member read.
+ * `notification` on every notification the hub lets this member read, `household`
+ * when lists, timers, orders... changed (the event names only the kind: re-read).
  * Returns a function that stops following.
  */
-export function subscribe({ ready, change, notification, down }) {
+export function subscribe({ ready, change, notification, household, down }) {
   let source = null;
   let stopped = false;
   let retry = null;
@@ -140,6 +141,7 @@ export function subscribe({ ready, change, notification, down }) {
     source.addEventListener('ready', () => ready && ready());
     source.addEventListener('state_changed', (event) => change && change(JSON.parse(event.data)));
     source.addEventListener('notification', (event) => notification && notification(JSON.parse(event.data)));
+    source.addEventListener('household_changed', () => household && household());
     source.onerror = () => {
       if (down) down();
       if (source.readyState === EventSource.CLOSED && !stopped) {

@@ -181,6 +181,7 @@ function App() {
         }
         bump();
       },
+      household: () => bump(), // a list, timer, order... changed: the open page re-reads now
       down: () => setLive(false),
     });
   }, [needLogin]);
@@ -188,7 +189,7 @@ function App() {
   const route = ROUTES.find((r) => r.path === path) || ROUTES[0];
   useEffect(() => {
     if (!route.household || needLogin) return undefined;
-    const timer = setInterval(bump, REFRESH_MS); // lists and approvals have no change events
+    const timer = setInterval(bump, REFRESH_MS); // and every few seconds, in case an event was missed
     return () => clearInterval(timer);
   }, [route, needLogin]);
 

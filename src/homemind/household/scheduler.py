@@ -16,10 +16,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from homemind.skills.alarms import next_fire_after
-from homemind.skills.household import Household
+from homemind.core import i18n
+from homemind.core.events import Event
+from homemind.household.alarms import next_fire_after
+from homemind.household.house import House
+from homemind.household.notifications import NOTIFICATION, Notifications
 
 log = logging.getLogger(__name__)
+
+i18n.register(
+    {
+        "timer.done": {"en": "The {name}timer is done.", "zh": "{name}计时器时间到了。"},
+        "alarm.ringing": {"en": "Alarm: it's {time}.", "zh": "闹钟：现在{time}了。"},
+        "reminder.due": {"en": "Reminder: {text}", "zh": "提醒：{text}"},
+    }
+)
 
 # A firing more than this late (the hub was down, or asleep) says so.
 LATE_SECONDS = 60.0
@@ -36,8 +47,14 @@ _SOURCES = (_Source("timers", "timer"), _Source("alarms", "alarm"), _Source("rem
 
 
 class Scheduler:
-    def __init__(self, house: Household, extra: Callable[[float], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self,
+        house: House,
+        notifications: Notifications,
+        extra: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
         self.house = house
+        self.notifications = notifications
         self._extra = extra  # automations' time triggers, run on the same tick
 
     async def tick(self) -> list[dict[str, Any]]:
@@ -55,7 +72,7 @@ class Scheduler:
                 if note is not None:
                     fired.append(note)
         for note in fired:
-            self.house.publish(note)
+            self.house.bus.publish(Event(NOTIFICATION, note))
         if self._extra is not None:
             await self._extra(now)
         return fired
@@ -72,7 +89,7 @@ class Scheduler:
             if current is None or current[0] != row["next_fire"]:
                 return None  # changed (cancelled, snoozed, fired by another process) since we read it
             member = row["member"]
-            inserted = house.add_notification(
+            inserted = self.notifications.add(
                 db, member, source.kind, str(row["id"]), due, late, message, params
             )
             sql, values = update
@@ -81,8 +98,7 @@ class Scheduler:
                 return None
             note_id = db.execute("SELECT last_insert_rowid()").fetchone()[0]
         note = house.store.read("SELECT * FROM notifications WHERE id = ?", (note_id,))
-        language = house.home.members[member].language if member in house.home.members else "en"
-        return house.render(note[0], language) if note else None
+        return self.notifications.render(note[0], house.language_of(member)).as_dict() if note else None
 
     def _what(
         self, source: _Source, row: dict[str, Any], now: float

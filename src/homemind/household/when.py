@@ -24,7 +24,18 @@ from typing import Any
 import cn2an
 from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
 
-from homemind.core.services import ActionError
+from homemind.core import i18n
+from homemind.household.errors import Invalid
+
+i18n.register(
+    {
+        "time.impossible": {"en": "{time} is not a time of day.", "zh": "{time}不是一个有效的时间。"},
+        "time.impossible_date": {"en": "{date} is not a date.", "zh": "{date}不是有效的日期。"},
+        "time.in_past": {"en": "That time has already passed.", "zh": "那个时间已经过去了。"},
+        "time.not_positive": {"en": "That is not a time to come.", "zh": "这不是将来的时间。"},
+        "time.too_far": {"en": "That is more than a year away.", "zh": "那已经超过一年了。"},
+    }
+)
 
 WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -32,7 +43,7 @@ _ZH_DAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6,
 _ZH_DAY.update({str(i + 1): i for i in range(7)})
 
 
-class WhenError(ActionError):
+class WhenError(Invalid):
     """A time that cannot be: 25:00, -5 minutes, a reminder in the past."""
 
 

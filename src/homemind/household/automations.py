@@ -1,8 +1,10 @@
 """Automations from the home file: time and state triggers with conditions, switched on and
-off through the CLI and the API (the switch is kept in the store, the definition in the file).
+off by voice, the CLI and the API (the switch is kept in the store, the definition in the file).
 
 Actions run through the executor as the home's owner on the ``automation``
 channel, so the action log says what an automation did and policy still applies.
+Switching one is a household operation like any other: adults and admins may,
+a child or a guest never (an automation acts for the whole home), and it is audited.
 """
 
 from __future__ import annotations
@@ -12,18 +14,41 @@ import logging
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from homemind.core import i18n
 from homemind.core.events import STATE_CHANGED, Event
-from homemind.core.model import Automation
+from homemind.core.model import Automation, Home, Step
 from homemind.core.states import StateRegistry
-from homemind.policy import ActionOutcome, Executor
-from homemind.skills.household import Household
-from homemind.skills.routines import run_steps
+from homemind.household.errors import NotFound
+from homemind.household.house import House
+from homemind.policy import ActionOutcome, Actor, Executor
 
 log = logging.getLogger(__name__)
 
+i18n.register(
+    {"automation.no_such": {"en": "There is no automation called {id}.", "zh": "没有叫{id}的自动化。"}}
+)
 
-class UnknownAutomation(KeyError):
-    pass
+
+def step_targets(home: Home, step: Step) -> list[str]:
+    """The entities a step acts on: its one entity, or its domain minus the excluded."""
+    if step.entity_id is not None:
+        return [step.entity_id]
+    return sorted(
+        e.entity_id
+        for e in home.entities.values()
+        if e.domain.value == step.domain and e.entity_id not in step.exclude
+    )
+
+
+async def run_steps(
+    home: Home, executor: Executor, actor: Actor, steps: tuple[Step, ...]
+) -> list[ActionOutcome]:
+    """Every step through the executor, as ``actor``: routines and automations alike."""
+    outcomes = []
+    for step in steps:
+        for entity_id in step_targets(home, step):
+            outcomes.append(await executor.execute(actor, entity_id, step.service, dict(step.data)))
+    return outcomes
 
 
 def _hhmm(text: str) -> time:
@@ -46,9 +71,9 @@ def in_window(now: datetime, after: str | None, before: str | None) -> bool:
 
 
 class Automations:
-    def __init__(self, house: Household, executor: Executor, states: StateRegistry) -> None:
+    def __init__(self, house: House, states: StateRegistry) -> None:
         self.house = house
-        self.executor = executor
+        self.executor = house.executor
         self.states = states
         self.runs: list[tuple[str, list[ActionOutcome]]] = []  # this process's runs, newest last
         self._tasks: set[asyncio.Task[None]] = set()
@@ -61,15 +86,19 @@ class Automations:
         rows = self.house.store.read("SELECT enabled FROM automation_state WHERE id = ?", (automation_id,))
         return bool(rows[0]["enabled"]) if rows else self.defined[automation_id].enabled
 
-    def set_enabled(self, automation_id: str, enabled: bool) -> dict[str, Any]:
-        if automation_id not in self.defined:
-            raise UnknownAutomation(automation_id)
+    def set_enabled(self, actor: Actor, automation_id: str, enabled: bool) -> dict[str, Any]:
+        """Switch an automation on or off (not its devices), if the policy lets this member."""
+        if automation_id not in self.defined or not self.house.may(actor, "automations", "read"):
+            raise NotFound("automation.no_such", id=automation_id)
+        operation = "enable" if enabled else "disable"
+        self.house.require(actor, "automations", "switch", subject=f"automation.{automation_id}")
         with self.house.store.transaction() as db:
             db.execute(
                 "INSERT INTO automation_state (id, enabled) VALUES (?, ?)"
                 " ON CONFLICT(id) DO UPDATE SET enabled = excluded.enabled, next_fire = NULL",
                 (automation_id, int(enabled)),
             )
+        self.house.audit(actor, "automations", operation, f"automation.{automation_id}", "ok")
         return self.describe(self.defined[automation_id])
 
     def describe(self, a: Automation) -> dict[str, Any]:
@@ -78,7 +107,8 @@ class Automations:
         )
         return {"id": a.id, "name": a.name, "enabled": self.enabled(a.id), "trigger": trigger}
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self, actor: Actor) -> list[dict[str, Any]]:
+        self.house.require(actor, "automations", "read", subject="automations")
         return [self.describe(a) for a in self.defined.values()]
 
     def conditions_hold(self, a: Automation) -> bool:
@@ -91,9 +121,7 @@ class Automations:
         outcomes = await run_steps(self.house.home, self.executor, actor, a.steps)
         self.runs.append((a.id, outcomes))
 
-    def house_actor(self) -> Any:
-        from homemind.policy import Actor
-
+    def house_actor(self) -> Actor:
         return Actor(member=self.house.home.members[self.house.home.owner], channel="automation")
 
     # --- triggers ------------------------------------------------------------------
