@@ -7,13 +7,15 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import HubDriver
+from conftest import HubDriver, Server
 from homemind.app import Hub, init_data_dir
 from homemind.channels.http import create_app
 from homemind.core.model import Domain, Entity, Member, Names, Role
@@ -523,3 +525,62 @@ def _assert_refusal_audited(data: Path, member: str, op: str) -> None:
         assert refused or invisible, (member, op, entries[:3])
     finally:
         hub.store.close()
+
+
+def test_a_guest_sees_nothing_of_the_homes_security(data_dir: Path) -> None:
+    """The guest's event stream, entity list and questions: shared rooms only, no lock, no alarm."""
+    hub = Hub.open(data_dir)
+    tokens = {m: {"Authorization": f"Bearer {hub.auth.issue_token(m).text}"} for m in ("alice", "guest")}
+    hub.store.close()
+    server = Server(data_dir)
+    try:
+        seen: list[str] = []
+        ready = threading.Event()
+
+        def listen() -> None:
+            with httpx.stream(
+                "GET", f"{server.url}/api/events", headers=tokens["guest"], timeout=20
+            ) as stream:
+                kind = None
+                for line in stream.iter_lines():
+                    if line.startswith("event:"):
+                        kind = line.split(":", 1)[1].strip()
+                    elif line.startswith("data:") and kind == "ready":
+                        ready.set()
+                    elif line.startswith("data:") and kind == "state_changed":
+                        seen.append(json.loads(line.split(":", 1)[1])["data"]["entity_id"])
+                        if seen[-1] == "light.living_room_ceiling":
+                            return
+
+        thread = threading.Thread(target=listen, daemon=True)
+        thread.start()
+        assert ready.wait(10)
+        with httpx.Client(base_url=server.url, timeout=20) as api:
+            for service, entity_id in (
+                ("alarm_arm_away", "alarm_control_panel.home_security"),  # the home's security
+                ("turn_on", "light.bedroom"),  # a private room
+                ("turn_on", "light.living_room_ceiling"),  # a shared room: the one she sees
+            ):
+                done = api.post(
+                    f"/api/services/{service}", json={"entity_id": entity_id}, headers=tokens["alice"]
+                )
+                assert done.status_code == 200, done.text
+            thread.join(15)
+            assert seen == ["light.living_room_ceiling"]  # the lock and the bedroom never reached her
+            listed = {e["entity_id"] for e in api.get("/api/entities", headers=tokens["guest"]).json()}
+            assert "light.living_room_ceiling" in listed and "light.bedroom" not in listed
+            assert not {e for e in listed if e.startswith(("lock.", "alarm_control_panel."))}
+            assert api.get("/api/entities/lock.front_door", headers=tokens["guest"]).status_code == 404
+            asked = api.post(
+                "/api/conversation", json={"text": "is the front door locked?"}, headers=tokens["guest"]
+            )
+            assert asked.json()["status"] == "refused" and "locked" not in asked.json()["response"]
+    finally:
+        server.stop()
+
+
+def test_what_did_i_order_is_the_speakers_own(hub: HubDriver) -> None:
+    cid = hub.ask("order two bottles of soy sauce", "bo").conversation_id
+    assert hub.ask("yes", "bo", conversation_id=cid).status.value == "done"
+    assert "No orders" in hub.ask("what did I order", "lily").response
+    assert "soy sauce" in hub.ask("what did I order", "bo").response

@@ -116,6 +116,6 @@ def _automations(hub: Hub, args: argparse.Namespace, actor: Any) -> int:
         if not args.automation_id:
             raise SetupError(f"automations {args.action} needs an automation id")
         automations.set_enabled(actor, args.automation_id, args.action == "enable")
-    listed = automations.list(actor)
+    listed = [a.as_dict() for a in automations.list(actor)]
     _print(listed, args.json, lambda a: f"{a['id']:24} {'on ' if a['enabled'] else 'off'}  {a['name']}")
     return 0

@@ -185,7 +185,7 @@ async def decide(order_id: RowId, decision: Literal["approve", "deny"], hub: Hub
 
 @router.get("/api/automations", response_model=list[AutomationInfo], responses=_errors(403))
 async def automations(hub: HubDep, actor: ActorDep) -> Any:
-    return hub.household.automations.list(actor)
+    return [a.as_dict() for a in hub.household.automations.list(actor)]
 
 
 @router.post(
@@ -200,4 +200,4 @@ async def switch_automation(
     actor: ActorDep,
 ) -> Any:
     """Switch the automation itself on or off (adults and admins; never a child or a guest)."""
-    return hub.household.automations.set_enabled(actor, automation_id, action == "enable")
+    return hub.household.automations.set_enabled(actor, automation_id, action == "enable").as_dict()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -70,6 +71,17 @@ def in_window(now: datetime, after: str | None, before: str | None) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class AutomationInfo:
+    id: str
+    name: str
+    enabled: bool
+    trigger: dict[str, str | None]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 class Automations:
     def __init__(self, house: House, states: StateRegistry) -> None:
         self.house = house
@@ -86,7 +98,7 @@ class Automations:
         rows = self.house.store.read("SELECT enabled FROM automation_state WHERE id = ?", (automation_id,))
         return bool(rows[0]["enabled"]) if rows else self.defined[automation_id].enabled
 
-    def set_enabled(self, actor: Actor, automation_id: str, enabled: bool) -> dict[str, Any]:
+    def set_enabled(self, actor: Actor, automation_id: str, enabled: bool) -> AutomationInfo:
         """Switch an automation on or off (not its devices), if the policy lets this member."""
         if automation_id not in self.defined or not self.house.may(actor, "automations", "read"):
             raise NotFound("automation.no_such", id=automation_id)
@@ -101,13 +113,13 @@ class Automations:
         self.house.audit(actor, "automations", operation, f"automation.{automation_id}", "ok")
         return self.describe(self.defined[automation_id])
 
-    def describe(self, a: Automation) -> dict[str, Any]:
+    def describe(self, a: Automation) -> AutomationInfo:
         trigger: dict[str, str | None] = (
             {"at": a.trigger_at} if a.trigger_at else {"entity_id": a.trigger_entity, "to": a.trigger_to}
         )
-        return {"id": a.id, "name": a.name, "enabled": self.enabled(a.id), "trigger": trigger}
+        return AutomationInfo(a.id, a.name, self.enabled(a.id), trigger)
 
-    def list(self, actor: Actor) -> list[dict[str, Any]]:
+    def list(self, actor: Actor) -> list[AutomationInfo]:
         self.house.require(actor, "automations", "read", subject="automations")
         return [self.describe(a) for a in self.defined.values()]
 

@@ -21,6 +21,10 @@ i18n.register(
         },
         "answer.no": {"en": "No, {names} {verb} {state}.", "zh": "没有，{names}{state}。"},
         "answer.state": {"en": "{names} {verb} {state}.", "zh": "{names}{state}。"},
+        "answer.not_visible": {
+            "en": "Sorry, {member} may not see {entity}.",
+            "zh": "抱歉，{member}不能查看{entity}。",
+        },
         "answer.some": {"en": "Yes: {names} {verb} {state}.", "zh": "是的：{names}{state}。"},
         "answer.all": {"en": "Yes, they are all {state}.", "zh": "是的，都{state}。"},
         "answer.not_all": {"en": "No: {names} {verb} {state}.", "zh": "不是：{names}{state}。"},
@@ -169,7 +173,13 @@ class GetState(IntentHandler):
             return target_error(request, targets)
         language = request.language
         asked = request.match.value("state")
-        entities = targets.entities
+        # A guest hears nothing of the home's security, nor of the private rooms.
+        entities = [e for e in targets.entities if request.executor.policy.sees(request.actor.member, e)]
+        if not entities:
+            member = request.actor.member
+            return request.reply(
+                Status.REFUSED, "answer.not_visible", member=member, entity=targets.entities[0]
+            )
         states = {e.entity_id: request.states.get(e.entity_id) for e in entities}
 
         def say(key: str, about: list[Entity]) -> str:
