@@ -18,6 +18,11 @@ import httpx
 import pytest
 
 from homemind.app import Hub, init_data_dir
+
+# Nothing in a test may reach the internet: the demo home names Open-Meteo (https), so https
+# goes through a "proxy" on a closed local port and fails at once; local fakes speak plain http.
+os.environ["HTTPS_PROXY"] = "http://127.0.0.1:9"
+os.environ["NO_PROXY"] = "127.0.0.1,localhost"
 from homemind.conversation import ConversationResult
 from homemind.policy import Actor
 

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from homemind.app import DEMO_PIN, STORE_FILE, DataDirLock, Hub, SetupError, data_dir, init_data_dir
-from homemind.channels import cli_household
+from homemind.channels import cli_household, outdoors_cli
 from homemind.core.homefile import HomeFileError
 from homemind.policy import AuthError, Policy, PolicyError, is_clean_text
 from homemind.policy.rules import POLICY_FILE, default_policy_text
@@ -186,6 +186,8 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--username", help="broker user name")
     simulate.add_argument("--password", help="broker password")
 
+    outdoors_cli.register(sub, common)  # weather, alerts, energy
+
     for name, text in (
         ("serve", "serve the HTTP API"),
         ("demo", "create the demo home if needed, then serve"),
@@ -338,6 +340,8 @@ async def _run(args: argparse.Namespace, directory: Path) -> int:
             return _audit(hub, args)
         if args.command == "listen":
             return await _listen_file(hub, args)
+        if args.command in outdoors_cli.COMMANDS:
+            return await outdoors_cli.run(hub, args)
         if args.command == "wyoming":
             from homemind.channels.wyoming import serve_wyoming
 

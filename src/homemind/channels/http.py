@@ -278,6 +278,7 @@ def create_app(
     directory: Path, *, require_auth: bool = False, allowed_hosts: list[str] | None = None
 ) -> FastAPI:
     """The API app; ``require_auth`` refuses anonymous requests even before any token exists."""
+    from homemind.channels import outdoors_api  # imports this module's dependencies, so not at the top
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -294,9 +295,14 @@ def create_app(
         follower = asyncio.create_task(follow_store())
         hub.automations.listen()
         scheduler = asyncio.create_task(hub.scheduler.run())  # timers, alarms, reminders, time triggers
+        outdoors = asyncio.create_task(outdoors_api.run(hub))  # forecast, warning feeds, energy
         try:
             yield
         finally:
+            outdoors.cancel()
+            await asyncio.gather(
+                outdoors, return_exceptions=True
+            )  # energy is flushed before the store closes
             scheduler.cancel()
             follower.cancel()
             await hub.stop()
@@ -565,6 +571,7 @@ def create_app(
     from homemind.channels.http_household import router  # it imports this module's dependencies
 
     app.include_router(router)
+    app.include_router(outdoors_api.router())  # weather, warnings, energy
     return app
 
 

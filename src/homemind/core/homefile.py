@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from homemind.core import outdoors  # the weather, warnings and energy sections
 from homemind.core.model import (
     DOMAIN_FEATURES,
     DOMAIN_STATES,
@@ -312,6 +313,9 @@ class HomeFileSpec(_Strict):
     automations: list[AutomationSpec] = Field(default_factory=list)
     orders: OrdersSection | None = None
     voice: VoiceSection | None = None
+    weather: outdoors.WeatherSection | None = None
+    warnings: outdoors.WarningsSection | None = None
+    energy: outdoors.EnergySection | None = None
 
 
 # --- line tracking -------------------------------------------------------------------
@@ -516,6 +520,9 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
     mqtt = _mqtt_settings(spec.mqtt, entities, fail)
     routines, automations = _routines(spec, entities, fail)
     voice = _voice_settings(spec.voice, areas, members, fail)
+    weather = outdoors.build_weather(spec.weather)
+    warnings = outdoors.build_warnings(spec.warnings, weather, fail)
+    energy = outdoors.build_energy(spec.energy, entities, fail)
     if owner is None:
         return None
     return Home(
@@ -532,6 +539,9 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
         automations=automations,
         order_budget=spec.orders.monthly_budget if spec.orders else None,
         voice=voice,
+        weather=weather,
+        warnings=warnings,
+        energy=energy,
     )
 
 

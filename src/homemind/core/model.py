@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from homemind.core.outdoors import EnergySettings, WarningSettings, WeatherSettings
 
 
 class Domain(StrEnum):
@@ -265,3 +268,7 @@ class Home:
     automations: dict[str, Automation] = field(default_factory=dict)
     order_budget: float | None = None  # CNY per calendar month; None: no limit
     voice: VoiceSettings = field(default_factory=VoiceSettings)
+    # The outside world (core/outdoors.py): a forecast service, warning feeds, energy and tariff.
+    weather: WeatherSettings | None = None
+    warnings: WarningSettings | None = None
+    energy: EnergySettings | None = None

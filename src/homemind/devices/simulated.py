@@ -8,6 +8,7 @@ brightness, a curtain that opens to 100, an alarm that wants its code.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,11 +21,18 @@ from homemind.core.states import StateRegistry
 class SimulatedBackend:
     name = "simulated"
 
-    def __init__(self, return_seconds: float = 20.0, tick_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        return_seconds: float = 20.0,
+        tick_seconds: float = 1.0,
+        follow: Callable[[StateRegistry], None] | None = None,
+    ) -> None:
         self._states: StateRegistry | None = None
         self._return_seconds = return_seconds
         self._tick_seconds = tick_seconds
         self._ticker: asyncio.Task[None] | None = None
+        # What other simulated readings do after a change (the power meter follows what is on).
+        self._follow = follow
 
     async def start(self, states: StateRegistry) -> None:
         self._states = states
@@ -57,6 +65,8 @@ class SimulatedBackend:
             since = datetime.fromisoformat(state.last_changed)
             if (now - since).total_seconds() >= self._return_seconds:
                 self._states.set(entity_id, "docked", context=Context.from_dict(state.context))
+        if self._follow is not None:
+            self._follow(self._states)
 
     async def call(self, call: ServiceCall) -> None:
         if self._states is None:
@@ -65,6 +75,8 @@ class SimulatedBackend:
         check_available(call.entity, current.state)
         state, attributes = apply_call(call, current.state, dict(current.attributes))
         self._states.set(call.entity.entity_id, state, attributes, context=call.context)
+        if self._follow is not None:
+            self._follow(self._states)
 
 
 def apply_call(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[str, dict[str, Any]]:

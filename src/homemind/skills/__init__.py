@@ -1,6 +1,17 @@
 """Household skills: one module per domain, each registering its intent handlers."""
 
-from homemind.skills import alarms, calendar, devices, lists, orders, queries, routines, timers
+from homemind.skills import (
+    alarms,
+    calendar,
+    devices,
+    energy,
+    lists,
+    orders,
+    queries,
+    routines,
+    timers,
+    weather,
+)
 from homemind.skills.acting import act
 from homemind.skills.base import (
     HandlerRegistry,
@@ -15,7 +26,7 @@ from homemind.skills.base import (
 
 def default_registry() -> HandlerRegistry:
     registry = HandlerRegistry()
-    for module in (devices, queries, timers, alarms, calendar, lists, routines, orders):
+    for module in (devices, queries, timers, alarms, calendar, lists, routines, orders, weather, energy):
         module.register(registry)
     return registry
 

@@ -15,10 +15,6 @@ from homemind.skills.targets import resolve
 i18n.register(
     {
         "answer.yes": {"en": "Yes, {names} {verb} {state}.", "zh": "是的，{names}{state}。"},
-        "answer.no_weather_source": {
-            "en": "I can't tell the weather: no weather source is set up for this home.",
-            "zh": "我还查不了天气：这个家还没有设置天气来源。",
-        },
         "answer.no": {"en": "No, {names} {verb} {state}.", "zh": "没有，{names}{state}。"},
         "answer.state": {"en": "{names} {verb} {state}.", "zh": "{names}{state}。"},
         "answer.not_visible": {
@@ -376,16 +372,6 @@ class Nevermind(IntentHandler):
         return Reply(Status.ANSWERED, request.t("answer.ok"))
 
 
-class Weather(IntentHandler):
-    """Weather questions are understood; answering them needs a source, which homemind does not ship."""
-
-    intent_type = "HomemindWeather"
-    slots = {"place": "a town, if named"}
-
-    async def handle(self, request: IntentRequest) -> Reply:
-        return request.reply(Status.ANSWERED, "answer.no_weather_source")
-
-
 def register(registry: HandlerRegistry) -> None:
     for handler in (
         GetState(),
@@ -394,6 +380,5 @@ def register(registry: HandlerRegistry) -> None:
         CurrentTime(),
         CurrentDate(),
         Nevermind(),
-        Weather(),
     ):
         registry.register(handler)

@@ -195,4 +195,68 @@ MIGRATIONS: list[str] = [
         language TEXT NOT NULL
     );
     """,
+    # Weather, public warnings and energy (issue 26). The forecast cache (one row per kind,
+    # shared by every process: the server refreshes it, a CLI question reads it), the CAP
+    # feeds' ETag / Last-Modified and each alert once (keyed by sender and identifier: an
+    # update or a cancellation changes the status of the alerts it references), and energy
+    # statistics: integer micro-Wh and micro-currency per source and UTC hour, local day and
+    # local month, WITHOUT ROWID so that a year of hours for 50 devices stays a few MB.
+    """
+    CREATE TABLE weather_cache (
+        kind        TEXT PRIMARY KEY,
+        fetched_at  REAL,
+        payload     TEXT,
+        failed_at   REAL,
+        problem     TEXT
+    );
+    CREATE TABLE warning_feed (
+        url            TEXT PRIMARY KEY,
+        etag           TEXT,
+        last_modified  TEXT,
+        polled_at      REAL,
+        problem        TEXT
+    );
+    CREATE TABLE warning_alert (
+        key          TEXT PRIMARY KEY,
+        sender       TEXT NOT NULL,
+        identifier   TEXT NOT NULL,
+        sent         REAL NOT NULL,
+        msg_type     TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        event_type   TEXT,
+        severity     TEXT NOT NULL,
+        expires      REAL,
+        payload      TEXT NOT NULL,
+        received_at  REAL NOT NULL,
+        replaced_by  TEXT
+    );
+    CREATE INDEX warning_alert_state ON warning_alert(state);
+    CREATE TABLE energy_source (
+        id          INTEGER PRIMARY KEY,
+        key         TEXT NOT NULL UNIQUE,
+        last_time   REAL,
+        last_value  REAL
+    );
+    CREATE TABLE energy_hour (
+        source  INTEGER NOT NULL,
+        hour    INTEGER NOT NULL,
+        uwh     INTEGER NOT NULL,
+        ucost   INTEGER NOT NULL,
+        PRIMARY KEY (source, hour)
+    ) WITHOUT ROWID;
+    CREATE TABLE energy_day (
+        source  INTEGER NOT NULL,
+        day     INTEGER NOT NULL,
+        uwh     INTEGER NOT NULL,
+        ucost   INTEGER NOT NULL,
+        PRIMARY KEY (source, day)
+    ) WITHOUT ROWID;
+    CREATE TABLE energy_month (
+        source  INTEGER NOT NULL,
+        month   INTEGER NOT NULL,
+        uwh     INTEGER NOT NULL,
+        ucost   INTEGER NOT NULL,
+        PRIMARY KEY (source, month)
+    ) WITHOUT ROWID;
+    """,
 ]

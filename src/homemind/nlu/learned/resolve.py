@@ -438,9 +438,19 @@ _MEASURES = [
 ]
 
 
+_ENERGY_WORDS = (
+    *("today", "this week", "this month", "yesterday", "last month", "bill", "cost", "did we use", "used"),
+    *("今天", "这周", "本周", "这个月", "本月", "昨天", "上个月", "电费", "用了", "多少钱"),
+)
+
+
 def _temperature(ctx: _Context) -> IntentMatch | None:
     for words, measure in _MEASURES:
         if any(ctx.says(w) for w in words):
+            if measure == "power" and any(ctx.says(w) for w in _ENERGY_WORDS):
+                # "今天用了多少电": energy over a period (or its cost), not the power drawn now.
+                slots = ctx.target_slots(None, frozenset({d for d in Domain if d is not Domain.SENSOR})) or {}
+                return ctx.match("HomemindEnergyUsage", {k: v for k, v in slots.items() if k == "name"})
             slots = ctx.target_slots(None, frozenset({Domain.SENSOR})) or {}
             return ctx.match("HomemindMeasure", {**slots, "measure": Slot(measure, measure)})
     slots = ctx.target_slots(None, frozenset({Domain.CLIMATE, Domain.SENSOR})) or {}
@@ -460,9 +470,15 @@ def _datetime(ctx: _Context) -> IntentMatch | None:
     return ctx.match("HassGetCurrentDate" if asks_date else "HassGetCurrentTime", {})
 
 
+_WEATHER_SPANS = {"place": ("place_name",), "day": ("date",), "timeofday": ("timeofday",)}
+
+
 def _weather(ctx: _Context) -> IntentMatch | None:
-    place = ctx.prediction.entity("place_name")
-    slots = {"place": Slot(place.value, place.value)} if place else {}
+    """The spans as words; the weather skill reads "明天" or "this weekend" itself (weather/question.py)."""
+    slots = {slot: Slot(w, w) for slot, types in _WEATHER_SPANS.items() if (w := _span(ctx, *types))}
+    descriptor = _span(ctx, "weather_descriptor")
+    if descriptor:
+        slots["descriptor"] = Slot(descriptor, descriptor)
     return ctx.match("HomemindWeather", slots)
 
 
