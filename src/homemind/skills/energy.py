@@ -208,7 +208,8 @@ class EnergyTop(_Energy):
             return "" if not tariff else (f"（{money}）" if language == "zh" else f" ({money})")
 
         first, usage = ranked[0]
-        others = [f"{name(k)} {self.kwh(u.kwh, language)}" for k, u in ranked[1:3]]
+        gap = "" if language == "zh" else " "
+        others = [f"{name(k)}{gap}{self.kwh(u.kwh, language)}" for k, u in ranked[1:3]]
         rest = request.t("energy.top_rest", rest=i18n.join_names(others, language)) if others else ""
         text = request.t(
             "energy.top",

@@ -10,18 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from homemind.core import i18n
 from homemind.core.outdoors import WeatherSettings
 from homemind.weather.forecast import Forecast
 from homemind.weather.question import Question, Span, spans
 from homemind.weather.service import Snapshot
-
-i18n.register(yaml.safe_load(resources.files("homemind.weather").joinpath("replies.yaml").read_text("utf-8")))
 
 _SKY = [
     ((0,), "clear"), ((1,), "mostly_clear"), ((2,), "partly_cloudy"), ((3,), "overcast"),

@@ -63,8 +63,8 @@ def info_for(alert: Alert, language: str) -> Info | None:
 
 def headline(alert: Alert, language: str) -> str:
     own = info_for(alert, language)
-    if own is not None and (own.headline or own.event):
-        return own.headline or own.event
+    if own is not None and own.headline:
+        return own.headline
     first = alert.infos[0] if alert.infos else None
     kind = hazard(alert)
     area = first.areas[0].description if first and first.areas else ""
