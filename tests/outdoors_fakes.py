@@ -59,7 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # quiet
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:  # http.server's name for it
         parts = urlsplit(self.path)
         self.owner.requests.append(Request(parts.path, parse_qs(parts.query), dict(self.headers.items())))
         status, headers, body = self.owner.respond(parts.path, self.headers)
@@ -127,7 +127,9 @@ class Day:
     pm25: float = 11.0
 
 
-def make_forecast(today: date, days: dict[int, Day], now_hour: int = 9) -> tuple[dict[str, Any], dict[str, Any]]:
+def make_forecast(
+    today: date, days: dict[int, Day], now_hour: int = 9
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Open-Meteo's forecast and air-quality answers for yesterday (-1) to today + 6 (past_days=1,
     forecast_days=7), local time; a day not in ``days`` is a plain ``Day()``."""
     first = today - timedelta(days=1)

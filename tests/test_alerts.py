@@ -39,23 +39,36 @@ def info(language: str, event: str, headline: str, severity: str, area: str, cod
       <area><areaDesc>{area}</areaDesc><polygon>{polygon}</polygon>{geocode}</area></info>"""
 
 
-def cap(identifier: str, infos: str, msg_type: str = "Alert", references: str = "", status: str = "Actual") -> str:
+def cap(
+    identifier: str, infos: str, msg_type: str = "Alert", references: str = "", status: str = "Actual"
+) -> str:
     refs = f"<references>{references}</references>" if references else ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>{identifier}</identifier>
-  <sender>{SENDER}</sender><sent>{SENT.replace("08:30", "08:3" + identifier[-1])}</sent><status>{status}</status>
+  <sender>{SENDER}</sender><sent>{SENT.replace("08:30", "08:3" + identifier[-1])}</sent>
+  <status>{status}</status>
   <msgType>{msg_type}</msgType><scope>Public</scope>{refs}{infos}</alert>"""
 
 
 TYPHOON = cap(
     "typhoon-1",
     info("zh-CN", "台风", "深圳市气象台发布台风橙色预警信号", "Severe", "深圳市", "440300", SHENZHEN)
-    + info("en-US", "Typhoon", "Orange Typhoon Warning for Shenzhen", "Severe", "Shenzhen", "440300", SHENZHEN),
+    + info(
+        "en-US", "Typhoon", "Orange Typhoon Warning for Shenzhen", "Severe", "Shenzhen", "440300", SHENZHEN
+    ),
 )
 UPDATE = cap(
     "typhoon-2",
     info("zh-CN", "台风", "深圳市台风橙色预警信号升级为红色", "Extreme", "深圳市", "440300", SHENZHEN)
-    + info("en-US", "Typhoon", "Typhoon Warning raised to Red for Shenzhen", "Extreme", "Shenzhen", "440300", SHENZHEN),
+    + info(
+        "en-US",
+        "Typhoon",
+        "Typhoon Warning raised to Red for Shenzhen",
+        "Extreme",
+        "Shenzhen",
+        "440300",
+        SHENZHEN,
+    ),
     "Update",
     f"{SENDER},typhoon-1,{SENT}",
 )
@@ -65,9 +78,16 @@ CANCEL = cap(
     "Cancel",
     f"{SENDER},typhoon-2,{SENT}",
 )
-ELSEWHERE = cap("nanning-4", info("zh-CN", "暴雨", "南宁市暴雨红色预警", "Extreme", "南宁市", "450100", NANNING))
-RAIN_ZH_ONLY = cap("rain-5", info("zh-CN", "暴雨", "", "Moderate", "深圳市", "", SHENZHEN).replace("<headline></headline>", ""))
-DRILL = cap("drill-6", info("zh-CN", "台风", "演习", "Extreme", "深圳市", "440300", SHENZHEN), status="Exercise")
+ELSEWHERE = cap(
+    "nanning-4", info("zh-CN", "暴雨", "南宁市暴雨红色预警", "Extreme", "南宁市", "450100", NANNING)
+)
+RAIN_ZH_ONLY = cap(
+    "rain-5",
+    info("zh-CN", "暴雨", "", "Moderate", "深圳市", "", SHENZHEN).replace("<headline></headline>", ""),
+)
+DRILL = cap(
+    "drill-6", info("zh-CN", "台风", "演习", "Extreme", "深圳市", "440300", SHENZHEN), status="Exercise"
+)
 BOMB = """<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
@@ -115,7 +135,9 @@ class Setup:
 
     def notes(self, member: str) -> list[str]:
         language = self.hub.home.members[member].language
-        return [n["text"] for n in self.hub.household.notifications(member, language) if n["kind"] == "warning"]
+        return [
+            n["text"] for n in self.hub.household.notifications(member, language) if n["kind"] == "warning"
+        ]
 
     def ask(self, text: str, member: str | None = None) -> str:
         return asyncio.run(self.hub.conversation.process(text, self.hub.actor(member, "test"))).response
@@ -161,7 +183,10 @@ def test_an_update_replaces_and_a_cancellation_ends(setup: Setup) -> None:
     assert setup.poll() == ["warning.updated"]
     (active,) = setup.warnings.active("en")
     assert active["severity"] == "Extreme" and "Red" in active["headline"]
-    assert setup.notes("alice")[0] == "Weather warning updated [extreme]: Typhoon Warning raised to Red for Shenzhen"
+    assert (
+        setup.notes("alice")[0]
+        == "Weather warning updated [extreme]: Typhoon Warning raised to Red for Shenzhen"
+    )
     setup.feed(atom(linked("typhoon-1.xml"), linked("typhoon-2.xml"), linked("typhoon-3.xml")))
     assert setup.poll() == ["warning.cancelled"]
     assert setup.warnings.active("en") == []
@@ -207,9 +232,11 @@ def test_the_parser_refuses_what_is_not_cap() -> None:
 
 
 def test_the_warnings_section_is_checked() -> None:
-    with pytest.raises(HomeFileError, match="warnings.feeds"):
+    with pytest.raises(HomeFileError, match=r"warnings\.feeds"):
         parse_home(demo_home_text() + "\nwarnings:\n  feeds: []\n")
-    no_place = demo_home_text().split("\nweather:")[0] + "\nwarnings:\n  feeds: [{url: 'http://127.0.0.1/f'}]\n"
+    no_place = (
+        demo_home_text().split("\nweather:")[0] + "\nwarnings:\n  feeds: [{url: 'http://127.0.0.1/f'}]\n"
+    )
     with pytest.raises(HomeFileError, match="give area_codes or a location"):
         parse_home(no_place)
 

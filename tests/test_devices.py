@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import HubDriver
+from homemind.core.events import Event
 from homemind.policy import Result
 
 
@@ -144,11 +145,12 @@ def test_covers_locks_vacuum_media_alarm(hub: HubDriver) -> None:
 
 
 def test_state_changes_are_events_with_context(hub: HubDriver) -> None:
-    seen = []
+    seen: list[Event] = []
     hub.hub.bus.subscribe(seen.append)
     hub.call("turn_on", "switch.kettle")
     hub.call("turn_on", "switch.kettle")  # no change, no event
-    assert len(seen) == 1
+    # The simulated power meter follows what is on: the kettle's change, then the meter's.
+    assert [e.data["entity_id"] for e in seen] == ["switch.kettle", "sensor.power_usage"]
     event = seen[0].as_dict()
     assert event["type"] == "state_changed"
     assert event["data"]["entity_id"] == "switch.kettle"

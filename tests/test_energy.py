@@ -96,7 +96,10 @@ def test_integration_matches_a_known_series_across_a_restart(tmp_path: Path) -> 
     hub = Hub.open(data, clock=clock)  # read back by a new process, as the CLI would
     stats = EnergyStats(hub.home, hub.store, clock.now())
     ids = stats.ids
-    hours = {r["hour"]: r["uwh"] / 1e9 for r in hub.store.read("SELECT * FROM energy_hour WHERE source = ?", (ids["home"],))}
+    hours = {
+        r["hour"]: r["uwh"] / 1e9
+        for r in hub.store.read("SELECT * FROM energy_hour WHERE source = ?", (ids["home"],))
+    }
     worst = 0.0
     for hour in range(30):
         start = MIDNIGHT + hour * 3600
@@ -109,13 +112,16 @@ def test_integration_matches_a_known_series_across_a_restart(tmp_path: Path) -> 
     month = stats.usage(["home"], "this_month")
     assert month.kwh == pytest.approx(yesterday.kwh + today.kwh, rel=1e-6)
     expected_cost = sum(
-        true_kwh(h * 3600, h * 3600 + 3600) * price_at(hub.home.energy.tariff, datetime.fromtimestamp(MIDNIGHT + h * 3600, TZ))[1]  # type: ignore[union-attr]
+        true_kwh(h * 3600, h * 3600 + 3600)
+        * price_at(hub.home.energy.tariff, datetime.fromtimestamp(MIDNIGHT + h * 3600, TZ))[1]  # type: ignore[union-attr]
         for h in range(24)
     )
     assert abs(yesterday.cost - expected_cost) / expected_cost < 0.01
     # The AC's meter: 0.5 kWh an hour, counted whole across the restart and the reset at 20:00.
     ac_yesterday = stats.usage(["climate.living_room_ac"], "yesterday").kwh
-    assert ac_yesterday == pytest.approx(0.5 * 20 - 0.5 * 5 / 60 + 2.0, abs=0.001)  # 5 minutes go with the reset
+    assert ac_yesterday == pytest.approx(
+        0.5 * 20 - 0.5 * 5 / 60 + 2.0, abs=0.001
+    )  # 5 minutes go with the reset
     hub.store.close()
 
 
@@ -142,9 +148,13 @@ def recorded(tmp_path: Path) -> Recording:
     clock = ManualClock(datetime(2026, 6, 10, 9, 0, tzinfo=TZ).timestamp())
     rec = Recording(data, clock)
     clock.advance(3600)
-    asyncio.run(rec.hub.executor.execute(rec.hub.actor(None, "test", direct=True), "switch.kettle", "turn_on", {}))
+    asyncio.run(
+        rec.hub.executor.execute(rec.hub.actor(None, "test", direct=True), "switch.kettle", "turn_on", {})
+    )
     clock.advance(3600)
-    asyncio.run(rec.hub.executor.execute(rec.hub.actor(None, "test", direct=True), "switch.kettle", "turn_off", {}))
+    asyncio.run(
+        rec.hub.executor.execute(rec.hub.actor(None, "test", direct=True), "switch.kettle", "turn_off", {})
+    )
     clock.advance(3600)
     rec.recorder.tick()
     return rec
@@ -161,13 +171,19 @@ def _ask(rec: Recording, text: str) -> str:
     [
         ("how much did the kettle cost today", "Kettle cost ¥1.85 today (1.8 kWh)."),
         ("电水壶今天的电费是多少", "电水壶今天的电费是1.85元（1.8度电）。"),
-        ("what's using the most power", "Today, Kettle used the most: 1.8 kWh (¥1.85). Then Water Heater 0.90 kWh."),
+        (
+            "what's using the most power",
+            "Today, Kettle used the most: 1.8 kWh (¥1.85). Then Water Heater 0.90 kWh.",
+        ),
         ("哪个电器最费电", "今天最费电的是电水壶：1.8度电（1.85元）。其次是热水器0.90度电。"),
         # The meter: 420 W for 3 hours and the kettle's 1,800 W for one; 9-10 flat, 10-12 peak.
         ("how much electricity did we use today", "The home used 3.1 kWh today (¥3.00)."),
         ("今天用了多少电", "家里今天用了3.1度电（3.00元）。"),
         ("这个月电费多少", "家里本月的电费是3.00元（3.1度电）。"),
-        ("how much electricity did the washing machine use this week", "Washing Machine used 0.00 kWh this week (¥0.00)."),
+        (
+            "how much electricity did the washing machine use this week",
+            "Washing Machine used 0.00 kWh this week (¥0.00).",
+        ),
     ],
 )
 def test_questions_about_energy(recorded: Recording, question: str, expected: str) -> None:
@@ -180,7 +196,9 @@ def test_when_electricity_is_cheapest(recorded: Recording) -> None:
         "Electricity is cheapest from 0:00 tomorrow to 8:00 tomorrow (valley, ¥0.29 per kWh)."
     )
     recorded.hub.household.clock.t = datetime(2026, 6, 11, 3, 0, tzinfo=TZ).timestamp()  # type: ignore[attr-defined]
-    assert _ask(recorded, "什么时候电最便宜") == "现在就是电价最便宜的时段（谷时，每度0.29元），到今天8:00为止。"
+    assert (
+        _ask(recorded, "什么时候电最便宜") == "现在就是电价最便宜的时段（谷时，每度0.29元），到今天8:00为止。"
+    )
     recorded.stop()
 
 
@@ -201,8 +219,14 @@ def test_the_next_valley_period_wraps_past_midnight() -> None:
     ("change", "problem"),
     [
         (("switch.kettle: {watts: 1800}", "switch.kettel: {watts: 1800}"), "unknown entity 'switch.kettel'"),
-        (("switch.kettle: {watts: 1800}", "switch.kettle: {}"), "either the device's own sensor or its watts"),
-        (("meter: sensor.power_usage", "meter: sensor.living_room_humidity"), "is not a power or energy sensor"),
+        (
+            ("switch.kettle: {watts: 1800}", "switch.kettle: {}"),
+            "either the device's own sensor or its watts",
+        ),
+        (
+            ("meter: sensor.power_usage", "meter: sensor.living_room_humidity"),
+            "is not a power or energy sensor",
+        ),
         (('from: "10:00", to: "12:00"', 'from: "07:00", to: "12:00"'), "overlaps period 0"),
         (("price: 0.68", "price: -1"), "energy.tariff.price"),
     ],

@@ -151,10 +151,15 @@ def test_with_no_forecast_at_all_the_answer_says_so(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("status", "body"),
-    [(500, b'{"error": true, "reason": "Cannot initialize WeatherCode"}'), (200, b"<html>captive portal</html>"),
-     (200, b'{"hourly": {"time": ["2026-06-10T00:00"], "temperature_2m": [1, 2]}, "daily": {}}')],
-)  # fmt: skip
-def test_a_bad_answer_keeps_the_good_forecast(home: Home, fake: FakeOpenMeteo, status: int, body: bytes) -> None:
+    [
+        (500, b'{"error": true, "reason": "Cannot initialize WeatherCode"}'),
+        (200, b"<html>captive portal</html>"),
+        (200, b'{"hourly": {"time": ["2026-06-10T00:00"], "temperature_2m": [1, 2]}, "daily": {}}'),
+    ],
+)
+def test_a_bad_answer_keeps_the_good_forecast(
+    home: Home, fake: FakeOpenMeteo, status: int, body: bytes
+) -> None:
     home.ask("what's the weather tomorrow")
     fake.answer_with(status, body)
     home.clock.advance(3600)
@@ -186,7 +191,9 @@ def test_the_learned_tiers_spans_mean_the_same_as_the_templates_slots() -> None:
         "tomorrow",
         "tomorrow_afternoon",
     )
-    assert interpret({"day": "明天", "descriptor": "下雨"}, "") == interpret({"when": "tomorrow", "what": "rain"}, "")
+    assert interpret({"day": "明天", "descriptor": "下雨"}, "") == interpret(
+        {"when": "tomorrow", "what": "rain"}, ""
+    )
     assert interpret({}, "明天下午会下雨吗").when == "tomorrow_afternoon"
     assert interpret({}, "is it colder than yesterday").when == "today"
     assert interpret({}, "周六热不热").when == "saturday"

@@ -47,7 +47,7 @@ def router() -> APIRouter:
 
     @routes.get("/api/weather", responses={404: {}})
     async def weather(hub: HubDep, actor: ActorDep, lang: Language = None) -> dict[str, Any]:
-        """The forecast: now and the coming days; ``available`` false (with ``problem``) when none was ever had."""
+        """The forecast: now and the coming days; ``available`` false (and ``problem``) if none was had."""
         service = _weather(hub)
         house = hub.household
         return summary(

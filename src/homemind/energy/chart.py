@@ -8,6 +8,7 @@ would need vendoring. Every text is escaped; the SVG has a title and a descripti
 
 from __future__ import annotations
 
+import math
 from xml.sax.saxutils import escape
 
 WIDTH, HEIGHT = 720, 240
@@ -28,7 +29,11 @@ def _nice_top(value: float) -> float:
 
 
 def _number(value: float) -> str:
-    return f"{value:g}" if value >= 10 else f"{value:.2g}"
+    """An axis figure in plain digits (never 5e-05): two or three significant ones."""
+    if value <= 0:
+        return "0"
+    text = f"{value:.{max(0, 2 - math.floor(math.log10(value)))}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def bar_chart(bars: list[tuple[str, float]], title: str, unit: str, description: str) -> str:
@@ -38,7 +43,8 @@ def bar_chart(bars: list[tuple[str, float]], title: str, unit: str, description:
     step = plot_w / max(len(bars), 1)
     every = max(1, round(len(bars) / 12))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}"'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}"'
+        f' width="{WIDTH}" height="{HEIGHT}"'
         f' role="img" aria-labelledby="t d" font-family="sans-serif" font-size="11">',
         f'<title id="t">{escape(title)}</title><desc id="d">{escape(description)}</desc>',
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
@@ -48,13 +54,15 @@ def bar_chart(bars: list[tuple[str, float]], title: str, unit: str, description:
         y = _TOP + plot_h * (1 - fraction)
         parts.append(f'<line x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
         parts.append(
-            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{_number(top * fraction)}</text>'
+            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">'
+            f"{_number(top * fraction)}</text>"
         )
     for i, (label, value) in enumerate(bars):
         height = plot_h * (value / top)
         x = _LEFT + i * step + step * 0.15
         parts.append(
-            f'<rect x="{x:.1f}" y="{_TOP + plot_h - height:.1f}" width="{step * 0.7:.1f}" height="{height:.1f}"'
+            f'<rect x="{x:.1f}" y="{_TOP + plot_h - height:.1f}"'
+            f' width="{step * 0.7:.1f}" height="{height:.1f}"'
             f' fill="#2f7d5b"><title>{escape(label)}: {value:.2f} {escape(unit)}</title></rect>'
         )
         if i % every == 0:

@@ -21,9 +21,14 @@ def summary(
         if snapshot.fetched_at
         else None
     )
-    out: dict[str, Any] = {"available": forecast is not None, "fetched_at": fetched, "stale": snapshot.stale,
-                           "problem": snapshot.problem, "units": {"temperature": settings.temperature_unit,
-                           "wind_speed": settings.wind_speed_unit}, "place": settings.place.get(language, "")}  # fmt: skip
+    out: dict[str, Any] = {
+        "available": forecast is not None,
+        "fetched_at": fetched,
+        "stale": snapshot.stale,
+        "problem": snapshot.problem,
+        "units": {"temperature": settings.temperature_unit, "wind_speed": settings.wind_speed_unit},
+        "place": settings.place.get(language, ""),
+    }
     if forecast is None:
         return out
     say = Answerer(settings, language, now, tz)

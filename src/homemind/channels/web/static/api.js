@@ -123,6 +123,9 @@ export const api = {
   decide: (orderId, decision) => ok(request('POST', `/api/approvals/${path(orderId, decision)}`)),
   members: () => ok(request('GET', '/api/members')),
   audit: (limit = 100) => ok(request('GET', `/api/audit?limit=${limit}`)),
+  weather: (language) => ok(request('GET', `/api/weather?lang=${encodeURIComponent(language)}`)),
+  alerts: (language) => ok(request('GET', `/api/alerts?lang=${encodeURIComponent(language)}`)),
+  energy: () => ok(request('GET', '/api/energy')),
 };
 
 /**

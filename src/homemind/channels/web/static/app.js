@@ -8,6 +8,7 @@ import { Chat } from './chat.js';
 import { ConfirmDialog } from './confirm.js';
 import { LoginView } from './login.js';
 import { ListsView, TimersView, CalendarView, ApprovalsView, MembersView, AuditView } from './pages.js';
+import { AlertBanner, EnergyView, WeatherBadge } from './outdoors.js';
 
 const isAdmin = (me) => Boolean(me) && me.role === 'admin';
 const approves = (me) => Boolean(me) && (me.role === 'admin' || me.role === 'adult');
@@ -22,6 +23,7 @@ export const ROUTES = [
   { path: '/timers', label: 'nav.timers', view: TimersView, allow: member, household: true },
   { path: '/calendar', label: 'nav.calendar', view: CalendarView, allow: member, household: true },
   { path: '/approvals', label: 'nav.approvals', view: ApprovalsView, allow: approves, household: true },
+  { path: '/energy', label: 'nav.energy', view: EnergyView, allow: member, household: true },
   { path: '/admin/members', label: 'nav.members', view: MembersView, allow: isAdmin },
   { path: '/admin/audit', label: 'nav.audit', view: AuditView, allow: isAdmin },
 ];
@@ -237,6 +239,7 @@ function App() {
     <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById('main').focus(); }}>${t('nav.skip')}</a>
     <header class="top">
       <h1>${t('app.title')}</h1>
+      <${WeatherBadge} t=${t} language=${language} version=${version} />
       ${visible.length > 1 &&
       html`<nav aria-label=${t('nav.label')}>
         ${visible.map((r) => html`<a href=${`#${r.path}`} aria-current=${r === route ? 'page' : undefined}>${t(r.label)}</a>`)}
@@ -247,6 +250,7 @@ function App() {
       ${me && me.channel === 'web' && html`<button type="button" class="logout" onClick=${logout}>${t('login.logout')}</button>`}
       <${LanguageSwitch} language=${language} setLanguage=${setLanguage} t=${t} />
     </header>
+    <${AlertBanner} t=${t} language=${language} version=${version} />
     <${Notice} notice=${notice} t=${t} onDismiss=${() => setNotice(null)} />
     <${Toasts} toasts=${toasts} t=${t} onDismiss=${(id) => setToasts((shown) => shown.filter((n) => n.id !== id))} />
     <main id="main" tabindex="-1">

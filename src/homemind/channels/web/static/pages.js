@@ -8,7 +8,7 @@ import { api, ApiError } from './api.js';
 import { pick } from './i18n.js';
 
 /** Read `load()` now and whenever `version` changes; {data, error, reload}. */
-function useLoad(load, version, t) {
+export function useLoad(load, version, t) {
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
   const reload = useCallback(async () => {
@@ -40,7 +40,7 @@ function useAct(reload, setError, t) {
   };
 }
 
-function Page({ title, error, children }) {
+export function Page({ title, error, children }) {
   return html`<section class="page" aria-labelledby="page-title">
     <h2 id="page-title">${title}</h2>
     <p class="error" role="alert">${error || ''}</p>
