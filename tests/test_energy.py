@@ -140,21 +140,25 @@ def test_the_simulated_meter_follows_what_is_switched_on(hub: HubDriver) -> None
 
 @pytest.fixture
 def recorded(tmp_path: Path) -> Recording:
-    """The demo home: the kettle on from 10:00 to 11:00 (peak price), read at 12:00."""
+    """The demo home: the living room AC on from 9:00 to 10:00 (flat price), the kettle from
+    10:00 to 11:00 (peak price), read at 12:00."""
     from homemind.app import init_data_dir
 
     data = tmp_path / "data"
     init_data_dir(data, demo=True)
     clock = ManualClock(datetime(2026, 6, 10, 9, 0, tzinfo=TZ).timestamp())
     rec = Recording(data, clock)
+    owner = rec.hub.actor(None, "test", direct=True)
+
+    def call(service: str, entity_id: str) -> None:
+        assert asyncio.run(rec.hub.executor.execute(owner, entity_id, service, {})).result.value == "ok"
+
+    call("turn_on", "climate.living_room_ac")
     clock.advance(3600)
-    asyncio.run(
-        rec.hub.executor.execute(rec.hub.actor(None, "test", direct=True), "switch.kettle", "turn_on", {})
-    )
+    call("turn_off", "climate.living_room_ac")
+    call("turn_on", "switch.kettle")
     clock.advance(3600)
-    asyncio.run(
-        rec.hub.executor.execute(rec.hub.actor(None, "test", direct=True), "switch.kettle", "turn_off", {})
-    )
+    call("turn_off", "switch.kettle")
     clock.advance(3600)
     rec.recorder.tick()
     return rec
@@ -173,13 +177,23 @@ def _ask(rec: Recording, text: str) -> str:
         ("电水壶今天的电费是多少", "电水壶今天的电费是1.85元（1.8度电）。"),
         (
             "what's using the most power",
-            "Today, Kettle used the most: 1.8 kWh (¥1.85). Then Water Heater 0.90 kWh.",
+            "Today, Kettle used the most: 1.8 kWh (¥1.85)."
+            " Then Living Room AC 1.2 kWh and Water Heater 0.90 kWh.",
         ),
-        ("哪个电器最费电", "今天最费电的是电水壶：1.8度电（1.85元）。其次是热水器0.90度电。"),
-        # The meter: 420 W for 3 hours and the kettle's 1,800 W for one; 9-10 flat, 10-12 peak.
-        ("how much electricity did we use today", "The home used 3.1 kWh today (¥3.00)."),
-        ("今天用了多少电", "家里今天用了3.1度电（3.00元）。"),
-        ("这个月电费多少", "家里本月的电费是3.00元（3.1度电）。"),
+        (
+            "哪个电器最费电",
+            "今天最费电的是电水壶：1.8度电（1.85元）。其次是客厅空调1.2度电和热水器0.90度电。",
+        ),
+        # "The air conditioner" is both; only the living room's was on (1.2 kWh at 0.68).
+        (
+            "how much did the air conditioner cost this week",
+            "Living Room AC and Bedroom AC cost ¥0.82 this week (1.2 kWh).",
+        ),
+        # The meter: 420 W for 3 hours, the AC's 1,200 W and the kettle's 1,800 W for one each;
+        # 9-10 flat (1.62 kWh at 0.68), 10-12 peak (2.22 + 0.42 kWh at 1.03).
+        ("how much electricity did we use today", "The home used 4.3 kWh today (¥3.82)."),
+        ("今天用了多少电", "家里今天用了4.3度电（3.82元）。"),
+        ("这个月电费多少", "家里本月的电费是3.82元（4.3度电）。"),
         (
             "how much electricity did the washing machine use this week",
             "Washing Machine used 0.00 kWh this week (¥0.00).",

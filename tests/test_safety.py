@@ -152,6 +152,38 @@ def _stored(data_dir: Path, text: str) -> None:
         hub.store.close()
 
 
+def _warning(data_dir: Path, text: str) -> None:
+    """An official warning whose headline, description and instruction are the text (a feed is
+    someone else's writing), kept as the poller keeps one; the home gets a warnings section."""
+    from xml.sax.saxutils import escape
+
+    from homemind.weather.alerts import Warnings
+    from homemind.weather.cap import parse_feed
+
+    home = data_dir / "home.yaml"
+    home.write_text(
+        home.read_text("utf-8")
+        + "\nwarnings:\n  feeds: [{url: 'http://127.0.0.1:9/f'}]\n  area_codes: ['1']\n",
+        encoding="utf-8",
+    )
+    said = escape(text)
+    document = (
+        "<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'><identifier>x</identifier><sender>s</sender>"
+        "<sent>2099-01-01T00:00:00+00:00</sent><status>Actual</status><msgType>Alert</msgType>"
+        f"<info><language>en</language><event>{said}</event><severity>Severe</severity>"
+        f"<headline>{said}</headline><description>{said}</description><instruction>{said}</instruction>"
+        "<area><areaDesc>here</areaDesc><geocode><valueName>c</valueName><value>1</value></geocode></area>"
+        "</info></alert>"
+    )
+    hub = Hub.open(data_dir)
+    try:
+        assert hub.home.warnings is not None
+        outcomes = Warnings(hub.home.warnings, hub.household).ingest(parse_feed(document.encode()).alerts)
+        assert [o.notice for o in outcomes] == ["warning.issued"]
+    finally:
+        hub.store.close()
+
+
 def _said_item(driver: HubDriver, text: str) -> None:
     chinese = any("\u4e00" <= c <= "\u9fff" for c in text)
     said = f"把“{text}”加到购物清单" if chinese else f"add '{text}' to the shopping list"
@@ -195,6 +227,11 @@ FIELDS = [
         lambda h, t: _ask_all(
             h, ["what's on my shopping list", "what's on today", "what reminders do I have", "yes", "2580"]
         ),
+    ),
+    TextField(
+        "official warning (CAP feed)",
+        _warning,
+        lambda h, t: _ask_all(h, ["are there any weather warnings", "有预警吗", "yes", "2580", t]),
     ),
     TextField(
         "conversation text (child)",

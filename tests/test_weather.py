@@ -114,6 +114,27 @@ def test_questions_in_both_languages(home: Home, question: str, expected: list[s
         assert part in answer, answer
 
 
+def test_the_homes_units_are_asked_for_and_said(tmp_path: Path, fake: FakeOpenMeteo) -> None:
+    data = tmp_path / "imperial"
+    data.mkdir()
+    text = home_text(fake.url).replace(
+        "  latitude: 22.54\n", "  latitude: 22.54\n  temperature_unit: fahrenheit\n  wind_speed_unit: ms\n"
+    )
+    (data / "home.yaml").write_text(text, encoding="utf-8")
+    clock = ManualClock(datetime(2026, 6, 10, 9, 0, tzinfo=TZ).timestamp())
+    hub = Hub.open(data, clock=clock)
+    try:
+        said = [
+            asyncio.run(hub.conversation.process(q, hub.actor(None, "test"))).response
+            for q in ("how hot will it be tomorrow", "how windy will it be tomorrow", "明天多少度")
+        ]
+        assert "°F" in said[0] and "45 m/s" in said[1] and "华氏" in said[2]  # the fake does not convert
+        assert fake.requests[0].query["temperature_unit"] == ["fahrenheit"]
+        assert fake.requests[0].query["wind_speed_unit"] == ["ms"]
+    finally:
+        asyncio.run(hub.stop())
+
+
 def test_a_forecast_is_fetched_once_then_read_from_the_cache(home: Home, fake: FakeOpenMeteo) -> None:
     home.ask("what's the weather tomorrow")
     assert fake.paths() == ["/v1/forecast", "/v1/air-quality"]

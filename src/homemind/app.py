@@ -103,7 +103,7 @@ def demo_home_text(broker: str | None = None) -> str:
 def make_backend(home: Home) -> DeviceBackend:
     """The simulated home unless the home file names a broker; MQTT is imported only then."""
     if home.mqtt is None:
-        from homemind.energy.readings import simulated_meter
+        from homemind.devices.meter import simulated_meter
 
         return SimulatedBackend(follow=simulated_meter(home))
     from homemind.devices.mqtt import MqttBackend

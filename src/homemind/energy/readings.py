@@ -1,5 +1,5 @@
 """What a source of energy figures reads right now: a sensor's watts or kWh, or a device's rating
-while it is on (a light in proportion to its brightness), and the simulated home's meter.
+while it is on (a light in proportion to its brightness).
 
 A device without a meter of its own is estimated from its state, as Home Assistant's
 "virtual power" helpers do: a kettle rated 1,800 W that is on draws 1,800 W.
@@ -7,7 +7,6 @@ A device without a meter of its own is estimated from its state, as Home Assista
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,23 +75,3 @@ def watched(home: Home) -> dict[str, list[str]]:
     for entity_id, device in energy.devices.items():
         out.setdefault(device.sensor or entity_id, []).append(entity_id)
     return out
-
-
-def simulated_meter(home: Home) -> Callable[[StateRegistry], None] | None:
-    """For a simulated home: keep the meter (a power sensor) at idle + what is switched on."""
-    energy = home.energy
-    if energy is None or energy.meter is None or home.entities[energy.meter].device_class != "power":
-        return None
-    meter = energy.meter
-    rated = {e: d.watts for e, d in energy.devices.items() if d.watts is not None}
-
-    def follow(states: StateRegistry) -> None:
-        watts = energy.idle_watts
-        for entity_id, rating in rated.items():
-            current = states.get(entity_id)
-            watts += (rating or 0.0) * share_on(home.entities[entity_id], current.state, current.attributes)
-        value = f"{watts:.0f}"
-        if states.get(meter).state != value:
-            states.set(meter, value)
-
-    return follow

@@ -47,6 +47,9 @@ _WHEN_WORDS: list[tuple[str, tuple[str, ...]]] = [
     ("tonight", ("tonight", "this evening", "今晚", "今天晚上", "今夜", "晚上")),
     ("this_morning", ("this morning", "今天早上", "今天上午", "上午", "早上")),
     ("this_afternoon", ("this afternoon", "今天下午", "下午")),
+    ("this_morning", ("morning",)),
+    ("this_afternoon", ("afternoon",)),
+    ("tonight", ("evening", "night")),
     ("weekend", ("weekend", "周末")),
     ("yesterday", ("yesterday", "昨天")),
     ("now", ("right now", "currently", "outside", "out there", "at the moment", "现在", "外面", "外边",
@@ -94,7 +97,9 @@ def when_of(words: str) -> str | None:
 def interpret(slots: dict[str, str], text: str) -> Question:
     """Slots first (either tier), then the whole sentence; "what's it like" is the general picture."""
     what = next((w for w in (what_of(slots.get(k, "")) for k in ("what", "descriptor")) if w), None)
-    when = next((w for w in (when_of(slots.get(k, "")) for k in ("when", "day", "timeofday")) if w), None)
+    said = [slots[k] for k in ("when", "day", "timeofday") if slots.get(k)]
+    # "tomorrow" + "morning" (two spans) is tomorrow morning; "明天" + "上午" is 明天上午.
+    when = when_of(("" if any(not w.isascii() for w in said) else " ").join(said)) if said else None
     what = what or what_of(text) or "general"
     if what in ("colder", "warmer"):
         text = _THAN.sub("", text)  # "今天比昨天冷吗" is about today, measured against yesterday

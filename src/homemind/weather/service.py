@@ -48,12 +48,19 @@ class Snapshot:
     problem: str | None = None
 
 
-def forecast_params(settings: WeatherSettings, timezone: str) -> dict[str, str]:
+def _where(settings: WeatherSettings, timezone: str) -> dict[str, str]:
+    """Both APIs: the home's point, its time zone (so days are the home's days), and yesterday too."""
     return {
         "latitude": f"{settings.latitude:.4f}",
         "longitude": f"{settings.longitude:.4f}",
         "timezone": timezone,
         "past_days": "1",
+    }
+
+
+def forecast_params(settings: WeatherSettings, timezone: str) -> dict[str, str]:
+    return {
+        **_where(settings, timezone),
         "forecast_days": "7",
         "current": ",".join(CURRENT),
         "hourly": ",".join(HOURLY),
@@ -64,15 +71,8 @@ def forecast_params(settings: WeatherSettings, timezone: str) -> dict[str, str]:
 
 
 def air_params(settings: WeatherSettings, timezone: str) -> dict[str, str]:
-    return {
-        "latitude": f"{settings.latitude:.4f}",
-        "longitude": f"{settings.longitude:.4f}",
-        "timezone": timezone,
-        "past_days": "1",
-        "forecast_days": "5",
-        "current": ",".join(AIR),
-        "hourly": ",".join(AIR),
-    }
+    fields = ",".join(AIR)
+    return {**_where(settings, timezone), "forecast_days": "5", "current": fields, "hourly": fields}
 
 
 async def get_json(client: httpx.AsyncClient, url: str, params: dict[str, str]) -> Any:

@@ -439,7 +439,7 @@ _MEASURES = [
 
 
 _ENERGY_WORDS = (
-    *("today", "this week", "this month", "yesterday", "last month", "bill", "cost", "did we use", "used"),
+    *("today", "this week", "this month", "yesterday", "last month", "bill", "cost", "did we use"),
     *("今天", "这周", "本周", "这个月", "本月", "昨天", "上个月", "电费", "用了", "多少钱"),
 )
 
