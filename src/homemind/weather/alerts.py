@@ -161,24 +161,26 @@ class Warnings:
     def _one(self, alert: Alert) -> Outcome:
         if alert.status != "Actual" or alert.msg_type not in ("Alert", "Update", "Cancel"):
             return Outcome(alert, None)  # exercises, tests, drafts, acknowledgements: not for the family
-        if self.store.read("SELECT 1 FROM warning_alert WHERE key = ?", (alert.key,)):
-            return Outcome(alert, None)  # the same alert again (a feed lists it until it ends)
-        referenced = [f"{s}|{i}" for s, i in alert.references]
-        ours = self.store.read(
-            f"SELECT key, payload FROM warning_alert WHERE key IN ({','.join('?' * len(referenced))})"
-            " AND state = ?",
-            (*referenced, ACTIVE),
-        )
         mine = for_home(alert, self.settings)
         expired = alert.expires is not None and alert.expires.timestamp() <= self.house.clock.now()
-        if not ours and (not mine or alert.msg_type == "Cancel" or expired):
-            return Outcome(alert, None)  # for another area, or the end of something we never told
-        ended = alert.msg_type == "Cancel" or not mine or expired
+        referenced = [f"{s}|{i}" for s, i in alert.references]
+        # One transaction from the check to the write: a CLI `alerts --refresh` beside the
+        # server's poller cannot both take the same alert as new.
         with self.store.transaction() as db:
-            for row in ours:
+            if db.execute("SELECT 1 FROM warning_alert WHERE key = ?", (alert.key,)).fetchone():
+                return Outcome(alert, None)  # the same alert again (a feed lists it until it ends)
+            ours = db.execute(
+                f"SELECT key, payload FROM warning_alert WHERE key IN ({','.join('?' * len(referenced))})"
+                " AND state = ?",
+                (*referenced, ACTIVE),
+            ).fetchall()
+            if not ours and (not mine or alert.msg_type == "Cancel" or expired):
+                return Outcome(alert, None)  # for another area, or the end of something we never told
+            ended = alert.msg_type == "Cancel" or not mine or expired
+            for key, _ in ours:
                 db.execute(
                     "UPDATE warning_alert SET state = ?, replaced_by = ? WHERE key = ?",
-                    ("cancelled" if ended else "updated", alert.key, row["key"]),
+                    ("cancelled" if ended else "updated", alert.key, key),
                 )
             db.execute(
                 "INSERT INTO warning_alert (key, sender, identifier, sent, msg_type, state, event_type,"
@@ -191,7 +193,7 @@ class Warnings:
                 ),
             )  # fmt: skip
         if ended:
-            subject = _alert(json.loads(ours[0]["payload"])) if ours else alert
+            subject = _alert(json.loads(ours[0][1])) if ours else alert
             return Outcome(alert, "warning.cancelled", subject)
         return Outcome(alert, "warning.updated" if ours else "warning.issued")
 
