@@ -299,10 +299,8 @@ def create_app(
         try:
             yield
         finally:
-            outdoors.cancel()
-            await asyncio.gather(
-                outdoors, return_exceptions=True
-            )  # energy is flushed before the store closes
+            outdoors.cancel()  # and awaited: energy is flushed before the store closes
+            await asyncio.gather(outdoors, return_exceptions=True)
             scheduler.cancel()
             follower.cancel()
             await hub.stop()

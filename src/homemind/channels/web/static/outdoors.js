@@ -7,6 +7,17 @@ import { pick } from './i18n.js';
 import { Page, useLoad } from './pages.js';
 
 const ALERT_REFRESH_MS = 60000;
+const WEATHER_REFRESH_MS = 600000; // the hub refreshes its forecast every 30 minutes; the header follows
+
+/** A number that goes up every `ms`: a view re-reads on it. */
+function useTick(ms) {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return tick;
+}
 
 const money = (value, currency, language) =>
   currency === 'CNY' ? (language === 'zh' ? `${value.toFixed(2)}元` : `¥${value.toFixed(2)}`) : `${value.toFixed(2)} ${currency}`;
@@ -15,9 +26,10 @@ const kwh = (value) => (value < 1 ? value.toFixed(2) : value.toFixed(1));
 /** "27 °C partly cloudy" beside the title; nothing when the home has no weather section. */
 export function WeatherBadge({ t, language, version }) {
   const [weather, setWeather] = useState(null);
+  const tick = useTick(WEATHER_REFRESH_MS);
   useEffect(() => {
     api.weather(language).then(setWeather, () => setWeather(null));
-  }, [language, version]);
+  }, [language, version, tick]);
   if (!weather) return null;
   if (!weather.available) {
     return html`<span class="weather muted" title=${weather.problem || ''}>${t('weather.unavailable')}</span>`;
@@ -34,11 +46,7 @@ export function WeatherBadge({ t, language, version }) {
 /** The warnings in force, most severe first, on every page; re-read on each notification and every minute. */
 export function AlertBanner({ t, language, version }) {
   const [alerts, setAlerts] = useState([]);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    const timer = setInterval(() => setTick((n) => n + 1), ALERT_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, []);
+  const tick = useTick(ALERT_REFRESH_MS);
   useEffect(() => {
     api.alerts(language).then((answer) => setAlerts(answer.alerts || []), () => {});
   }, [language, version, tick]);
