@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 from homemind.app import Hub, demo_home_text
 from homemind.energy.recorder import day_key, month_key, source_ids
 from homemind.energy.stats import EnergyStats
-from homemind.skills.household import ManualClock
+from homemind.household import ManualClock
 from latency import latency_stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

@@ -17,7 +17,7 @@ from conftest import run_cli
 from homemind.app import Hub, demo_home_text
 from homemind.core.events import Event
 from homemind.core.homefile import HomeFileError, parse_home
-from homemind.skills.household import ManualClock
+from homemind.household import ManualClock
 from homemind.weather.alerts import WARNING_EVENT, Warnings
 from homemind.weather.cap import CapError, parse_feed
 from outdoors_fakes import CapServer
@@ -134,10 +134,9 @@ class Setup:
         return [o.notice for o in asyncio.run(self.warnings.poll())]
 
     def notes(self, member: str) -> list[str]:
-        language = self.hub.home.members[member].language
-        return [
-            n["text"] for n in self.hub.household.notifications(member, language) if n["kind"] == "warning"
-        ]
+        """What ``member`` is told, in their language, newest first."""
+        notes = self.hub.household.notifications.for_member(self.hub.actor(member, "test"), member)
+        return [n.text for n in notes if n.kind == "warning"]
 
     def ask(self, text: str, member: str | None = None) -> str:
         return asyncio.run(self.hub.conversation.process(text, self.hub.actor(member, "test"))).response

@@ -21,7 +21,7 @@ from homemind.core.homefile import HomeFileError, parse_home
 from homemind.energy.recorder import EnergyRecorder
 from homemind.energy.stats import EnergyStats
 from homemind.energy.tariff import cheapest_window, price_at
-from homemind.skills.household import ManualClock
+from homemind.household import ManualClock
 
 TZ = ZoneInfo("Asia/Shanghai")
 MIDNIGHT = datetime(2026, 6, 10, 0, 0, tzinfo=TZ).timestamp()

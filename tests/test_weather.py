@@ -15,7 +15,7 @@ import pytest
 from conftest import run_cli
 from homemind.app import Hub, demo_home_text
 from homemind.core.homefile import HomeFileError, parse_home
-from homemind.skills.household import ManualClock
+from homemind.household import ManualClock
 from homemind.weather.conditions import temperature_below, will_rain
 from homemind.weather.forecast import Forecast
 from homemind.weather.question import interpret

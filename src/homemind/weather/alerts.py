@@ -27,7 +27,7 @@ from homemind.weather.hazards import hazard, headline, info_for, severity_name
 from homemind.weather.service import USER_AGENT
 
 if TYPE_CHECKING:
-    from homemind.skills.household import Household
+    from homemind.household import Household
 
 log = logging.getLogger(__name__)
 
@@ -213,12 +213,12 @@ class Warnings:
                 }
                 for member in house.home.members:
                     note_ids.append(
-                        house.add_notification(
+                        house.notifications.add(
                             db, member, "warning", f"{outcome.alert.key}:{member}",
                             outcome.alert.sent.timestamp(), False, str(outcome.notice), params,
                         )
                     )  # fmt: skip
-        house.publish_stored(note_ids)
+        house.notifications.publish_stored(note_ids)
         for outcome in outcomes:
             subject = outcome.subject or outcome.alert
             house.bus.publish(
