@@ -64,6 +64,16 @@ class IssuedToken:
         return f"{TOKEN_PREFIX}_{self.id}_{self.secret}"
 
 
+@dataclass(frozen=True)
+class TokenGrant:
+    """Who a token acts as, and how far: a read-only token never changes anything."""
+
+    member: str
+    token_id: str
+    read_only: bool = False
+    expires_at: float | None = None
+
+
 class Auth:
     """Credentials of a data dir's members, over the store."""
 
@@ -115,13 +125,24 @@ class Auth:
 
     # --- API tokens ---
 
-    def issue_token(self, member: str, name: str = "") -> IssuedToken:
+    def issue_token(
+        self, member: str, name: str = "", *, read_only: bool = False, expires_at: float | None = None
+    ) -> IssuedToken:
+        """A new token for ``member``; ``read_only`` ones may only read, ``expires_at`` ends it."""
         issued = IssuedToken(secrets.token_hex(6), secrets.token_urlsafe(32))
-        self.store.add_token(issued.id, member, name, _sha256(issued.secret), self.clock())
+        self.store.add_token(
+            issued.id,
+            member,
+            name,
+            _sha256(issued.secret),
+            self.clock(),
+            read_only=read_only,
+            expires_at=expires_at,
+        )
         return issued
 
-    def token_member(self, text: str) -> tuple[str, str] | None:
-        """(member, token id) for a live token, else None."""
+    def token_grant(self, text: str) -> TokenGrant | None:
+        """What a live token grants; None for one that is unknown, wrong, revoked or expired."""
         parts = text.split("_", 2)
         if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
             return None
@@ -130,8 +151,17 @@ class Auth:
             return None
         if not hmac.compare_digest(str(row["hash"]), _sha256(parts[2])):
             return None
-        self.store.touch_token(parts[1], self.clock())
-        return str(row["member"]), parts[1]
+        now = self.clock()
+        if row["expires_at"] is not None and float(row["expires_at"]) <= now:
+            return None
+        self.store.touch_token(parts[1], now)
+        expires = None if row["expires_at"] is None else float(row["expires_at"])
+        return TokenGrant(str(row["member"]), parts[1], bool(row["read_only"]), expires)
+
+    def token_member(self, text: str) -> tuple[str, str] | None:
+        """(member, token id) for a live token, else None."""
+        grant = self.token_grant(text)
+        return None if grant is None else (grant.member, grant.token_id)
 
     # --- web sessions ---
 

@@ -259,4 +259,25 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source, month)
     ) WITHOUT ROWID;
     """,
+    # The model tier and the MCP server (issue 25): API tokens that only read and that
+    # expire; the last few turns of each conversation (what a model tier is shown, shared by
+    # local and model turns); each member's model turns, for the per-member rate limit
+    """
+    ALTER TABLE api_token ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE api_token ADD COLUMN expires_at REAL;
+    CREATE TABLE conversation_turn (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id TEXT NOT NULL,
+        member          TEXT NOT NULL,
+        role            TEXT NOT NULL,
+        content         TEXT NOT NULL,
+        time            REAL NOT NULL
+    );
+    CREATE INDEX conversation_turn_conversation ON conversation_turn(conversation_id, id);
+    CREATE TABLE model_turn (
+        member TEXT NOT NULL,
+        time   REAL NOT NULL
+    );
+    CREATE INDEX model_turn_member ON model_turn(member, time);
+    """,
 ]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from homemind.store.migrations import MIGRATIONS
+from homemind.store.turns import TurnStore
 
 
 class StateRow(Protocol):
@@ -72,7 +73,7 @@ def _statements(script: str) -> Iterator[str]:
             buffer = ""
 
 
-class Store:
+class Store(TurnStore):
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
@@ -286,11 +287,22 @@ class Store:
 
     # --- API tokens (only a hash of the secret is kept) ------------------------------
 
-    def add_token(self, token_id: str, member: str, name: str, hashed: str, now: float) -> None:
+    def add_token(
+        self,
+        token_id: str,
+        member: str,
+        name: str,
+        hashed: str,
+        now: float,
+        *,
+        read_only: bool = False,
+        expires_at: float | None = None,
+    ) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO api_token (id, member, name, hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                (token_id, member, name, hashed, now),
+                "INSERT INTO api_token (id, member, name, hash, created_at, read_only, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (token_id, member, name, hashed, now, int(read_only), expires_at),
             )
 
     def token(self, token_id: str) -> dict[str, Any] | None:
@@ -299,7 +311,10 @@ class Store:
         return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
 
     def tokens(self, member: str | None = None) -> list[dict[str, Any]]:
-        sql, params = "SELECT id, member, name, created_at, revoked_at, last_used FROM api_token", []
+        sql = (
+            "SELECT id, member, name, created_at, revoked_at, last_used, read_only, expires_at FROM api_token"
+        )
+        params: list[str] = []
         if member is not None:
             sql += " WHERE member = ?"
             params.append(member)
