@@ -8,6 +8,7 @@ does the validation; PyYAML's node marks give us the lines, which plain
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from homemind.core.model import (
     Domain,
     Entity,
     Home,
+    LlmSettings,
     Member,
     MqttSettings,
     Names,
@@ -302,6 +304,66 @@ class VoiceSection(_Strict):
     )
 
 
+# Host names that stay inside a home's network (mDNS, common router suffixes, RFC 8375).
+_LOCAL_SUFFIXES = (".local", ".lan", ".home", ".internal", ".home.arpa", ".localdomain")
+
+
+def is_local_host(host: str) -> bool:
+    """Whether ``host`` is this box or the home's own network: loopback, private, link-local, a
+    single-label name or a local suffix. Anything else counts as a cloud endpoint."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or ("." not in host and ":" not in host):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host.endswith(_LOCAL_SUFFIXES)
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def endpoint_url(url: str) -> str:
+    """An OpenAI-compatible base URL (``http://127.0.0.1:11434/v1``), or a clear error."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        raise ValueError(f"{url!r} is not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{url!r}: the endpoint URL starts with http:// or https://")
+    if not parts.hostname:
+        raise ValueError(f"{url!r}: the endpoint URL has no host")
+    if parts.username or parts.password:
+        raise ValueError(f"{url!r}: no credentials in the URL; name the key's variable in api_key_env")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{url!r}: the endpoint URL is scheme, host, port and path only")
+    return url.rstrip("/")
+
+
+class LlmSection(_Strict):
+    """``llm:``: an OpenAI-compatible chat-completions endpoint for the model tier (README)."""
+
+    base_url: str = Field(min_length=1, description="e.g. http://127.0.0.1:11434/v1")
+    model: str = Field(min_length=1, max_length=200)
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    timeout_s: float = Field(default=20.0, gt=0, le=300)
+    cloud: bool = Field(default=False, description="allow an endpoint outside the home's network")
+    turns_per_hour: int = Field(default=60, ge=1, le=100_000)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return endpoint_url(value)
+
+    @field_validator("timeout_s", "cloud", mode="before")
+    @classmethod
+    def _not_bool(cls, value: Any, info: Any) -> Any:
+        if info.field_name == "timeout_s" and isinstance(value, bool):
+            raise ValueError("expected a number of seconds, not true/false")
+        if info.field_name == "cloud" and not isinstance(value, bool):
+            raise ValueError("expected true or false")
+        return value
+
+
 class HomeFileSpec(_Strict):
     home: HomeSection
     owner: str | None = None
@@ -316,6 +378,7 @@ class HomeFileSpec(_Strict):
     weather: outdoors.WeatherSection | None = None
     warnings: outdoors.WarningsSection | None = None
     energy: outdoors.EnergySection | None = None
+    llm: LlmSection | None = None
 
 
 # --- line tracking -------------------------------------------------------------------
@@ -523,6 +586,7 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
     weather = outdoors.build_weather(spec.weather)
     warnings = outdoors.build_warnings(spec.warnings, weather, fail)
     energy = outdoors.build_energy(spec.energy, entities, fail)
+    llm = _llm_settings(spec.llm, fail)
     if owner is None:
         return None
     return Home(
@@ -542,6 +606,27 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
         weather=weather,
         warnings=warnings,
         energy=energy,
+        llm=llm,
+    )
+
+
+def _llm_settings(section: LlmSection | None, fail: Any) -> LlmSettings | None:
+    if section is None:
+        return None
+    host = urlsplit(section.base_url).hostname or ""
+    if not section.cloud and not is_local_host(host):
+        fail(
+            ("llm", "base_url"),
+            f"{host} is outside this home's network, so what members say would leave the box;"
+            " set llm.cloud: true to allow it",
+        )
+    return LlmSettings(
+        section.base_url,
+        section.model,
+        section.api_key_env,
+        section.timeout_s,
+        section.cloud,
+        section.turns_per_hour,
     )
 
 

@@ -179,6 +179,24 @@ class MqttSettings:
 
 
 @dataclass(frozen=True)
+class LlmSettings:
+    """The home file's ``llm:`` section: an OpenAI-compatible chat endpoint for the model tier.
+
+    Without it the tier is off. ``cloud`` is the household's opt-in to an endpoint outside
+    its own network (the members' words then leave the box); ``api_key_env`` names the
+    environment variable holding the key, so no secret is written in the home file.
+    """
+
+    base_url: str
+    model: str
+    api_key_env: str | None = None
+    timeout_s: float = 20.0
+    cloud: bool = False
+    # Model turns one member may start per hour (every process on the data dir counts).
+    turns_per_hour: int = 60
+
+
+@dataclass(frozen=True)
 class Step:
     """One action of a routine or automation: a service on one entity, or on a domain minus some."""
 
@@ -272,3 +290,4 @@ class Home:
     weather: WeatherSettings | None = None
     warnings: WarningSettings | None = None
     energy: EnergySettings | None = None
+    llm: LlmSettings | None = None  # None: no model tier

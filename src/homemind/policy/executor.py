@@ -96,6 +96,11 @@ _CODE_WINDOW_SECONDS = FAILURE_WINDOW
 _UNREADABLE = frozenset({"Cc", "Cs", "Co", "Cn"})
 
 
+def redact_pins(text: str) -> str:
+    """``text`` with every run of 4-8 digits (figures, Chinese numerals, English words) as ``***``."""
+    return _PIN_IN_TEXT.sub("***", text)
+
+
 def is_clean_text(*values: Any) -> bool:
     """No control characters (but tabs and newlines), lone surrogates, private or unassigned
     code points anywhere: text that cannot be stored, shown, or meant by a person."""
@@ -334,7 +339,7 @@ class Executor:
         """What was said, minus anything that looks like a PIN when the action is an unsafe one."""
         if text is None or outcome.action_class != "unsecure":
             return text
-        return _PIN_IN_TEXT.sub("***", text)
+        return redact_pins(text)
 
     def _write_log(self, actor: Actor, outcome: ActionOutcome) -> None:
         self.store.log_action(

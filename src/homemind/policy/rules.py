@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from homemind.core.model import Domain, Entity, Member, Role
+from homemind.core.services import SERVICES
 from homemind.policy.household import OPERATIONS, HouseholdRules, Who, allowed, sees_entity
 
 POLICY_FILE = "policy.yaml"
@@ -212,6 +213,20 @@ class Policy:
         if heater_max is not None and temperature > heater_max:
             return {"temperature": _deg(temperature), "limit": _deg(heater_max), "bound": "max"}
         return None
+
+    # --- what a member may see: the model tier's find_entities, the MCP server's lists ---
+
+    def may_act(self, member: Member, entity: Entity, service: str) -> bool:
+        """Whether ``service`` on ``entity`` is anything but refused for ``member`` (held counts)."""
+        return self.decide(member, entity, service, {}).decision is not Decision.DENY
+
+    def may_use(self, member: Member, entity: Entity) -> bool:
+        """Whether ``member`` may see ``entity`` at all (``sees``) and either only reads it (a
+        sensor) or may ask for one of its services."""
+        if not self.sees(member, entity):
+            return False
+        services = [name for name, spec in SERVICES.items() if entity.domain in spec.domains]
+        return not services or any(self.may_act(member, entity, name) for name in services)
 
     # --- household data: one table for every channel (policy/household.py) ---
 

@@ -20,6 +20,7 @@ from homemind.skills.base import (
     Pending,
     PlannedCall,
     Reply,
+    SlotSpec,
     Status,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "Pending",
     "PlannedCall",
     "Reply",
+    "SlotSpec",
     "Status",
     "act",
     "default_registry",

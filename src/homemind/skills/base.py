@@ -8,10 +8,10 @@ a new household domain is a new module, not an edit to the pipeline.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from homemind.core import i18n
 from homemind.core.model import Entity, Home
@@ -113,13 +113,40 @@ class IntentRequest:
         return Reply(status, self.t(key, **params))
 
 
+SlotKind = Literal["string", "number", "integer", "boolean"]
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    """What one slot holds: a description and, when it is not free text, its type and range.
+
+    Home Assistant's handlers declare a voluptuous ``slot_schema``; this is the same idea as
+    data, so the model tier and the MCP server can turn it into a JSON schema and check what
+    a model sends before a handler sees it. Slots named ``name``, ``area`` and ``domain`` are
+    the home's targets: the tool schemas fill in the home's entity ids, areas and domains.
+    """
+
+    description: str
+    kind: SlotKind = "string"
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    required: bool = False
+
+
 class IntentHandler(ABC):
     intent_type: ClassVar[str]
-    # Slot name -> what it holds; documents the handler and, later, the LLM tool schema.
-    slots: ClassVar[dict[str, str]] = {}
+    # Slot name -> what it holds (a description, or a typed SlotSpec): documents the handler
+    # and is the schema of the tool the model tier and the MCP server offer for it.
+    slots: ClassVar[Mapping[str, str | SlotSpec]] = {}
 
     @abstractmethod
     async def handle(self, request: IntentRequest) -> Reply: ...
+
+    @classmethod
+    def slot_specs(cls) -> dict[str, SlotSpec]:
+        """Every slot as a SlotSpec (a plain description is a free-text slot)."""
+        return {k: v if isinstance(v, SlotSpec) else SlotSpec(v) for k, v in cls.slots.items()}
 
 
 Confirmer = Callable[[IntentRequest, dict[str, Any]], Awaitable[Reply]]

@@ -13,6 +13,7 @@ from homemind.skills.base import (
     IntentRequest,
     PlannedCall,
     Reply,
+    SlotSpec,
     Status,
 )
 from homemind.skills.targets import Targets, resolve
@@ -114,6 +115,20 @@ _OFF = {
     Domain.ALARM_CONTROL_PANEL: "alarm_disarm",
 }
 _READ_ONLY = frozenset({Domain.SENSOR, Domain.BINARY_SENSOR})
+COLORS = (
+    "red",
+    "green",
+    "blue",
+    "yellow",
+    "orange",
+    "purple",
+    "pink",
+    "white",
+    "black",
+    "brown",
+    "turquoise",
+)
+_UP_DOWN = ("up", "down")
 
 
 def _group_by_service(request: IntentRequest, entities: list[Entity], turn_on: bool) -> list[PlannedCall]:
@@ -302,7 +317,7 @@ class Unmute(_Single):
 
 class AlarmArm(IntentHandler):
     intent_type = "HomemindAlarmArm"
-    slots = {"name": "the alarm panel", "alarm_mode": "home or away"}
+    slots = {"name": "the alarm panel", "alarm_mode": SlotSpec("home or away", choices=("home", "away"))}
 
     async def handle(self, request: IntentRequest) -> Reply:
         domains = {Domain.ALARM_CONTROL_PANEL}
@@ -315,7 +330,12 @@ class AlarmArm(IntentHandler):
 
 class LightSet(IntentHandler):
     intent_type = "HassLightSet"
-    slots = {"name": "a light", "area": "a room", "brightness": "0-100 %", "color": "a colour name"}
+    slots = {
+        "name": "a light",
+        "area": "a room",
+        "brightness": SlotSpec("brightness, 0-100 %", "number", minimum=0, maximum=100),
+        "color": SlotSpec("a colour", choices=COLORS),
+    }
 
     async def handle(self, request: IntentRequest) -> Reply:
         targets = resolve(request.home, request.match, domains={Domain.LIGHT}, default_all=True)
@@ -345,7 +365,11 @@ class LightSet(IntentHandler):
 
 class SetTemperature(IntentHandler):
     intent_type = "HassClimateSetTemperature"
-    slots = {"name": "an AC or water heater", "area": "a room", "temperature": "°C"}
+    slots = {
+        "name": "an AC or water heater",
+        "area": "a room",
+        "temperature": SlotSpec("target, °C", "number", minimum=5, maximum=90, required=True),
+    }
 
     async def handle(self, request: IntentRequest) -> Reply:
         domains = {Domain.CLIMATE, Domain.WATER_HEATER}
@@ -362,7 +386,13 @@ class SetTemperature(IntentHandler):
 
 class SetHvacMode(IntentHandler):
     intent_type = "HomemindSetHvacMode"
-    slots = {"name": "an AC", "area": "a room", "hvac_mode": "cool, heat, dry, fan_only, auto"}
+    slots = {
+        "name": "an AC",
+        "area": "a room",
+        "hvac_mode": SlotSpec(
+            "mode", choices=("cool", "heat", "dry", "fan_only", "auto", "off"), required=True
+        ),
+    }
 
     async def handle(self, request: IntentRequest) -> Reply:
         targets = resolve(request.home, request.match, domains={Domain.CLIMATE}, default_all=True)
@@ -375,7 +405,11 @@ class SetHvacMode(IntentHandler):
 
 class SetPosition(IntentHandler):
     intent_type = "HassSetPosition"
-    slots = {"name": "a curtain or blind", "area": "a room", "position": "0-100 %"}
+    slots = {
+        "name": "a curtain or blind",
+        "area": "a room",
+        "position": SlotSpec("how open, 0-100 %", "number", minimum=0, maximum=100, required=True),
+    }
 
     async def handle(self, request: IntentRequest) -> Reply:
         targets = resolve(request.home, request.match, domains={Domain.COVER}, default_all=True)
@@ -398,7 +432,10 @@ def _volume_targets(request: IntentRequest) -> tuple[list[Entity], Reply | None]
 
 class SetVolume(IntentHandler):
     intent_type = "HassSetVolume"
-    slots = {"name": "a TV or speaker", "volume_level": "0-100 %"}
+    slots = {
+        "name": "a TV or speaker",
+        "volume_level": SlotSpec("volume, 0-100 %", "number", minimum=0, maximum=100, required=True),
+    }
 
     async def handle(self, request: IntentRequest) -> Reply:
         entities, error = _volume_targets(request)
@@ -446,7 +483,11 @@ class LightStep(IntentHandler):
     """
 
     intent_type = "HomemindLightStep"
-    slots = {"name": "a light", "area": "a room", "direction": "up or down"}
+    slots = {
+        "name": "a light",
+        "area": "a room",
+        "direction": SlotSpec("brighter or dimmer", choices=_UP_DOWN),
+    }
     step_pct = 25
 
     async def handle(self, request: IntentRequest) -> Reply:
@@ -483,8 +524,8 @@ class ClimateStep(IntentHandler):
     slots = {
         "name": "an AC or water heater",
         "area": "a room",
-        "direction": "up (warmer) or down (cooler)",
-        "degrees": "how much, if said",
+        "direction": SlotSpec("up (warmer) or down (cooler)", choices=_UP_DOWN, required=True),
+        "degrees": SlotSpec("how much, if said", "number", minimum=0.5, maximum=10),
     }
     default_step = 2.0
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from homemind.core import i18n
 from homemind.core.model import UNAVAILABLE, Domain, Entity, EntityState
 from homemind.skills.acting import names, target_error
-from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
+from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, SlotSpec, Status
 from homemind.skills.targets import resolve
 
 i18n.register(
@@ -160,7 +160,7 @@ class GetState(IntentHandler):
         "name": "a device",
         "area": "a room",
         "domain": "a kind of device",
-        "state": "asked state",
+        "state": SlotSpec("state asked about: on, off, open, locked..."),
     }
 
     async def handle(self, request: IntentRequest) -> Reply:
@@ -301,7 +301,7 @@ class GetTemperature(IntentHandler):
 
 class Measure(IntentHandler):
     intent_type = "HomemindMeasure"
-    slots = {"measure": "humidity or power", "area": "a room"}
+    slots = {"measure": SlotSpec("what to read", choices=("humidity", "power")), "area": "a room"}
 
     async def handle(self, request: IntentRequest) -> Reply:
         home, language = request.home, request.language
