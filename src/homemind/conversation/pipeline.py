@@ -16,6 +16,7 @@ from typing import Any
 
 from homemind.conversation.context import CONTEXT_SECONDS, Context, FollowUps
 from homemind.conversation.fallback import Fallback
+from homemind.conversation.history import History
 from homemind.core import i18n
 from homemind.core.model import Home
 from homemind.core.services import ActionError
@@ -164,9 +165,12 @@ class Conversation:
         store: Store,
         household: Household | None = None,
         fallbacks: Sequence[Fallback] = (),
+        history: History | None = None,
     ) -> None:
         self.household = household
         self.fallbacks: list[Fallback] = list(fallbacks)
+        # What was said lately, for a model tier (None: no tier reads it, so nothing is kept).
+        self.history = history
         self.store = store
         self.home = home
         self.states = states
@@ -193,6 +197,16 @@ class Conversation:
         *,
         language: str | None = None,
         conversation_id: str | None = None,
+    ) -> ConversationResult:
+        result = await self._turn(text, actor, language, conversation_id)
+        if self.history is not None and isinstance(text, str) and text.strip():
+            # A PIN answer is never kept, not even redacted: the turn shows it was one.
+            said = "***" if result.intent is not None and result.intent.tier == "confirmation" else text
+            self.history.add(result.conversation_id, actor.member.id, said, result.response)
+        return result
+
+    async def _turn(
+        self, text: str, actor: Actor, language: str | None, conversation_id: str | None
     ) -> ConversationResult:
         conversation_id = conversation_id or uuid.uuid4().hex
         # The audit records what was said with every action it leads to.
@@ -307,8 +321,11 @@ class Conversation:
             if reply is not None:
                 name = f"Homemind{fallback.name.title()}"
                 match = IntentMatch(name, {}, tier=fallback.name, language=language)
+                if reply.pending is not None:  # a model's unlock waits for the person's own PIN
+                    self._store_pending(conversation_id, reply.pending)
+                needs_code = reply.pending is not None and reply.pending.needs_code
                 return ConversationResult(
-                    reply.status, reply.speech, language, conversation_id, match, reply.actions
+                    reply.status, reply.speech, language, conversation_id, match, reply.actions, needs_code
                 )
         return None
 
