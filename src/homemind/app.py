@@ -12,9 +12,10 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -36,6 +37,9 @@ from homemind.policy import Actor, Auth, Executor, Policy
 from homemind.policy.auth import hash_secret
 from homemind.skills import HandlerRegistry, default_registry
 from homemind.store import Store
+
+if TYPE_CHECKING:
+    from homemind.llm.tools import ToolBox
 
 # The demo family's PIN for unlocking and disarming (each member can change theirs with
 # `homemind member pin`). Only `init --demo` sets it; a real home starts with no PINs.
@@ -196,6 +200,12 @@ class Hub:
             recognizers.append(LearnedRecognizer(home))  # the model itself loads on first use
         household = Household(executor, bus, clock, states)
         conversation = Conversation(home, states, executor, handlers, recognizers, store, household)
+        if home.llm is not None:  # the model tier: last, and only with an endpoint in the home file
+            from homemind.llm.tier import model_tier
+
+            tier = model_tier(home, home.llm, executor, handlers, household, policy, store, clock.now)
+            conversation.history = tier.history
+            conversation.fallbacks.append(tier)
         return cls(
             directory,
             home,
@@ -235,6 +245,15 @@ class Hub:
         await self.automations.settle()  # a run a state change started finishes before devices go
         await self.backend.stop()
         self.store.close()
+
+    @cached_property
+    def tools(self) -> ToolBox:
+        """The hub's intents as tools, for a language model or an outside assistant (MCP)."""
+        from homemind.llm.tools import ToolBox
+
+        return ToolBox(
+            self.home, self.states, self.executor, self.handlers, self.household, self.policy, self.store
+        )
 
     @property
     def scheduler(self) -> Scheduler:

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from homemind.app import DEMO_PIN, STORE_FILE, DataDirLock, Hub, SetupError, data_dir, init_data_dir
-from homemind.channels import cli_household, outdoors_cli
+from homemind.channels import assistant_cli, cli_household, outdoors_cli
 from homemind.core.homefile import HomeFileError
 from homemind.policy import AuthError, Policy, PolicyError, is_clean_text
 from homemind.policy.rules import POLICY_FILE, default_policy_text
@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--broker", metavar="URL", help="reach the devices over this MQTT broker (mqtt://127.0.0.1:1883)"
     )
+    init.add_argument("--llm", metavar="URL", help="an OpenAI-compatible endpoint for the model tier")
+    init.add_argument("--llm-model", metavar="NAME", help="the endpoint's model (with --llm)")
+    init.add_argument("--llm-key-env", metavar="VAR", help="the variable holding the endpoint's key")
+    init.add_argument("--llm-cloud", action="store_true", help="allow an endpoint outside the home's network")
 
     ask = sub.add_parser("ask", parents=[common], help="say something to the hub")
     ask.add_argument("--as", dest="member", help="member id to speak as (default: the owner)")
@@ -111,6 +115,13 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--name", default="", help="a label, e.g. 'kitchen tablet'")
     token.add_argument("--list", action="store_true", help="list tokens (of member_id, or all)")
     token.add_argument("--revoke", metavar="TOKEN_ID", help="revoke a token by its id")
+    token.add_argument("--read-only", action="store_true", help="the token may read, never change anything")
+    token.add_argument(
+        "--expires",
+        metavar="DAYS",
+        type=_bounded(float, 0.001, 3650, "a number of days"),
+        help="it ends then",
+    )
     for name, what in (("passwd", "web password (8+ characters)"), ("pin", "PIN (4-8 digits)")):
         secret = member_sub.add_parser(name, parents=[common], help=f"set a member's {what}, read from stdin")
         secret.add_argument("member_id")
@@ -187,6 +198,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--password", help="broker password")
 
     outdoors_cli.register(sub, common)  # weather, alerts, energy
+    assistant_cli.register(sub, common)
 
     for name, text in (
         ("serve", "serve the HTTP API"),
@@ -230,10 +242,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     directory = data_dir(getattr(args, "data", None))
     try:
         if args.command == "init":
+            if args.llm and not args.demo:  # an existing home gets (or changes) its model tier
+                return _init_llm(directory, args)
             path = init_data_dir(directory, demo=args.demo, force=args.force, broker=args.broker)
             print(f"created {path}")
             print(f"the demo family's PIN (unlock, disarm) is {DEMO_PIN}; `homemind member pin` changes it")
-            return 0
+            return _init_llm(directory, args) if args.llm else 0
         if args.command == "nlu":
             return _nlu(args)
         if args.command == "say":
@@ -252,6 +266,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"homemind: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+
+
+def _init_llm(directory: Path, args: argparse.Namespace) -> int:
+    from homemind.app import HOME_FILE
+    from homemind.llm.setup import write_llm_section
+
+    if not args.llm_model:
+        raise SetupError("--llm needs --llm-model NAME (the endpoint's model, e.g. qwen2.5:3b)")
+    home_file = directory / HOME_FILE
+    if not home_file.exists():
+        raise SetupError(f"no home in {directory}: run `homemind init --demo --llm URL --llm-model NAME`")
+    write_llm_section(home_file, args.llm, args.llm_model, args.llm_key_env, args.llm_cloud)
+    print(f"the model tier uses {args.llm_model} at {args.llm}; check it with `homemind llm check`")
+    return 0
 
 
 def _nlu(args: argparse.Namespace) -> int:
@@ -342,6 +370,8 @@ async def _run(args: argparse.Namespace, directory: Path) -> int:
             return await _listen_file(hub, args)
         if args.command in outdoors_cli.COMMANDS:
             return await outdoors_cli.run(hub, args)
+        if args.command in assistant_cli.COMMANDS:
+            return await assistant_cli.run(hub, args)
         if args.command == "wyoming":
             from homemind.channels.wyoming import serve_wyoming
 
@@ -568,14 +598,18 @@ def _token(hub: Hub, args: argparse.Namespace) -> int:
         print(f"revoked token {args.revoke}")
         return 0
     if args.list:
+        now = hub.executor.clock()
         for t in hub.store.tokens(args.member_id):
-            status = "revoked" if t["revoked_at"] is not None else "live"
-            print(f"{t['id']}  {t['member']:12} {status:8} {t['name']}")
+            expired = t["expires_at"] is not None and t["expires_at"] <= now
+            status = "revoked" if t["revoked_at"] is not None else "expired" if expired else "live"
+            scope = "read-only" if t["read_only"] else "full"
+            print(f"{t['id']}  {t['member']:12} {status:8} {scope:9} {t['name']}")
         return 0
     if not args.member_id:
         raise SetupError("name the member the token acts as: homemind member token MEMBER")
     member = hub.member(args.member_id)
-    issued = hub.auth.issue_token(member.id, args.name)
+    expires_at = hub.executor.clock() + args.expires * 86400 if args.expires else None
+    issued = hub.auth.issue_token(member.id, args.name, read_only=args.read_only, expires_at=expires_at)
     print(issued.text)
     revoke = f"homemind member token --revoke {issued.id}"
     print(f"token {issued.id} for {member.id}: shown once; revoke with `{revoke}`", file=sys.stderr)

@@ -1,0 +1,489 @@
+"""The tools a language model (the model tier, or an outside assistant over MCP) may use.
+
+Each tool is one of the hub's own intents: its JSON schema is generated from the
+handler's slot definitions (``IntentHandler.slots``), what the model sends is checked
+against the same schema before the handler sees it, and the handler then runs exactly as
+for a spoken command, as the same member, with ``Actor.generated`` set: every device
+action is an ``Executor.execute`` (roles, the policy file, confirmations, PINs, limits,
+the audit), and household data is read and written by the same skills. Entities are not
+pasted into a prompt: ``find_entities`` returns at most a few that the member may use.
+
+What a tool returns to the model is data (JSON), never instructions: device names, list
+items and calendar titles reach the model only as quoted strings inside tool results.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from homemind.core.model import Domain, Entity, Home, Member
+from homemind.core.states import StateRegistry
+from homemind.nlu.types import IntentMatch, Slot
+from homemind.policy import Actor, Executor, Policy, Result
+from homemind.skills import HandlerRegistry, IntentRequest, Reply, SlotSpec, Status
+from homemind.skills.household import Household
+from homemind.store import Store
+
+FIND_LIMIT = 8
+# The handlers' "name" slot is offered as "entity_id": what find_entities returns, needing no words.
+_ENTITY = "entity_id"
+_SWITCH_DOMAINS = (
+    Domain.LIGHT,
+    Domain.SWITCH,
+    Domain.FAN,
+    Domain.CLIMATE,
+    Domain.MEDIA_PLAYER,
+    Domain.WATER_HEATER,
+    Domain.COVER,
+    Domain.VACUUM,
+)
+# Locks and alarm panels have tools of their own: a plain "turn off" must never mean "unlock".
+_SECURITY = frozenset({Domain.LOCK, Domain.ALARM_CONTROL_PANEL})
+
+
+@dataclass(frozen=True)
+class ToolDef:
+    """One tool: the intent it runs, whether it changes anything, and what it may touch."""
+
+    name: str
+    description: str
+    intent: str | None  # None: find_entities, answered by the tool box itself
+    writes: bool = False
+    domains: tuple[Domain, ...] = ()  # the devices it acts on (its tool is listed only if one is usable)
+    services: tuple[str, ...] = ()
+    household: bool = False  # lists, timers, reminders, calendar: not for guests
+    untrusted: bool = False  # its answer carries text other people wrote (list items, titles)
+    required: tuple[str, ...] = ()
+    # The handler's slots the model is offered (None: all): each one costs prompt tokens.
+    offer: tuple[str, ...] | None = None
+    # Offered only for a question: a command seldom needs it, and every tool costs tokens.
+    questions_only: bool = False
+
+
+_ID = ("entity_id",)
+CATALOG: tuple[ToolDef, ...] = (
+    ToolDef("find_entities", "Find devices and sensors: their entity_ids.", None),
+    ToolDef("get_state", "Read devices' states.", "HassGetState"),
+    ToolDef(
+        "get_temperature",
+        "Read a room's temperature.",
+        "HassClimateGetTemperature",
+        offer=(*_ID, "area"),
+        questions_only=True,
+    ),
+    ToolDef(
+        "turn_on",
+        "Switch on, open a curtain, start a vacuum.",
+        "HassTurnOn",
+        writes=True,
+        domains=_SWITCH_DOMAINS,
+        services=("turn_on", "open_cover", "start"),
+    ),
+    ToolDef(
+        "turn_off",
+        "Switch off, close a curtain, dock a vacuum.",
+        "HassTurnOff",
+        writes=True,
+        domains=_SWITCH_DOMAINS,
+        services=("turn_off", "close_cover", "return_to_base"),
+    ),
+    ToolDef(
+        "set_light",
+        "Set a light's brightness or colour.",
+        "HassLightSet",
+        writes=True,
+        domains=(Domain.LIGHT,),
+        services=("turn_on",),
+    ),
+    ToolDef(
+        "set_temperature",
+        "Set an AC's or water heater's temperature.",
+        "HassClimateSetTemperature",
+        writes=True,
+        domains=(Domain.CLIMATE, Domain.WATER_HEATER),
+        services=("set_temperature",),
+        required=("temperature",),
+    ),
+    ToolDef(
+        "set_hvac_mode",
+        "Set an AC's mode.",
+        "HomemindSetHvacMode",
+        writes=True,
+        domains=(Domain.CLIMATE,),
+        services=("set_hvac_mode",),
+        offer=(*_ID, "hvac_mode"),
+    ),
+    ToolDef(
+        "set_cover_position",
+        "Open a curtain or blind part way.",
+        "HassSetPosition",
+        writes=True,
+        domains=(Domain.COVER,),
+        services=("set_cover_position",),
+        offer=(*_ID, "position"),
+    ),
+    ToolDef(
+        "set_volume",
+        "Set a TV's or speaker's volume.",
+        "HassSetVolume",
+        writes=True,
+        domains=(Domain.MEDIA_PLAYER,),
+        services=("volume_set",),
+        offer=(*_ID, "volume_level"),
+    ),
+    ToolDef(
+        "lock",
+        "Lock a door.",
+        "HomemindLock",
+        writes=True,
+        domains=(Domain.LOCK,),
+        services=("lock",),
+        offer=_ID,
+    ),
+    ToolDef(
+        "unlock",
+        "Unlock a door (the person then gives their PIN).",
+        "HomemindUnlock",
+        writes=True,
+        domains=(Domain.LOCK,),
+        services=("unlock",),
+        offer=_ID,
+    ),
+    ToolDef(
+        "arm_alarm",
+        "Arm the alarm.",
+        "HomemindAlarmArm",
+        writes=True,
+        domains=(Domain.ALARM_CONTROL_PANEL,),
+        services=("alarm_arm_home", "alarm_arm_away"),
+        offer=(*_ID, "alarm_mode"),
+    ),
+    ToolDef(
+        "disarm_alarm",
+        "Disarm the alarm (the person then gives their PIN).",
+        "HomemindAlarmDisarm",
+        writes=True,
+        domains=(Domain.ALARM_CONTROL_PANEL,),
+        services=("alarm_disarm",),
+        offer=_ID,
+    ),
+    ToolDef(
+        "read_list", "Read a list.", "HomemindListRead", household=True, untrusted=True, questions_only=True
+    ),
+    ToolDef(
+        "add_to_list",
+        "Add items to a list.",
+        "HassListAddItem",
+        writes=True,
+        household=True,
+        required=("item",),
+    ),
+    ToolDef(
+        "start_timer", "Start a timer.", "HassStartTimer", writes=True, household=True, required=("duration",)
+    ),
+    ToolDef("timer_status", "Read the timers.", "HassTimerStatus", household=True, questions_only=True),
+    ToolDef(
+        "set_reminder",
+        "Set a reminder.",
+        "HomemindReminderSet",
+        writes=True,
+        household=True,
+        required=("task",),
+    ),
+    ToolDef(
+        "list_reminders",
+        "Read the reminders.",
+        "HomemindReminderList",
+        household=True,
+        untrusted=True,
+        questions_only=True,
+    ),
+    ToolDef(
+        "add_event",
+        "Add a calendar event.",
+        "HomemindCalendarAdd",
+        writes=True,
+        household=True,
+        required=("event",),
+    ),
+    ToolDef(
+        "list_events",
+        "Read a day's calendar.",
+        "HomemindCalendarQuery",
+        household=True,
+        untrusted=True,
+        questions_only=True,
+    ),
+)
+TOOLS = {tool.name: tool for tool in CATALOG}
+
+
+@dataclass
+class ToolResult:
+    """What one call did: the data the model is shown and the reply the person hears."""
+
+    name: str
+    data: dict[str, Any]
+    reply: Reply | None = None
+    untrusted: bool = False  # the data carries text other people wrote
+    wrote: bool = False  # the executor changed something (or a household write was done)
+    tried_to_write: bool = False  # a tool that changes things was asked for, whatever came of it
+
+    def content(self) -> str:
+        """The tool message's content: JSON, so every string in it is quoted data."""
+        return json.dumps(self.data, ensure_ascii=False)
+
+
+@dataclass
+class ToolBox:
+    """The tools of one hub, offered and run for one member at a time."""
+
+    home: Home
+    states: StateRegistry
+    executor: Executor
+    handlers: HandlerRegistry
+    household: Household | None
+    policy: Policy
+    store: Store
+    _models: dict[str, type[BaseModel]] = field(default_factory=dict, repr=False)
+
+    # --- what is offered ------------------------------------------------------------
+
+    def available(self, member: Member, *, read_only: bool, questions: bool | None = None) -> list[ToolDef]:
+        """The tools this member may use (their role limits them); only reads when ``read_only``.
+
+        A model turn on a command is not offered the question-only reads (``questions``
+        defaults to ``read_only``); an outside assistant over MCP passes ``questions=True``.
+        """
+        questions = read_only if questions is None else questions
+        tools = []
+        for tool in CATALOG:
+            if tool.intent is not None and self.handlers.get(tool.intent) is None:
+                continue  # a skill this hub does not have (documents search before it lands)
+            if tool.questions_only and not questions:
+                continue
+            if (read_only and tool.writes) or (tool.household and not self.policy.may_use_household(member)):
+                continue
+            if tool.domains and not any(self._usable(member, e, tool) for e in self.home.entities.values()):
+                continue
+            tools.append(tool)
+        return tools
+
+    def _usable(self, member: Member, entity: Entity, tool: ToolDef) -> bool:
+        return entity.domain in tool.domains and any(
+            self.policy.may_act(member, entity, service) for service in tool.services
+        )
+
+    def specs(self, member: Member, *, read_only: bool) -> list[dict[str, Any]]:
+        """The tools in the OpenAI chat-completions format."""
+        return [
+            {
+                "type": "function",
+                "function": {
+                    "name": tool.name,
+                    "description": tool.description,
+                    "parameters": self.schema(tool),
+                },
+            }
+            for tool in self.available(member, read_only=read_only)
+        ]
+
+    def schema(self, tool: ToolDef) -> dict[str, Any]:
+        """The tool's JSON schema, generated from its handler's slots by pydantic (titles dropped)."""
+        return _untitled(self._model(tool).model_json_schema())
+
+    def _model(self, tool: ToolDef) -> type[BaseModel]:
+        if tool.name not in self._models:
+            self._models[tool.name] = create_model(  # type: ignore[call-overload]
+                tool.name,
+                __config__=ConfigDict(extra="forbid"),
+                **{name: self._field(tool, name, spec) for name, spec in self._slots(tool).items()},
+            )
+        return self._models[tool.name]
+
+    def _slots(self, tool: ToolDef) -> dict[str, SlotSpec]:
+        if tool.intent is None:
+            return {"query": SlotSpec("words, e.g. 'lamp'"), "area": SlotSpec(""), "domain": SlotSpec("")}
+        handler = self.handlers.get(tool.intent)
+        specs = handler.slot_specs() if handler is not None else {}
+        slots = {
+            _ENTITY if k == "name" else k: replace(v, required=v.required or k in tool.required)
+            for k, v in specs.items()
+        }
+        return {k: v for k, v in slots.items() if tool.offer is None or k in tool.offer}
+
+    def _field(self, tool: ToolDef, name: str, spec: SlotSpec) -> tuple[Any, Any]:
+        kind: Any = {"string": str, "number": float, "integer": int, "boolean": bool}[spec.kind]
+        choices: tuple[str, ...] = spec.choices
+        description = spec.description
+        # Rooms are named once in the system prompt, and entity ids come from find_entities:
+        # enumerating either in every tool would grow the prompt with the home. Targets need
+        # no description: their names say it, and every word is a token of a small model's.
+        if name == "domain":
+            allowed = tool.domains or tuple(Domain)
+            choices = tuple(d.value for d in allowed if d not in _SECURITY or not tool.writes)
+        if name in ("area", "domain", _ENTITY):
+            description = ""
+        if choices:
+            kind = Literal[choices]
+            description = ""  # the choices say it
+        default = ... if spec.required else None
+        if not spec.required:
+            kind = kind | None
+        return kind, Field(default, description=description or None, ge=spec.minimum, le=spec.maximum)
+
+    # --- running a call ----------------------------------------------------------------
+
+    async def call(
+        self, name: str, arguments: str | dict[str, Any], actor: Actor, language: str, *, read_only: bool
+    ) -> ToolResult:
+        """Run one tool call as ``actor`` (made ``generated``); every refusal is a result, never a raise."""
+        tool = TOOLS.get(name)
+        if tool is None or (tool.intent is not None and self.handlers.get(tool.intent) is None):
+            return ToolResult(name, {"error": f"there is no tool called {name!r}"})
+        result = await self._call(tool, arguments, actor, language, read_only=read_only)
+        result.tried_to_write = tool.writes
+        return result
+
+    async def _call(
+        self, tool: ToolDef, arguments: str | dict[str, Any], actor: Actor, language: str, *, read_only: bool
+    ) -> ToolResult:
+        name = tool.name
+        if read_only and tool.writes:
+            return ToolResult(name, {"error": "this request may only read: nothing was changed"})
+        if tool.household and not self.policy.may_use_household(actor.member):
+            return ToolResult(name, {"error": f"{actor.member.id} may not use household data"})
+        try:
+            raw = json.loads(arguments) if isinstance(arguments, str) else arguments
+            if not isinstance(raw, dict):
+                raise TypeError("the arguments are not a JSON object")
+            args = self._model(tool).model_validate(raw).model_dump(exclude_none=True)
+        except (json.JSONDecodeError, TypeError) as exc:
+            return ToolResult(name, {"error": f"the arguments are not valid JSON: {exc}"})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "arguments"
+            return ToolResult(name, {"error": f"invalid {where}: {first['msg']}"})
+        if tool.intent is None:
+            return self.find(actor.member, args.get("query", ""), args.get("area"), args.get("domain"))
+        return await self._run(tool, args, replace(actor, generated=True, intent=tool.intent), language)
+
+    async def _run(self, tool: ToolDef, args: dict[str, Any], actor: Actor, language: str) -> ToolResult:
+        if _ENTITY in args:
+            args = {("name" if k == _ENTITY else k): v for k, v in args.items()}
+        name = args.get("name")
+        entity = self.home.entities.get(name) if isinstance(name, str) else None
+        if tool.writes and tool.domains and entity is not None and entity.domain not in tool.domains:
+            return ToolResult(tool.name, {"error": f"{tool.name} does not act on {entity.domain.value}"})
+        slots = {
+            key: Slot(value, "" if key == "name" and entity is not None else str(value))
+            for key, value in args.items()
+        }
+        match = IntentMatch(tool.intent or "", slots, tier="llm", language=language)
+        handler = self.handlers.get(tool.intent or "")
+        assert handler is not None
+        request = IntentRequest(
+            match, actor, language, self.home, self.states, self.executor, household=self.household
+        )
+        reply = await handler.handle(request)
+        if language == "en" and reply.speech[:1].islower():  # "the Kitchen Light is on." starts a sentence
+            reply.speech = reply.speech[0].upper() + reply.speech[1:]
+        actions = [
+            {"entity_id": a.entity_id, "service": a.service, "result": a.result.value} for a in reply.actions
+        ]
+        data: dict[str, Any] = {"status": reply.status.value, "said": reply.speech}
+        if actions:
+            data["actions"] = actions
+        if reply.status is Status.NEEDS_CONFIRMATION:
+            data["note"] = "held until the person confirms it on the hub themselves; do nothing more"
+        wrote = any(a.result is Result.OK for a in reply.actions) or (
+            tool.household and tool.writes and reply.status is Status.DONE
+        )
+        return ToolResult(tool.name, data, reply, untrusted=tool.untrusted, wrote=wrote)
+
+    # --- find_entities ------------------------------------------------------------------
+
+    def find(
+        self, member: Member, query: str, area: str | None, domain: str | None, limit: int | None = FIND_LIMIT
+    ) -> ToolResult:
+        """At most ``limit`` entities the member may use, best match first."""
+        words = query.casefold().split()
+        scored = []
+        for entity in self.home.entities.values():
+            if (area is not None and entity.area != area) or (domain not in (None, entity.domain.value)):
+                continue
+            if not self.policy.may_use(member, entity):
+                continue
+            score = _score(entity, query.casefold(), words)
+            if score > 0 or not query.strip():
+                scored.append((-score, entity.entity_id, entity))
+        found = [self._describe(entity) for _, _, entity in sorted(scored)[:limit]]
+        return ToolResult("find_entities", {"entities": found})
+
+    def _describe(self, entity: Entity) -> dict[str, Any]:
+        state = self.states.get(entity.entity_id)
+        return {
+            "entity_id": entity.entity_id,
+            "name": entity.names.display("en"),
+            "name_zh": entity.names.display("zh"),
+            "area": entity.area,
+            "state": state.state,
+        }
+
+
+def _score(entity: Entity, query: str, words: list[str]) -> int:
+    """How well ``query`` names ``entity``: whole name 3, part of a name 2, shared words 1 each."""
+    best = 0
+    for language in ("en", "zh"):
+        for said in entity.names.all_for(language):
+            name = said.casefold()
+            if name == query:
+                best = max(best, 3)
+            elif query and (query in name or name in query):
+                best = max(best, 2)
+            else:
+                best = max(best, sum(1 for w in words if w in name.split()))
+    return best
+
+
+def _untitled(schema: dict[str, Any]) -> dict[str, Any]:
+    """pydantic's schema without titles and nulls, which only cost a small model's tokens."""
+    properties = {}
+    for key, prop in schema.get("properties", {}).items():
+        options = prop.pop("anyOf", None)
+        if options:
+            prop.update(next(o for o in options if o.get("type") != "null"))
+        prop.pop("title", None)
+        prop.pop("default", None)
+        if "enum" in prop:
+            prop.pop("type", None)  # the choices say it
+        properties[key] = prop
+    out: dict[str, Any] = {"type": "object", "properties": properties}
+    if schema.get("required"):
+        out["required"] = schema["required"]
+    return out
+
+
+def audit_read(store: Store, actor: Actor, tool: str, target: str, now: float, result: str = "ok") -> None:
+    """Audit a read through a tool (an outside assistant's get_state), beside the executor's entries."""
+    store.log_action(
+        {
+            "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds"),
+            "member": actor.member.id,
+            "channel": actor.channel + (":generated" if actor.generated else ""),
+            "conversation_id": actor.conversation_id,
+            "text": actor.text,
+            "intent": actor.intent,
+            "entity_id": target,
+            "service": tool,
+            "data": {},
+            "action_class": "read",
+            "decision": "allow",
+            "result": result,
+        }
+    )
