@@ -29,6 +29,7 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.routing import Route
 
 from homemind import __version__
 from homemind.app import Hub
@@ -227,10 +228,12 @@ def _identify(request: Request) -> Actor:
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise _unauthorized("Use Authorization: Bearer <token>.")
-        found = hub.auth.token_member(credentials.strip())
-        if found is None or found[0] not in hub.home.members:
-            raise _unauthorized("That token is not valid (revoked or unknown).")
-        return hub.actor(found[0], channel="api")
+        grant = hub.auth.token_grant(credentials.strip())
+        if grant is None or grant.member not in hub.home.members:
+            raise _unauthorized("That token is not valid (revoked, expired or unknown).")
+        if grant.read_only and request.method not in _SAFE_METHODS:
+            raise HTTPException(403, "This token is read-only.")
+        return hub.actor(grant.member, channel="api")
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         session = hub.auth.session(cookie)
@@ -279,6 +282,9 @@ def create_app(
 ) -> FastAPI:
     """The API app; ``require_auth`` refuses anonymous requests even before any token exists."""
     from homemind.channels import outdoors_api  # imports this module's dependencies, so not at the top
+    from homemind.channels.mcp import HttpEndpoint
+
+    mcp_endpoint = HttpEndpoint()  # /mcp: outside assistants, each request with a member's token
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -297,7 +303,8 @@ def create_app(
         scheduler = asyncio.create_task(hub.scheduler.run())  # timers, alarms, reminders, time triggers
         outdoors = asyncio.create_task(outdoors_api.run(hub))  # forecast, warning feeds, energy
         try:
-            yield
+            async with mcp_endpoint.run():
+                yield
         finally:
             outdoors.cancel()  # and awaited: energy is flushed before the store closes
             await asyncio.gather(outdoors, return_exceptions=True)
@@ -333,6 +340,7 @@ def create_app(
         return JSONResponse({"detail": exc.message(language)}, status_code=exc.http_status)
 
     web.mount(app)  # the dashboard at /, a client of this API like any other
+    app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, include_in_schema=False))
 
     @app.get("/api/health")
     async def health(hub: HubDep) -> dict[str, Any]:
