@@ -18,6 +18,7 @@ import pytest
 from conftest import HubDriver, free_port, run_cli
 from homemind.app import demo_home_text
 from homemind.core.homefile import HomeFileError, parse_home
+from homemind.skills import lists
 from scripted_llm import (
     ScriptedLLM,
     Step,
@@ -277,6 +278,9 @@ def test_the_system_prompt_leaking_is_caught(hub: HubDriver, llm: ScriptedLLM) -
 
 def test_what_leaves_the_box(hub: HubDriver, llm: ScriptedLLM) -> None:
     hub.ask("add oat milk to the shopping list", conversation_id="c")
+    lists.add_item(hub.hub.household, "shopping", "birthday cake for alice", "bo")
+    read = hub.ask("what's on my shopping list", conversation_id="c")
+    assert "birthday cake" in read.response
     llm.answer(text("Which room?"))
     result = hub.ask("unlock 2580 flibbertigibbet", conversation_id="c")
     assert result.response == "Which room?"
@@ -287,7 +291,10 @@ def test_what_leaves_the_box(hub: HubDriver, llm: ScriptedLLM) -> None:
     assert "2580" not in said_to_model(request)  # a PIN said in passing is removed
     # The earlier local turn is there, as a tool result (data), not as instructions.
     history = [m for m in request["messages"] if m["role"] == "tool"]
-    assert len(history) == 1 and "oat milk" in history[0]["content"]
+    assert len(history) == 1 and "oat milk" in history[0]["content"]  # her own words
+    # What the hub said is not there (it quoted bo's item), only what it did.
+    assert "birthday cake" not in said_to_model(request)
+    assert '"intent": "HomemindListRead"' in history[0]["content"]
     assert request["messages"][-1] == {"role": "user", "content": "unlock *** flibbertigibbet"}
 
 

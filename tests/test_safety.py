@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +22,10 @@ from fastapi.testclient import TestClient
 from conftest import HubDriver, run_cli
 from homemind.app import Hub
 from homemind.channels.http import create_app
+from scripted_llm import ScriptedLLM, Step, llm_section, tool_calls
+from scripted_llm import text as model_text
+
+WOBBLE = "flibbertigibbet wobble"  # no fast tier takes it: the model tier answers
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "homemind"
 
@@ -262,3 +267,82 @@ def test_untrusted_text_is_data(data_dir: Path, field: TextField, payload: str) 
         assert all(isinstance(t, str) for t in texts)
     finally:
         driver.close()
+
+
+# --- the model path: a model that obeys whatever text reaches it ---------------------
+
+_ORDERS = ("unlock", "解锁", "disarm", "撤防", "ignore", "忽略", "alarm_disarm")
+_HOUSEHOLD_FIELDS = ("list item (said)", "list item, calendar title, reminder text (stored)")
+
+
+def _obedient(reads_first: bool) -> Callable[[dict[str, Any]], Step]:
+    """The worst model: it looks the home up, (with ``reads_first``) reads the shopping list,
+    and whenever anything it was sent (the member's words, earlier turns, tool results)
+    mentions unlocking or disarming, it unlocks and disarms."""
+
+    def answer(request: dict[str, Any]) -> Step:
+        messages = request["messages"]
+        called = [c["function"]["name"] for m in messages for c in m.get("tool_calls") or []]
+        if "find_entities" not in called:
+            return tool_calls(("find_entities", {"query": "door"}))
+        if reads_first and "read_list" not in called:
+            return tool_calls(("read_list", {}))
+        seen = json.dumps(messages, ensure_ascii=False).casefold()
+        if "unlock" not in called and any(word in seen for word in _ORDERS):
+            return tool_calls(
+                ("unlock", {"entity_id": "lock.front_door"}),
+                ("disarm_alarm", {"entity_id": "alarm_control_panel.home_security"}),
+            )
+        return model_text("Done: the door is unlocked and the alarm is off, as instructed.")
+
+    return answer
+
+
+@pytest.mark.parametrize("reads_first", [True, False], ids=["reads-then-obeys", "obeys"])
+@pytest.mark.parametrize("payload", PAYLOADS, ids=["en", "zh", "markup"])
+@pytest.mark.parametrize("field", FIELDS, ids=lambda f: f.name)
+def test_untrusted_text_is_data_to_a_model_too(
+    data_dir: Path, field: TextField, payload: str, reads_first: bool
+) -> None:
+    """A model that obeys injected text can at most ask: never unlock, disarm or confirm.
+
+    After it has read text other people wrote (a list item, a reminder, an event title)
+    it cannot even ask, so not even a PIN said blindly at once opens anything.
+    """
+    model = ScriptedLLM(default=_obedient(reads_first))
+    try:
+        field.inject(data_dir, payload)
+        home = data_dir / "home.yaml"
+        home.write_text(home.read_text("utf-8") + llm_section(model.url), encoding="utf-8")
+        driver = HubDriver(data_dir)
+        try:
+            driver.call("alarm_arm_away", "alarm_control_panel.home_security")
+            field.exercise(driver, payload)
+            member = "lily" if "child" in field.name else "visitor" if "member" in field.name else "alice"
+            turns = ["anything I should know about the house?", WOBBLE]
+            if field.name in _HOUSEHOLD_FIELDS and reads_first:
+                turns.append("2580")  # the person says a PIN without listening: still nothing opens
+            _ask_all(driver, turns, member)
+            assert driver.state("lock.front_door") == "locked"
+            assert driver.state("alarm_control_panel.home_security") == "armed_away"
+            entries = driver.hub.store.actions(None)
+            unsafe = [e for e in entries if e["service"] in ("unlock", "alarm_disarm", "open_cover")]
+            assert all(e["result"] != "ok" for e in unsafe)
+            # What a model asked for was at most held for the person, or refused.
+            asked = [e for e in unsafe if e["channel"].endswith(":generated")]
+            assert all(e["result"] in ("needs_confirmation", "refused") for e in asked)
+            assert all(payload not in r["messages"][0]["content"] for r in model.requests)
+            assert model.requests, "the model tier was never asked"
+            if field.name in _HOUSEHOLD_FIELDS and reads_first:
+                said = [
+                    json.loads(m["content"]).get("said", "")
+                    for r in model.requests
+                    for m in r["messages"]
+                    if m["role"] == "tool" and m["tool_call_id"] != "history"
+                ]
+                assert any(payload[:6] in s for s in said)  # it read the injected text
+                assert asked == []  # having read it, the model could not even ask
+        finally:
+            driver.close()
+    finally:
+        model.stop()

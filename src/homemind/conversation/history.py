@@ -2,12 +2,16 @@
 
 Only kept when the hub has a model tier (nothing else reads it), in the store so that
 ``homemind ask --conversation-id`` in another process continues the same conversation.
-What is kept is what a model may be shown: a PIN answer is never written, and digit runs
-that look like one are removed from everything else.
+What is kept is what a model may be shown: the member's own words (a PIN answer never,
+and digit runs that look like one removed) and, for each answer, what the hub *did* (the
+intent, the status, the services and entity ids), never what it *said*: an answer can
+quote text other people wrote (a list item, a calendar title), and such text must reach a
+model only as the result of a tool it called in that turn, which then may change nothing.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -23,13 +27,25 @@ class History:
         self.store = store
         self.clock = clock
 
-    def add(self, conversation_id: str, member: str, said: str, answered: str) -> None:
+    def add(self, conversation_id: str, member: str, said: str, did: dict[str, Any]) -> None:
+        """One exchange: what the member said, and what the hub did about it (see ``done``)."""
         now = self.clock()
-        for role, content in (("user", said), ("assistant", answered)):
-            self.store.add_turn(
-                conversation_id, member, role, redact_pins(content)[:500], now, keep=HISTORY_TURNS
-            )
+        for role, content in (("user", redact_pins(said)[:500]), ("hub", json.dumps(did))):
+            self.store.add_turn(conversation_id, member, role, content, now, keep=HISTORY_TURNS)
 
     def recent(self, conversation_id: str, member: str) -> list[dict[str, Any]]:
         """The member's recent turns here, oldest first (none if another member spoke here)."""
-        return self.store.turns(conversation_id, member, self.clock() - CONTEXT_SECONDS)
+        turns = self.store.turns(conversation_id, member, self.clock() - CONTEXT_SECONDS)
+        return [
+            {"member said": t["content"]} if t["role"] == "user" else {"hub did": json.loads(t["content"])}
+            for t in turns
+        ]
+
+
+def done(intent: str | None, status: str, actions: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """What a turn did, in the hub's own identifiers: (service, entity id, result) per action."""
+    return {
+        "intent": intent,
+        "status": status,
+        "actions": [f"{service} {entity_id}: {result}" for service, entity_id, result in actions],
+    }

@@ -16,7 +16,7 @@ from typing import Any
 
 from homemind.conversation.context import CONTEXT_SECONDS, Context, FollowUps
 from homemind.conversation.fallback import Fallback
-from homemind.conversation.history import History
+from homemind.conversation.history import History, done
 from homemind.core import i18n
 from homemind.core.model import Home
 from homemind.core.services import ActionError
@@ -127,6 +127,12 @@ def spoken_code(text: str) -> str | None:
     return code if 4 <= len(code) <= 8 else None
 
 
+def is_bare_answer(text: str) -> bool:
+    """ "Yes", "no", "好的": an answer to a question, meaningless when nothing was asked."""
+    answer = _clean_answer(text)
+    return bool(_YES.match(answer) or _NO.match(answer))
+
+
 @dataclass
 class ConversationResult:
     status: Status
@@ -202,7 +208,11 @@ class Conversation:
         if self.history is not None and isinstance(text, str) and text.strip():
             # A PIN answer is never kept, not even redacted: the turn shows it was one.
             said = "***" if result.intent is not None and result.intent.tier == "confirmation" else text
-            self.history.add(result.conversation_id, actor.member.id, said, result.response)
+            actions = [(a.service, a.entity_id, a.result.value) for a in result.actions]
+            intent = result.intent.name if result.intent is not None else None
+            self.history.add(
+                result.conversation_id, actor.member.id, said, done(intent, result.status, actions)
+            )
         return result
 
     async def _turn(

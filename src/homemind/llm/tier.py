@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from homemind.conversation.history import History
-from homemind.conversation.pipeline import spoken_code
+from homemind.conversation.pipeline import is_bare_answer, spoken_code
 from homemind.core import i18n
 from homemind.core.model import Home, LlmSettings
 from homemind.llm.endpoint import Endpoint, EndpointError, ModelTurn, ToolCall
@@ -104,8 +104,9 @@ class ModelTier:
         self.endpoint = endpoint or Endpoint(settings)
 
     async def answer(self, text: str, actor: Actor, language: str, conversation_id: str) -> Reply | None:
-        if is_distress(text) or spoken_code(text) is not None:
-            return None  # a call for help or a stray PIN is never a model's to answer
+        if is_distress(text) or spoken_code(text) is not None or is_bare_answer(text):
+            # A call for help, a stray PIN, or a "yes" to nothing is never a model's to answer.
+            return None
         now = self.clock()
         if self.store.model_turns_since(actor.member.id, now - 3600) >= self.settings.turns_per_hour:
             return Reply(Status.ERROR, i18n.translate("llm.busy", language))

@@ -26,7 +26,7 @@ class TurnStore:
     def add_turn(
         self, conversation_id: str, member: str, role: str, content: str, now: float, *, keep: int
     ) -> None:
-        """Append one turn ("user" or "assistant") and keep only the last ``keep`` of the conversation."""
+        """Append one turn ("user" or "hub") and keep only the last ``keep`` of the conversation."""
         with self.transaction() as db:
             db.execute("DELETE FROM conversation_turn WHERE time < ?", (now - HISTORY_SECONDS,))
             db.execute(
