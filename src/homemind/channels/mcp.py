@@ -138,8 +138,7 @@ def build_server(caller_of: Callable[[ServerRequestContext[Any, Any]], Caller]) 
         if params.uri == "homemind://areas":
             data: Any = [{"id": a.id, "name": dict(a.names.name)} for a in hub.home.areas.values()]
         elif params.uri == "homemind://entities":
-            found = hub.tools.find(caller.member, "", None, None, limit=None)
-            data = found.data["entities"]
+            data = hub.tools.entities(caller.member, caller.member.language)
         else:
             raise MCPError(code=-32002, message=f"no resource {params.uri}")
         audit_read(hub.store, caller.actor(), "mcp.read", params.uri, hub.executor.clock())

@@ -11,7 +11,6 @@ model only as the result of a tool it called in that turn, which then may change
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from homemind.conversation.context import CONTEXT_SECONDS
 from homemind.policy import redact_pins
 from homemind.store import Store
 
-HISTORY_TURNS = 6  # three exchanges: enough for "and the bedroom too", small for the prompt
+HISTORY_TURNS = 4  # two exchanges: enough for "and the bedroom too", small for the prompt
 
 
 class History:
@@ -27,25 +26,18 @@ class History:
         self.store = store
         self.clock = clock
 
-    def add(self, conversation_id: str, member: str, said: str, did: dict[str, Any]) -> None:
+    def add(self, conversation_id: str, member: str, said: str, did: str) -> None:
         """One exchange: what the member said, and what the hub did about it (see ``done``)."""
-        now = self.clock()
-        for role, content in (("user", redact_pins(said)[:500]), ("hub", json.dumps(did))):
-            self.store.add_turn(conversation_id, member, role, content, now, keep=HISTORY_TURNS)
+        turns = [("user", redact_pins(said)[:500]), ("hub", did)]
+        self.store.add_turns(conversation_id, member, turns, self.clock(), keep=HISTORY_TURNS)
 
     def recent(self, conversation_id: str, member: str) -> list[dict[str, Any]]:
         """The member's recent turns here, oldest first (none if another member spoke here)."""
         turns = self.store.turns(conversation_id, member, self.clock() - CONTEXT_SECONDS)
-        return [
-            {"member said": t["content"]} if t["role"] == "user" else {"hub did": json.loads(t["content"])}
-            for t in turns
-        ]
+        return [{"member said" if t["role"] == "user" else "hub did": t["content"]} for t in turns]
 
 
-def done(intent: str | None, status: str, actions: list[tuple[str, str, str]]) -> dict[str, Any]:
-    """What a turn did, in the hub's own identifiers: (service, entity id, result) per action."""
-    return {
-        "intent": intent,
-        "status": status,
-        "actions": [f"{service} {entity_id}: {result}" for service, entity_id, result in actions],
-    }
+def done(intent: str | None, status: str, actions: list[tuple[str, str, str]]) -> str:
+    """What a turn did, in the hub's own identifiers: "HassTurnOn done (turn_on light.kitchen: ok)"."""
+    acted = ", ".join(f"{service} {entity_id}: {result}" for service, entity_id, result in actions)
+    return f"{intent or 'nothing understood'} {status}" + (f" ({acted})" if acted else "")

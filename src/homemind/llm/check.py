@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from homemind.conversation.history import HISTORY_TURNS
 from homemind.core.homefile import is_local_host
 from homemind.core.model import LlmSettings, Member
 from homemind.llm.endpoint import Endpoint, EndpointError
@@ -82,7 +83,8 @@ def leaves_the_box(hub: Hub, member: Member) -> dict[str, Any]:
             "what the member said, with anything that looks like a PIN removed",
             f"the results of at most {MAX_TOOL_CALLS} tool calls: entities, states, list items, "
             "reminders and events this member may see",
-            "the conversation's last turns (at most 6, from the last 5 minutes), as data",
+            f"the conversation's last {HISTORY_TURNS} turns (from the last 5 minutes), as data: the member's "
+            "words and what the hub did (intents, entity ids), never what it said",
         ],
         "never": [
             "PINs (a PIN turn never reaches the model) or device codes",

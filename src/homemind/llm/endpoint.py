@@ -10,8 +10,10 @@ server sends back is untrusted: a reply that is not the expected JSON is an
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,19 +80,31 @@ class Endpoint:
             headers["Authorization"] = f"Bearer {key}"
         return headers
 
-    async def _request(self, method: str, path: str, seconds: float, body: Any = None) -> Any:
+    def client(self) -> httpx.AsyncClient:
+        """A client for the requests of one turn (one connection, reused); close it after."""
+        return httpx.AsyncClient(trust_env=False, verify=_tls())
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        seconds: float,
+        body: Any = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> Any:
         if seconds <= 0:
             raise EndpointError("timeout", "no time left")
         url = f"{self.settings.base_url}{path}"
         headers = self._headers()
+        client = client or self._client
         try:
             # The whole exchange, not each read, must end in time: a server trickling bytes is slow too.
-            if self._client is not None:
-                exchange = self._exchange(self._client, method, url, body, headers, seconds)
+            if client is not None:
+                exchange = self._exchange(client, method, url, body, headers, seconds)
                 status, content = await asyncio.wait_for(exchange, seconds)
             else:
-                async with httpx.AsyncClient(trust_env=False) as client:
-                    exchange = self._exchange(client, method, url, body, headers, seconds)
+                async with self.client() as own:
+                    exchange = self._exchange(own, method, url, body, headers, seconds)
                     status, content = await asyncio.wait_for(exchange, seconds)
         except (TimeoutError, httpx.TimeoutException):
             raise EndpointError("timeout", f"no answer from {url} within {seconds:.1f} s") from None
@@ -130,7 +144,11 @@ class Endpoint:
         return [str(m["id"]) for m in data if isinstance(m, dict) and "id" in m]
 
     async def chat(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], seconds: float
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        seconds: float,
+        client: httpx.AsyncClient | None = None,
     ) -> ModelTurn:
         """One chat completion with the tools offered; deterministic (temperature 0)."""
         body: dict[str, Any] = {
@@ -142,7 +160,13 @@ class Endpoint:
         if tools:
             body["tools"] = tools
             body["tool_choice"] = "auto"
-        return parse_turn(await self._request("POST", "/chat/completions", seconds, body))
+        return parse_turn(await self._request("POST", "/chat/completions", seconds, body, client))
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every request: building one costs tens of milliseconds each time."""
+    return httpx.create_ssl_context()
 
 
 def parse_turn(answer: Any) -> ModelTurn:

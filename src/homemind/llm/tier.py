@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from homemind.conversation.history import History
 from homemind.conversation.pipeline import is_bare_answer, spoken_code
 from homemind.core import i18n
@@ -144,9 +146,26 @@ class ModelTier:
         messages = self.messages(text, actor, language, conversation_id, canary)
         read_only = is_question(text)
         deadline = time.monotonic() + self.settings.timeout_s
+        async with self.endpoint.client() as client:
+            return await self._loop(
+                turn, messages, canary, text, actor, language, read_only, deadline, client
+            )
+
+    async def _loop(
+        self,
+        turn: _Turn,
+        messages: list[dict[str, Any]],
+        canary: str,
+        text: str,
+        actor: Actor,
+        language: str,
+        read_only: bool,
+        deadline: float,
+        client: httpx.AsyncClient,
+    ) -> Reply | None:
         while True:
-            tools = self.tools.specs(actor.member, read_only=read_only or turn.untrusted_seen)
-            answer = await self.endpoint.chat(messages, tools, deadline - time.monotonic())
+            tools = self.tools.specs(actor.member, read_only=read_only or turn.untrusted_seen, said=text)
+            answer = await self.endpoint.chat(messages, tools, deadline - time.monotonic(), client)
             if not answer.tool_calls:
                 turn.text = answer.content
                 turn.leaked = leaks(answer.content, canary)

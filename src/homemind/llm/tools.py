@@ -14,7 +14,9 @@ items and calendar titles reach the model only as quoted strings inside tool res
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -29,7 +31,7 @@ from homemind.skills import HandlerRegistry, IntentRequest, Reply, SlotSpec, Sta
 from homemind.skills.household import Household
 from homemind.store import Store
 
-FIND_LIMIT = 8
+FIND_LIMIT = 6
 # The handlers' "name" slot is offered as "entity_id": what find_entities returns, needing no words.
 _ENTITY = "entity_id"
 _SWITCH_DOMAINS = (
@@ -63,11 +65,17 @@ class ToolDef:
     offer: tuple[str, ...] | None = None
     # Offered only for a question: a command seldom needs it, and every tool costs tokens.
     questions_only: bool = False
+    # For a command, offered only when the words touch its subject (lists, timers...): a
+    # household tool a command does not need would cost a small model ~80 tokens each.
+    cue: str | None = None
+    # Whether a model needs the description (an outside assistant always gets it): most
+    # names say it all, and the description would only cost tokens.
+    explain: bool = False
 
 
 _ID = ("entity_id",)
 CATALOG: tuple[ToolDef, ...] = (
-    ToolDef("find_entities", "Find devices and sensors: their entity_ids.", None),
+    ToolDef("find_entities", "Find devices and sensors: their entity_ids.", None, explain=True),
     ToolDef("get_state", "Read devices' states.", "HassGetState"),
     ToolDef(
         "get_temperature",
@@ -83,6 +91,7 @@ CATALOG: tuple[ToolDef, ...] = (
         writes=True,
         domains=_SWITCH_DOMAINS,
         services=("turn_on", "open_cover", "start"),
+        explain=True,
     ),
     ToolDef(
         "turn_off",
@@ -91,6 +100,7 @@ CATALOG: tuple[ToolDef, ...] = (
         writes=True,
         domains=_SWITCH_DOMAINS,
         services=("turn_off", "close_cover", "return_to_base"),
+        explain=True,
     ),
     ToolDef(
         "set_light",
@@ -126,6 +136,7 @@ CATALOG: tuple[ToolDef, ...] = (
         domains=(Domain.COVER,),
         services=("set_cover_position",),
         offer=(*_ID, "position"),
+        explain=True,
     ),
     ToolDef(
         "set_volume",
@@ -153,6 +164,7 @@ CATALOG: tuple[ToolDef, ...] = (
         domains=(Domain.LOCK,),
         services=("unlock",),
         offer=_ID,
+        explain=True,
     ),
     ToolDef(
         "arm_alarm",
@@ -171,6 +183,7 @@ CATALOG: tuple[ToolDef, ...] = (
         domains=(Domain.ALARM_CONTROL_PANEL,),
         services=("alarm_disarm",),
         offer=_ID,
+        explain=True,
     ),
     ToolDef(
         "read_list", "Read a list.", "HomemindListRead", household=True, untrusted=True, questions_only=True
@@ -182,9 +195,16 @@ CATALOG: tuple[ToolDef, ...] = (
         writes=True,
         household=True,
         required=("item",),
+        cue=r"list|buy|shop|need|out of|run out|ran out|清单|买|没了|没有了|用完|喝完|吃完",
     ),
     ToolDef(
-        "start_timer", "Start a timer.", "HassStartTimer", writes=True, household=True, required=("duration",)
+        "start_timer",
+        "Start a timer.",
+        "HassStartTimer",
+        writes=True,
+        household=True,
+        required=("duration",),
+        cue=r"timer|minute|second|hour|计时|分钟|秒|小时",
     ),
     ToolDef("timer_status", "Read the timers.", "HassTimerStatus", household=True, questions_only=True),
     ToolDef(
@@ -194,6 +214,7 @@ CATALOG: tuple[ToolDef, ...] = (
         writes=True,
         household=True,
         required=("task",),
+        cue=r"remind|forget|remember|提醒|别忘|记得",
     ),
     ToolDef(
         "list_reminders",
@@ -210,6 +231,7 @@ CATALOG: tuple[ToolDef, ...] = (
         writes=True,
         household=True,
         required=("event",),
+        cue=r"calendar|appointment|schedule|meeting|dentist|doctor|日历|日程|安排|预约",
     ),
     ToolDef(
         "list_events",
@@ -251,14 +273,18 @@ class ToolBox:
     policy: Policy
     store: Store
     _models: dict[str, type[BaseModel]] = field(default_factory=dict, repr=False)
+    _schemas: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     # --- what is offered ------------------------------------------------------------
 
-    def available(self, member: Member, *, read_only: bool, questions: bool | None = None) -> list[ToolDef]:
+    def available(
+        self, member: Member, *, read_only: bool, questions: bool | None = None, said: str | None = None
+    ) -> list[ToolDef]:
         """The tools this member may use (their role limits them); only reads when ``read_only``.
 
         A model turn on a command is not offered the question-only reads (``questions``
-        defaults to ``read_only``); an outside assistant over MCP passes ``questions=True``.
+        defaults to ``read_only``), nor household tools whose cue its words (``said``) miss;
+        an outside assistant over MCP passes ``questions=True`` and no words: it gets all.
         """
         questions = read_only if questions is None else questions
         tools = []
@@ -266,6 +292,8 @@ class ToolBox:
             if tool.intent is not None and self.handlers.get(tool.intent) is None:
                 continue  # a skill this hub does not have (documents search before it lands)
             if tool.questions_only and not questions:
+                continue
+            if tool.cue is not None and said is not None and not re.search(tool.cue, said, re.IGNORECASE):
                 continue
             if (read_only and tool.writes) or (tool.household and not self.policy.may_use_household(member)):
                 continue
@@ -279,23 +307,25 @@ class ToolBox:
             self.policy.may_act(member, entity, service) for service in tool.services
         )
 
-    def specs(self, member: Member, *, read_only: bool) -> list[dict[str, Any]]:
-        """The tools in the OpenAI chat-completions format."""
-        return [
-            {
-                "type": "function",
-                "function": {
-                    "name": tool.name,
-                    "description": tool.description,
-                    "parameters": self.schema(tool),
-                },
-            }
-            for tool in self.available(member, read_only=read_only)
-        ]
+    def specs(self, member: Member, *, read_only: bool, said: str | None = None) -> list[dict[str, Any]]:
+        """The tools in the OpenAI chat-completions format, for a turn on ``said``."""
+        specs = []
+        for tool in self.available(member, read_only=read_only, said=said):
+            function: dict[str, Any] = {"name": tool.name}
+            if tool.explain:
+                function["description"] = tool.description
+            function["parameters"] = self.schema(tool)
+            specs.append({"type": "function", "function": function})
+        return specs
 
     def schema(self, tool: ToolDef) -> dict[str, Any]:
-        """The tool's JSON schema, generated from its handler's slots by pydantic (titles dropped)."""
-        return _untitled(self._model(tool).model_json_schema())
+        """The tool's JSON schema, generated from its handler's slots by pydantic (titles dropped).
+
+        Made once per tool: a home's schemas never change while it is open.
+        """
+        if tool.name not in self._schemas:
+            self._schemas[tool.name] = _untitled(self._model(tool).model_json_schema())
+        return copy.deepcopy(self._schemas[tool.name])
 
     def _model(self, tool: ToolDef) -> type[BaseModel]:
         if tool.name not in self._models:
@@ -308,7 +338,7 @@ class ToolBox:
 
     def _slots(self, tool: ToolDef) -> dict[str, SlotSpec]:
         if tool.intent is None:
-            return {"query": SlotSpec("words, e.g. 'lamp'"), "area": SlotSpec(""), "domain": SlotSpec("")}
+            return {"query": SlotSpec(""), "area": SlotSpec(""), "domain": SlotSpec("")}
         handler = self.handlers.get(tool.intent)
         specs = handler.slot_specs() if handler is not None else {}
         slots = {
@@ -370,7 +400,8 @@ class ToolBox:
             where = ".".join(str(p) for p in first["loc"]) or "arguments"
             return ToolResult(name, {"error": f"invalid {where}: {first['msg']}"})
         if tool.intent is None:
-            return self.find(actor.member, args.get("query", ""), args.get("area"), args.get("domain"))
+            query = args.get("query", "")
+            return self.find(actor.member, query, args.get("area"), args.get("domain"), language=language)
         return await self._run(tool, args, replace(actor, generated=True, intent=tool.intent), language)
 
     async def _run(self, tool: ToolDef, args: dict[str, Any], actor: Actor, language: str) -> ToolResult:
@@ -393,9 +424,7 @@ class ToolBox:
         reply = await handler.handle(request)
         if language == "en" and reply.speech[:1].islower():  # "the Kitchen Light is on." starts a sentence
             reply.speech = reply.speech[0].upper() + reply.speech[1:]
-        actions = [
-            {"entity_id": a.entity_id, "service": a.service, "result": a.result.value} for a in reply.actions
-        ]
+        actions = [f"{a.service} {a.entity_id}: {a.result.value}" for a in reply.actions]
         data: dict[str, Any] = {"status": reply.status.value, "said": reply.speech}
         if actions:
             data["actions"] = actions
@@ -409,7 +438,13 @@ class ToolBox:
     # --- find_entities ------------------------------------------------------------------
 
     def find(
-        self, member: Member, query: str, area: str | None, domain: str | None, limit: int | None = FIND_LIMIT
+        self,
+        member: Member,
+        query: str,
+        area: str | None,
+        domain: str | None,
+        limit: int | None = FIND_LIMIT,
+        language: str = "en",
     ) -> ToolResult:
         """At most ``limit`` entities the member may use, best match first."""
         words = query.casefold().split()
@@ -422,18 +457,27 @@ class ToolBox:
             score = _score(entity, query.casefold(), words)
             if score > 0 or not query.strip():
                 scored.append((-score, entity.entity_id, entity))
-        found = [self._describe(entity) for _, _, entity in sorted(scored)[:limit]]
-        return ToolResult("find_entities", {"entities": found})
+        found = [entity for _, _, entity in sorted(scored)[:limit]]
+        # entity_id -> "name (area): state": the same facts as a table of fields, in half the tokens.
+        return ToolResult("find_entities", {e.entity_id: self._describe(e, language) for e in found})
 
-    def _describe(self, entity: Entity) -> dict[str, Any]:
-        state = self.states.get(entity.entity_id)
-        return {
-            "entity_id": entity.entity_id,
-            "name": entity.names.display("en"),
-            "name_zh": entity.names.display("zh"),
-            "area": entity.area,
-            "state": state.state,
-        }
+    def _describe(self, entity: Entity, language: str) -> str:
+        where = f" ({entity.area})" if entity.area else ""
+        return f"{entity.names.display(language)}{where}: {self.states.get(entity.entity_id).state}"
+
+    def entities(self, member: Member, language: str) -> list[dict[str, Any]]:
+        """Every entity ``member`` may use, with names and state (the MCP resource)."""
+        return [
+            {
+                "entity_id": e.entity_id,
+                "name": e.names.display(language),
+                "area": e.area,
+                "domain": e.domain.value,
+                "state": self.states.get(e.entity_id).state,
+            }
+            for e in self.home.entities.values()
+            if self.policy.may_use(member, e)
+        ]
 
 
 def _score(entity: Entity, query: str, words: list[str]) -> int:

@@ -333,7 +333,7 @@ class LightSet(IntentHandler):
     slots = {
         "name": "a light",
         "area": "a room",
-        "brightness": SlotSpec("brightness, 0-100 %", "number", minimum=0, maximum=100),
+        "brightness": SlotSpec("%", "number", minimum=0, maximum=100),
         "color": SlotSpec("a colour", choices=COLORS),
     }
 
@@ -368,7 +368,7 @@ class SetTemperature(IntentHandler):
     slots = {
         "name": "an AC or water heater",
         "area": "a room",
-        "temperature": SlotSpec("target, °C", "number", minimum=5, maximum=90, required=True),
+        "temperature": SlotSpec("°C", "number", minimum=5, maximum=90, required=True),
     }
 
     async def handle(self, request: IntentRequest) -> Reply:
@@ -408,7 +408,7 @@ class SetPosition(IntentHandler):
     slots = {
         "name": "a curtain or blind",
         "area": "a room",
-        "position": SlotSpec("how open, 0-100 %", "number", minimum=0, maximum=100, required=True),
+        "position": SlotSpec("% open", "number", minimum=0, maximum=100, required=True),
     }
 
     async def handle(self, request: IntentRequest) -> Reply:
@@ -434,7 +434,7 @@ class SetVolume(IntentHandler):
     intent_type = "HassSetVolume"
     slots = {
         "name": "a TV or speaker",
-        "volume_level": SlotSpec("volume, 0-100 %", "number", minimum=0, maximum=100, required=True),
+        "volume_level": SlotSpec("%", "number", minimum=0, maximum=100, required=True),
     }
 
     async def handle(self, request: IntentRequest) -> Reply:

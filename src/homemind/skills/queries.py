@@ -160,7 +160,7 @@ class GetState(IntentHandler):
         "name": "a device",
         "area": "a room",
         "domain": "a kind of device",
-        "state": SlotSpec("state asked about: on, off, open, locked..."),
+        "state": SlotSpec("on, off, open, locked..."),
     }
 
     async def handle(self, request: IntentRequest) -> Reply:

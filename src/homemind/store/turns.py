@@ -23,16 +23,16 @@ class TurnStore:
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by Store
         raise NotImplementedError
 
-    def add_turn(
-        self, conversation_id: str, member: str, role: str, content: str, now: float, *, keep: int
+    def add_turns(
+        self, conversation_id: str, member: str, turns: list[tuple[str, str]], now: float, *, keep: int
     ) -> None:
-        """Append one turn ("user" or "hub") and keep only the last ``keep`` of the conversation."""
+        """Append (role, content) turns in one transaction; keep the conversation's last ``keep``."""
         with self.transaction() as db:
             db.execute("DELETE FROM conversation_turn WHERE time < ?", (now - HISTORY_SECONDS,))
-            db.execute(
+            db.executemany(
                 "INSERT INTO conversation_turn (conversation_id, member, role, content, time)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (conversation_id, member, role, content, now),
+                [(conversation_id, member, role, content, now) for role, content in turns],
             )
             db.execute(
                 "DELETE FROM conversation_turn WHERE conversation_id = ? AND id NOT IN"
