@@ -233,17 +233,22 @@ async def overhead(work: Path, rounds: int) -> dict[str, Any]:
 # --- 3. a real endpoint -----------------------------------------------------------------------
 
 
-async def real_run(work: Path, url: str, model: str, key_env: str | None) -> dict[str, Any]:
+async def real_run(work: Path, url: str | None, model: str, key_env: str | None) -> dict[str, Any]:
+    """The free-form requests through the whole hub; with ``url`` None, the fast tiers alone."""
     requests = yaml.safe_load(REQUESTS.read_text("utf-8"))
-    template = work / "template"
+    template = work / f"template-{url is None}"
     init_data_dir(template, demo=True)
-    section = f"\nllm:\n  base_url: {json.dumps(url)}\n  model: {json.dumps(model)}\n  timeout_s: 60\n"
-    section += f"  turns_per_hour: 10000\n  cloud: true\n{f'  api_key_env: {key_env}' if key_env else ''}\n"
-    out: dict[str, Any] = {"endpoint": url, "model": model}
+    section = ""
+    if url is not None:
+        section = f"\nllm:\n  base_url: {json.dumps(url)}\n  model: {json.dumps(model)}\n  timeout_s: 60\n"
+        section += (
+            f"  turns_per_hour: 10000\n  cloud: true\n{f'  api_key_env: {key_env}' if key_env else ''}\n"
+        )
+    out: dict[str, Any] = {"endpoint": url, "model": model if url else None}
     for language in ("en", "zh"):
         results = []
         for i, case in enumerate(requests[language]):
-            directory = work / f"real-{language}-{i}"
+            directory = work / f"real-{url is None}-{language}-{i}"
             shutil.copytree(template, directory)
             (directory / "home.yaml").write_text(demo_home_text() + section, encoding="utf-8")
             hub = Hub.open(directory)
@@ -254,8 +259,10 @@ async def real_run(work: Path, url: str, model: str, key_env: str | None) -> dic
             started = time.perf_counter()
             result = await hub.conversation.process(case["text"], hub.actor(case.get("as", "alice"), "bench"))
             ms = (time.perf_counter() - started) * 1000
-            ok = result.status.value in case["status"] and all(
-                _state(hub, key) == value for key, value in (case.get("states") or {}).items()
+            ok = (
+                result.status.value in case["status"]
+                and all(_state(hub, key) == value for key, value in (case.get("states") or {}).items())
+                and (not case.get("says") or any(word in result.response for word in case["says"]))
             )
             tier = result.intent.tier if result.intent else None
             results.append(
@@ -303,9 +310,15 @@ def report(results: dict[str, Any]) -> None:
     if real is None:
         print("\nreal endpoint: not run (give --endpoint URL --model NAME)")
         return
-    print(f"\nreal endpoint {real['endpoint']} ({real['model']})")
+    for name, run in ((f"real endpoint {real['endpoint']} ({real['model']})", real),
+                      ("the same requests without a model tier", results["without_model"])):  # fmt: skip
+        print(f"\n{name}")
+        _real_rows(run)
+
+
+def _real_rows(run: dict[str, Any]) -> None:
     for language in ("en", "zh"):
-        r = real[language]
+        r = run[language]
         lat = r["latency"]
         right = f"{r['success']}/{r['of']} right"
         timing = f"p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms"
@@ -330,6 +343,7 @@ async def main() -> None:
         results["overhead"] = await overhead(work, args.rounds)
         if args.endpoint:
             results["real"] = await real_run(work, args.endpoint, args.model, args.key_env)
+            results["without_model"] = await real_run(work, None, "", None)  # the peer: fast tiers alone
     report(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
