@@ -73,10 +73,13 @@ def build_server(caller_of: Callable[[ServerRequestContext[Any, Any]], Caller]) 
     """The MCP server; ``caller_of`` says who each request is (from its transport)."""
 
     def who(ctx: ServerRequestContext[Any, Any]) -> Caller:
+        """The caller, on a hub that has caught up with what other processes committed."""
         try:
-            return caller_of(ctx)
+            caller = caller_of(ctx)
         except Refused as exc:
             raise MCPError(code=-32001, message=str(exc)) from None
+        caller.hub.sync_from_store()
+        return caller
 
     async def list_tools(ctx: ServerRequestContext[Any, Any], params: Any) -> types.ListToolsResult:
         caller = who(ctx)
@@ -99,13 +102,11 @@ def build_server(caller_of: Callable[[ServerRequestContext[Any, Any]], Caller]) 
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult:
         caller = who(ctx)
-        hub = caller.hub
-        hub.sync_from_store()
         actor = caller.actor(params.name)
         # A tool the member was not offered (a child's unlock) still goes to the executor,
         # which refuses it and audits the refusal, exactly as for a spoken command.
         arguments = params.arguments or {}
-        result = await hub.tools.call(
+        result = await caller.hub.tools.call(
             params.name, arguments, actor, caller.member.language, read_only=caller.read_only
         )
         if result.reply is not None and result.reply.pending is not None:
@@ -134,7 +135,6 @@ def build_server(caller_of: Callable[[ServerRequestContext[Any, Any]], Caller]) 
     ) -> types.ReadResourceResult:
         caller = who(ctx)
         hub = caller.hub
-        hub.sync_from_store()
         if params.uri == "homemind://areas":
             data: Any = [{"id": a.id, "name": dict(a.names.name)} for a in hub.home.areas.values()]
         elif params.uri == "homemind://entities":

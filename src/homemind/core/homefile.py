@@ -12,7 +12,7 @@ import ipaddress
 import re
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -199,23 +199,35 @@ class MqttSection(_Strict):
         return value
 
 
-def host_port(url: str) -> tuple[str, int, bool]:
-    """``mqtt://host[:port]`` -> (host, port, tls); anything else is a clear error."""
+def _checked_url(url: str, what: str, schemes: tuple[str, str], credentials: str) -> SplitResult:
+    """``url`` split, with a scheme of ``schemes``, a host, a port number if any, and no
+    credentials, query or fragment; each problem a clear error naming ``what`` it is."""
     try:
         parts = urlsplit(url)
-        port = parts.port
+        parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError as exc:
-        raise ValueError(f"{url!r} is not a broker URL: {exc}") from None
-    if parts.scheme not in ("mqtt", "mqtts"):
-        raise ValueError(f"{url!r}: a broker URL starts with mqtt:// or mqtts://")
+        raise ValueError(f"{url!r} is not a {what} URL: {exc}") from None
+    a = "an" if what[0] in "aeiou" else "a"
+    if parts.scheme not in schemes:
+        raise ValueError(f"{url!r}: {a} {what} URL starts with {schemes[0]}:// or {schemes[1]}://")
     if not parts.hostname:
-        raise ValueError(f"{url!r}: the broker URL has no host")
+        raise ValueError(f"{url!r}: the {what} URL has no host")
     if parts.username or parts.password:
-        raise ValueError(f"{url!r}: give username and password as their own fields, not in the URL")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{url!r}: {credentials}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{url!r}: {a} {what} URL is only scheme, host, port and path")
+    return parts
+
+
+def host_port(url: str) -> tuple[str, int, bool]:
+    """``mqtt://host[:port]`` -> (host, port, tls); anything else is a clear error."""
+    parts = _checked_url(
+        url, "broker", ("mqtt", "mqtts"), "give username and password as their own fields, not in the URL"
+    )
+    if parts.path not in ("", "/"):
         raise ValueError(f"{url!r}: a broker URL is only scheme, host and port")
     tls = parts.scheme == "mqtts"
-    return parts.hostname, port or (8883 if tls else 1883), tls
+    return parts.hostname or "", parts.port or (8883 if tls else 1883), tls
 
 
 _HHMM = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
@@ -323,19 +335,12 @@ def is_local_host(host: str) -> bool:
 
 def endpoint_url(url: str) -> str:
     """An OpenAI-compatible base URL (``http://127.0.0.1:11434/v1``), or a clear error."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError as exc:
-        raise ValueError(f"{url!r} is not a URL: {exc}") from None
-    if parts.scheme not in ("http", "https"):
-        raise ValueError(f"{url!r}: the endpoint URL starts with http:// or https://")
-    if not parts.hostname:
-        raise ValueError(f"{url!r}: the endpoint URL has no host")
-    if parts.username or parts.password:
-        raise ValueError(f"{url!r}: no credentials in the URL; name the key's variable in api_key_env")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{url!r}: the endpoint URL is scheme, host, port and path only")
+    _checked_url(
+        url,
+        "endpoint",
+        ("http", "https"),
+        "no credentials in the URL; name the key's variable in api_key_env",
+    )
     return url.rstrip("/")
 
 

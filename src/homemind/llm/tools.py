@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from homemind.core.model import Domain, Entity, Home, Member
+from homemind.core.services import SWITCHABLE_DOMAINS
 from homemind.core.states import StateRegistry
 from homemind.nlu.types import IntentMatch, Slot
 from homemind.policy import Actor, Executor, Policy, Result
@@ -34,16 +35,8 @@ from homemind.store import Store
 FIND_LIMIT = 6
 # The handlers' "name" slot is offered as "entity_id": what find_entities returns, needing no words.
 _ENTITY = "entity_id"
-_SWITCH_DOMAINS = (
-    Domain.LIGHT,
-    Domain.SWITCH,
-    Domain.FAN,
-    Domain.CLIMATE,
-    Domain.MEDIA_PLAYER,
-    Domain.WATER_HEATER,
-    Domain.COVER,
-    Domain.VACUUM,
-)
+# What "on" and "off" reach: the switchable domains, curtains and vacuums (in Domain's order).
+_SWITCH_DOMAINS = tuple(d for d in Domain if d in SWITCHABLE_DOMAINS or d in (Domain.COVER, Domain.VACUUM))
 # Locks and alarm panels have tools of their own: a plain "turn off" must never mean "unlock".
 _SECURITY = frozenset({Domain.LOCK, Domain.ALARM_CONTROL_PANEL})
 
