@@ -34,7 +34,8 @@ from starlette.types import Receive, Scope, Send
 
 from homemind import __version__
 from homemind.core.model import Member
-from homemind.llm.tools import TOOLS, ToolResult, audit_read
+from homemind.llm.catalog import TOOLS
+from homemind.llm.tools import ToolResult, audit_read
 from homemind.policy import Actor
 
 if TYPE_CHECKING:

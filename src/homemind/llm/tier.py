@@ -73,13 +73,24 @@ i18n.register(
 
 @dataclass
 class _Turn:
-    """What one model turn has done so far: kept outside the loop so a timeout loses nothing."""
+    """One model turn: what it was asked, and what it has done so far (kept outside the loop,
+    so a timeout loses nothing)."""
 
+    said: str
+    actor: Actor
+    language: str
+    read_only: bool  # a question: only the tools that read
+    canary: str = field(default_factory=new_canary)
+    messages: list[dict[str, Any]] = field(default_factory=list)
     results: list[ToolResult] = field(default_factory=list)
     text: str = ""
     cut: bool = False
     leaked: bool = False  # the model repeated the system prompt: its words are not spoken
     untrusted_seen: bool = False  # it read text other people wrote: no more changes this turn
+
+    @property
+    def reads_only(self) -> bool:
+        return self.read_only or self.untrusted_seen
 
 
 class ModelTier:
@@ -113,14 +124,15 @@ class ModelTier:
         if self.store.model_turns_since(actor.member.id, now - 3600) >= self.settings.turns_per_hour:
             return Reply(Status.ERROR, i18n.translate("llm.busy", language))
         self.store.note_model_turn(actor.member.id, now)
-        turn = _Turn()
+        turn = _Turn(text, actor, language, is_question(text))
+        turn.messages = self.messages(text, actor, language, conversation_id, turn.canary)
         try:
-            async with asyncio.timeout(self.settings.timeout_s):
-                held = await self._converse(turn, text, actor, language, conversation_id)
+            async with asyncio.timeout(self.settings.timeout_s), self.endpoint.client() as client:
+                held = await self._converse(turn, client, time.monotonic() + self.settings.timeout_s)
         except (TimeoutError, EndpointError) as exc:
             log.warning("model tier: %s", exc if isinstance(exc, EndpointError) else "timed out")
-            return self._reply(turn, language, unreachable=True)
-        return held or self._reply(turn, language)
+            return self._reply(turn, unreachable=True)
+        return held or self._reply(turn)
 
     def messages(
         self, text: str, actor: Actor, language: str, conversation_id: str, canary: str
@@ -138,55 +150,28 @@ class ModelTier:
         messages.append({"role": "user", "content": for_model(text)})
         return messages
 
-    async def _converse(
-        self, turn: _Turn, text: str, actor: Actor, language: str, conversation_id: str
-    ) -> Reply | None:
+    async def _converse(self, turn: _Turn, client: httpx.AsyncClient, deadline: float) -> Reply | None:
         """Ask, run the tool calls, ask again; a Reply only when a call is held for the person."""
-        canary = new_canary()
-        messages = self.messages(text, actor, language, conversation_id, canary)
-        read_only = is_question(text)
-        deadline = time.monotonic() + self.settings.timeout_s
-        async with self.endpoint.client() as client:
-            return await self._loop(
-                turn, messages, canary, text, actor, language, read_only, deadline, client
-            )
-
-    async def _loop(
-        self,
-        turn: _Turn,
-        messages: list[dict[str, Any]],
-        canary: str,
-        text: str,
-        actor: Actor,
-        language: str,
-        read_only: bool,
-        deadline: float,
-        client: httpx.AsyncClient,
-    ) -> Reply | None:
         while True:
-            tools = self.tools.specs(actor.member, read_only=read_only or turn.untrusted_seen, said=text)
-            answer = await self.endpoint.chat(messages, tools, deadline - time.monotonic(), client)
+            tools = self.tools.specs(turn.actor.member, read_only=turn.reads_only, said=turn.said)
+            answer = await self.endpoint.chat(turn.messages, tools, deadline - time.monotonic(), client)
             if not answer.tool_calls:
                 turn.text = answer.content
-                turn.leaked = leaks(answer.content, canary)
+                turn.leaked = leaks(answer.content, turn.canary)
                 if turn.leaked:
                     log.warning("model tier: the reply repeated the system prompt; not spoken")
                 return None
-            messages.append(answer.message())
+            turn.messages.append(answer.message())
             for call in answer.tool_calls:
                 if len(turn.results) >= MAX_TOOL_CALLS:
                     turn.cut = True
                     return None
                 result = await self.tools.call(
-                    call.name,
-                    call.arguments,
-                    actor,
-                    language,
-                    read_only=read_only or turn.untrusted_seen,
+                    call.name, call.arguments, turn.actor, turn.language, read_only=turn.reads_only
                 )
                 turn.results.append(result)
                 turn.untrusted_seen = turn.untrusted_seen or result.untrusted
-                messages.append({"role": "tool", "tool_call_id": call.id, "content": result.content()})
+                turn.messages.append({"role": "tool", "tool_call_id": call.id, "content": result.content()})
                 if result.reply is not None and result.reply.pending is not None:
                     return self._held(turn, result.reply)
 
@@ -196,11 +181,11 @@ class ModelTier:
         speech = " ".join([*dict.fromkeys(before), held.speech])
         return Reply(Status.NEEDS_CONFIRMATION, speech, _actions(turn), held.pending)
 
-    def _reply(self, turn: _Turn, language: str, *, unreachable: bool = False) -> Reply | None:
+    def _reply(self, turn: _Turn, *, unreachable: bool = False) -> Reply | None:
         """The spoken reply, from what the tools did; the model's own words only when none ran."""
 
         def t(key: str, **params: Any) -> str:
-            return i18n.translate(key, language, **params)
+            return i18n.translate(key, turn.language, **params)
 
         spoken = [r.reply for r in turn.results if r.reply is not None]
         parts = list(dict.fromkeys(r.speech for r in spoken if r.speech))
