@@ -18,7 +18,6 @@ import pytest
 from conftest import HubDriver, free_port, run_cli
 from homemind.app import demo_home_text
 from homemind.core.homefile import HomeFileError, parse_home
-from homemind.skills import lists
 from scripted_llm import (
     ScriptedLLM,
     Step,
@@ -279,7 +278,7 @@ def test_the_system_prompt_leaking_is_caught(hub: HubDriver, llm: ScriptedLLM) -
 
 def test_what_leaves_the_box(hub: HubDriver, llm: ScriptedLLM) -> None:
     hub.ask("add oat milk to the shopping list", conversation_id="c")
-    lists.add_item(hub.hub.household, "shopping", "birthday cake for alice", "bo")
+    hub.hub.household.lists.add(hub.hub.actor("bo"), "shopping", ["birthday cake for alice"])
     read = hub.ask("what's on my shopping list", conversation_id="c")
     assert "birthday cake" in read.response
     llm.answer(text("Which room?"))

@@ -144,10 +144,11 @@ def test_a_guest_sees_only_the_shared_rooms(data_dir: Path) -> None:
         )
 
     tools, entities, listed, bedroom = _run(_stdio(data_dir, tokens["guest"]), session)
-    assert not tools & {"unlock", "add_to_list", "read_list", "set_temperature"}
+    assert not tools & {"unlock", "lock", "arm_alarm", "add_to_list", "read_list", "set_temperature"}
+    assert {"turn_on", "set_light", "start_timer"} <= tools  # lights, and a timer of her own
     assert {e["area"] for e in entities} <= {"living_room", "kitchen", "bathroom", "entrance", "balcony"}
     assert "light.bedroom" not in {e["entity_id"] for e in entities}
-    assert "may not use household data" in listed["error"]
+    assert listed["error"] == "guest may not use lists (add)"
     assert bedroom["status"] == "refused" and _state(data_dir, "light.bedroom") == "off"
 
 

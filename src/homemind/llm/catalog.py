@@ -27,7 +27,8 @@ class ToolDef:
     writes: bool = False
     domains: tuple[Domain, ...] = ()  # the devices it acts on (its tool is listed only if one is usable)
     services: tuple[str, ...] = ()
-    household: bool = False  # lists, timers, reminders, calendar: not for guests
+    # Household data (kind, operation): offered only if the policy's household table allows it.
+    household: tuple[str, str] | None = None
     untrusted: bool = False  # its answer carries text other people wrote (list items, titles)
     required: tuple[str, ...] = ()
     # The handler's slots the model is offered (None: all): each one costs prompt tokens.
@@ -155,14 +156,19 @@ CATALOG: tuple[ToolDef, ...] = (
         explain=True,
     ),
     ToolDef(
-        "read_list", "Read a list.", "HomemindListRead", household=True, untrusted=True, questions_only=True
+        "read_list",
+        "Read a list.",
+        "HomemindListRead",
+        household=("lists", "read"),
+        untrusted=True,
+        questions_only=True,
     ),
     ToolDef(
         "add_to_list",
         "Add items to a list.",
         "HassListAddItem",
         writes=True,
-        household=True,
+        household=("lists", "add"),
         required=("item",),
         cue=r"list|buy|shop|need|out of|run out|ran out|清单|买|没了|没有了|用完|喝完|吃完",
     ),
@@ -171,17 +177,23 @@ CATALOG: tuple[ToolDef, ...] = (
         "Start a timer.",
         "HassStartTimer",
         writes=True,
-        household=True,
+        household=("timers", "start"),
         required=("duration",),
         cue=r"timer|minute|second|hour|计时|分钟|秒|小时",
     ),
-    ToolDef("timer_status", "Read the timers.", "HassTimerStatus", household=True, questions_only=True),
+    ToolDef(
+        "timer_status",
+        "Read the timers.",
+        "HassTimerStatus",
+        household=("timers", "read"),
+        questions_only=True,
+    ),
     ToolDef(
         "set_reminder",
         "Set a reminder.",
         "HomemindReminderSet",
         writes=True,
-        household=True,
+        household=("reminders", "set"),
         required=("task",),
         cue=r"remind|forget|remember|提醒|别忘|记得",
     ),
@@ -189,7 +201,7 @@ CATALOG: tuple[ToolDef, ...] = (
         "list_reminders",
         "Read the reminders.",
         "HomemindReminderList",
-        household=True,
+        household=("reminders", "read"),
         untrusted=True,
         questions_only=True,
     ),
@@ -198,7 +210,7 @@ CATALOG: tuple[ToolDef, ...] = (
         "Add a calendar event.",
         "HomemindCalendarAdd",
         writes=True,
-        household=True,
+        household=("calendar", "add"),
         required=("event",),
         cue=r"calendar|appointment|schedule|meeting|dentist|doctor|日历|日程|安排|预约",
     ),
@@ -206,7 +218,7 @@ CATALOG: tuple[ToolDef, ...] = (
         "list_events",
         "Read a day's calendar.",
         "HomemindCalendarQuery",
-        household=True,
+        household=("calendar", "read"),
         untrusted=True,
         questions_only=True,
     ),

@@ -30,6 +30,7 @@ from homemind.conversation.history import History
 from homemind.conversation.pipeline import is_bare_answer, spoken_code
 from homemind.core import i18n
 from homemind.core.model import Home, LlmSettings
+from homemind.household import Household
 from homemind.llm.endpoint import Endpoint, EndpointError, ModelTurn, ToolCall
 from homemind.llm.prompt import (
     claims_action,
@@ -43,7 +44,6 @@ from homemind.llm.prompt import (
 from homemind.llm.tools import ToolBox, ToolResult
 from homemind.policy import ActionOutcome, Actor, Executor, Policy
 from homemind.skills import HandlerRegistry, Reply, Status
-from homemind.skills.household import Household
 from homemind.store import Store
 
 log = logging.getLogger(__name__)

@@ -25,11 +25,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from homemind.core.model import Domain, Entity, Home, Member
 from homemind.core.states import StateRegistry
+from homemind.household import Household
 from homemind.llm.catalog import CATALOG, SECURITY_DOMAINS, TOOLS, ToolDef
 from homemind.nlu.types import IntentMatch, Slot
 from homemind.policy import Actor, Executor, Policy, Result
 from homemind.skills import HandlerRegistry, IntentRequest, Reply, SlotSpec, Status
-from homemind.skills.household import Household
 from homemind.store import Store
 
 FIND_LIMIT = 6
@@ -87,16 +87,23 @@ class ToolBox:
                 continue
             if tool.cue is not None and said is not None and not re.search(tool.cue, said, re.IGNORECASE):
                 continue
-            if (read_only and tool.writes) or (tool.household and not self.policy.may_use_household(member)):
+            if (read_only and tool.writes) or not self._may_use(member, tool):
                 continue
             if tool.domains and not any(self._usable(member, e, tool) for e in self.home.entities.values()):
                 continue
             tools.append(tool)
         return tools
 
+    def _may_use(self, member: Member, tool: ToolDef) -> bool:
+        """A household tool: whether the policy's household table lets ``member`` do its
+        operation on their own data (the operation itself asks again, with the real owner)."""
+        return tool.household is None or self.policy.may(member, *tool.household, owner=member.id)
+
     def _usable(self, member: Member, entity: Entity, tool: ToolDef) -> bool:
-        return entity.domain in tool.domains and any(
-            self.policy.may_act(member, entity, service) for service in tool.services
+        return (
+            entity.domain in tool.domains
+            and self.policy.sees(member, entity)
+            and any(self.policy.may_act(member, entity, service) for service in tool.services)
         )
 
     def specs(self, member: Member, *, read_only: bool, said: str | None = None) -> list[dict[str, Any]]:
@@ -178,8 +185,9 @@ class ToolBox:
         name = tool.name
         if read_only and tool.writes:
             return ToolResult(name, {"error": "this request may only read: nothing was changed"})
-        if tool.household and not self.policy.may_use_household(actor.member):
-            return ToolResult(name, {"error": f"{actor.member.id} may not use household data"})
+        if not self._may_use(actor.member, tool):
+            kind, operation = tool.household or ("", "")
+            return ToolResult(name, {"error": f"{actor.member.id} may not use {kind} ({operation})"})
         try:
             raw = json.loads(arguments) if isinstance(arguments, str) else arguments
             if not isinstance(raw, dict):
@@ -223,7 +231,7 @@ class ToolBox:
         if reply.status is Status.NEEDS_CONFIRMATION:
             data["note"] = "held until the person confirms it on the hub themselves; do nothing more"
         wrote = any(a.result is Result.OK for a in reply.actions) or (
-            tool.household and tool.writes and reply.status is Status.DONE
+            tool.household is not None and tool.writes and reply.status is Status.DONE
         )
         return ToolResult(tool.name, data, reply, untrusted=tool.untrusted, wrote=wrote)
 
