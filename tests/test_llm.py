@@ -431,3 +431,16 @@ def test_init_refuses_a_bad_endpoint_and_keeps_the_file(data_dir: Path) -> None:
 def test_llm_check_without_a_section(data_dir: Path) -> None:
     result = run_cli(data_dir, "llm", "check")
     assert result.returncode == 2 and b"no llm section" in result.stderr
+
+
+def test_a_time_or_a_condition_never_changes_a_device_now(hub: HubDriver, llm: ScriptedLLM) -> None:
+    for said in ("flibbertigibbet the balcony every day at 7pm", "门开的时候叽里咕噜阳台"):
+        llm.answer(tool_call("turn_on", entity_id="light.balcony"), text("Done, it's on."))
+        before = len(llm.requests)
+        result = hub.ask(said)
+        assert result.intent is not None and result.intent.tier == "llm", said
+        offered = _tools_offered(llm.requests[before])
+        assert "turn_on" not in offered and "find_entities" in offered
+        assert hub.state("light.balcony") == "off"
+        assert "never changes a device now" in llm.requests[before + 1]["messages"][-1]["content"]
+        assert result.response in ("I didn't change anything.", "我没有做任何改动。")

@@ -22,7 +22,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -35,6 +37,7 @@ from homemind.llm.endpoint import Endpoint, EndpointError, ModelTurn, ToolCall
 from homemind.llm.prompt import (
     claims_action,
     for_model,
+    has_schedule,
     is_distress,
     is_question,
     leaks,
@@ -80,6 +83,7 @@ class _Turn:
     actor: Actor
     language: str
     read_only: bool  # a question: only the tools that read
+    devices_now: bool  # no time or condition in the words: devices may change now
     canary: str = field(default_factory=new_canary)
     messages: list[dict[str, Any]] = field(default_factory=list)
     results: list[ToolResult] = field(default_factory=list)
@@ -124,7 +128,8 @@ class ModelTier:
         if self.store.model_turns_since(actor.member.id, now - 3600) >= self.settings.turns_per_hour:
             return Reply(Status.ERROR, i18n.translate("llm.busy", language))
         self.store.note_model_turn(actor.member.id, now)
-        turn = _Turn(text, actor, language, is_question(text))
+        schedule = has_schedule(text, language, datetime.now(ZoneInfo(self.home.timezone)))
+        turn = _Turn(text, actor, language, is_question(text), devices_now=not schedule)
         turn.messages = self.messages(text, actor, language, conversation_id, turn.canary)
         try:
             async with asyncio.timeout(self.settings.timeout_s), self.endpoint.client() as client:
@@ -153,7 +158,9 @@ class ModelTier:
     async def _converse(self, turn: _Turn, client: httpx.AsyncClient, deadline: float) -> Reply | None:
         """Ask, run the tool calls, ask again; a Reply only when a call is held for the person."""
         while True:
-            tools = self.tools.specs(turn.actor.member, read_only=turn.reads_only, said=turn.said)
+            tools = self.tools.specs(
+                turn.actor.member, read_only=turn.reads_only, said=turn.said, devices_now=turn.devices_now
+            )
             answer = await self.endpoint.chat(turn.messages, tools, deadline - time.monotonic(), client)
             if not answer.tool_calls:
                 turn.text = answer.content
@@ -167,7 +174,12 @@ class ModelTier:
                     turn.cut = True
                     return None
                 result = await self.tools.call(
-                    call.name, call.arguments, turn.actor, turn.language, read_only=turn.reads_only
+                    call.name,
+                    call.arguments,
+                    turn.actor,
+                    turn.language,
+                    read_only=turn.reads_only,
+                    devices_now=turn.devices_now,
                 )
                 turn.results.append(result)
                 turn.untrusted_seen = turn.untrusted_seen or result.untrusted

@@ -70,13 +70,20 @@ class ToolBox:
     # --- what is offered ------------------------------------------------------------
 
     def available(
-        self, member: Member, *, read_only: bool, questions: bool | None = None, said: str | None = None
+        self,
+        member: Member,
+        *,
+        read_only: bool,
+        questions: bool | None = None,
+        said: str | None = None,
+        devices_now: bool = True,
     ) -> list[ToolDef]:
         """The tools this member may use (their role limits them); only reads when ``read_only``.
 
         A model turn on a command is not offered the question-only reads (``questions``
         defaults to ``read_only``), nor household tools whose cue its words (``said``) miss;
         an outside assistant over MCP passes ``questions=True`` and no words: it gets all.
+        ``devices_now=False`` (words with a time or a condition) leaves out what changes devices.
         """
         questions = read_only if questions is None else questions
         tools = []
@@ -88,6 +95,8 @@ class ToolBox:
             if tool.cue is not None and said is not None and not re.search(tool.cue, said, re.IGNORECASE):
                 continue
             if (read_only and tool.writes) or not self._may_use(member, tool):
+                continue
+            if not devices_now and tool.writes and tool.domains:
                 continue
             if tool.domains and not any(self._usable(member, e, tool) for e in self.home.entities.values()):
                 continue
@@ -106,10 +115,12 @@ class ToolBox:
             and any(self.policy.may_act(member, entity, service) for service in tool.services)
         )
 
-    def specs(self, member: Member, *, read_only: bool, said: str | None = None) -> list[dict[str, Any]]:
+    def specs(
+        self, member: Member, *, read_only: bool, said: str | None = None, devices_now: bool = True
+    ) -> list[dict[str, Any]]:
         """The tools in the OpenAI chat-completions format, for a turn on ``said``."""
         specs = []
-        for tool in self.available(member, read_only=read_only, said=said):
+        for tool in self.available(member, read_only=read_only, said=said, devices_now=devices_now):
             function: dict[str, Any] = {"name": tool.name}
             if tool.explain:
                 function["description"] = tool.description
@@ -169,13 +180,24 @@ class ToolBox:
     # --- running a call ----------------------------------------------------------------
 
     async def call(
-        self, name: str, arguments: str | dict[str, Any], actor: Actor, language: str, *, read_only: bool
+        self,
+        name: str,
+        arguments: str | dict[str, Any],
+        actor: Actor,
+        language: str,
+        *,
+        read_only: bool,
+        devices_now: bool = True,
     ) -> ToolResult:
         """Run one tool call as ``actor`` (made ``generated``); every refusal is a result, never a raise."""
         tool = TOOLS.get(name)
         if tool is None or (tool.intent is not None and self.handlers.get(tool.intent) is None):
             return ToolResult(name, {"error": f"there is no tool called {name!r}"})
-        result = await self._call(tool, arguments, actor, language, read_only=read_only)
+        if not devices_now and tool.writes and tool.domains:
+            error = "a request with a time or a condition never changes a device now: nothing was changed"
+            result = ToolResult(name, {"error": error})
+        else:
+            result = await self._call(tool, arguments, actor, language, read_only=read_only)
         result.tried_to_write = tool.writes
         return result
 
