@@ -189,6 +189,21 @@ def _warning(data_dir: Path, text: str) -> None:
         hub.store.close()
 
 
+def _document(data_dir: Path, text: str) -> None:
+    """A passage in the household's library, as a member's upload would put it there."""
+    hub = Hub.open(data_dir)
+    try:
+        note = data_dir / "note.md"
+        note.write_text(f"# Note from the management\n\n## Front door\n\n{text}\n", "utf-8")
+        library = hub.documents.get(create=True) if hub.documents else None
+        assert library is not None
+        library.add(note, hub.home.members["alice"])
+    finally:
+        hub.store.close()
+        if hub.documents:
+            hub.documents.close()
+
+
 def _said_item(driver: HubDriver, text: str) -> None:
     chinese = any("\u4e00" <= c <= "\u9fff" for c in text)
     said = f"把“{text}”加到购物清单" if chinese else f"add '{text}' to the shopping list"
@@ -237,6 +252,13 @@ FIELDS = [
         "official warning (CAP feed)",
         _warning,
         lambda h, t: _ask_all(h, ["are there any weather warnings", "有预警吗", "yes", "2580", t]),
+    ),
+    TextField(
+        "document passage",
+        _document,
+        lambda h, t: _ask_all(
+            h, ["what does the note from the management say about the front door?", "yes", "2580", t]
+        ),
     ),
     TextField(
         "conversation text (child)",

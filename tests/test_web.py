@@ -844,3 +844,47 @@ def test_every_dashboard_file_ships_in_the_package() -> None:
 
     missing = [f for f in files if not shipped(PurePosixPath(f))]
     assert missing == []
+
+
+def test_documents_page_upload_search_remove(
+    browser: Browser, home: tuple[Server, Path], tmp_path: Path
+) -> None:
+    notice = tmp_path / "bins.md"
+    notice.write_text(
+        "# Building notices\n\n## Bins\n\nRecycling goes out on Tuesday evening, before nine o'clock.\n\n"
+        "## Bicycles\n\n<img src=x onerror=alert(1)> Bicycles left in the stairwell will be removed.\n",
+        "utf-8",
+    )
+    with _open(browser, home[0].url, "documents", member="bo") as page:
+        english(page)
+        goto(page, "/documents", "Documents")
+        page.get_by_label("Add a document (Markdown, text, HTML, PDF)").set_input_files(str(notice))
+        page.get_by_role("button", name="Add", exact=True).click()
+        listed = page.locator("[data-document]", has_text="Building notices")
+        expect(listed).to_be_visible(timeout=60_000)  # embedding it takes a moment on a small box
+        page.get_by_label("Ask the documents").fill("when do the recycling bins go out?")
+        page.get_by_role("button", name="Search", exact=True).click()
+        first = page.locator("[data-result='0']")
+        expect(first).to_contain_text("Tuesday evening")
+        expect(first).to_contain_text("Bins")
+        page.get_by_label("Ask the documents").fill("bicycles in the stairwell")
+        page.get_by_role("button", name="Search", exact=True).click()
+        expect(page.locator("[data-result='0']")).to_contain_text("<img src=x")  # shown as text
+        expect(page.locator(".results img")).to_have_count(0)
+        count, unnamed = _unnamed_controls(page)
+        assert count > 5 and unnamed == [], unnamed
+        page.get_by_role("button", name="Remove Building notices").click()
+        expect(listed).to_have_count(0)
+    # A child reads the library but gets no upload form and no remove buttons; the hub refuses anyway.
+    with _open(browser, home[0].url, "documents-child", member="lily") as page:
+        english(page)
+        goto(page, "/documents", "Documents")
+        expect(page.get_by_label("Ask the documents")).to_be_visible()
+        expect(page.get_by_label("Add a document (Markdown, text, HTML, PDF)")).to_have_count(0)
+        csrf = page.context.request.get(home[0].url + "/api/me").json()["csrf_token"]
+        refused = page.context.request.post(
+            home[0].url + "/api/documents?name=x.md",
+            data="# X\n\ntext\n",
+            headers={"Content-Type": "text/markdown", "X-CSRF-Token": csrf},
+        )
+        assert refused.status == 403 and "may not add documents" in refused.text(), refused.text()

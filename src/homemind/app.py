@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import platformdirs
 
 from homemind.conversation import Conversation
+from homemind.conversation.fallback import Fallback
 from homemind.core.backend import DeviceBackend
 from homemind.core.events import Event, EventBus
 from homemind.core.homefile import load_home, parse_home
@@ -29,6 +30,8 @@ from homemind.devices.simulated import SimulatedBackend
 from homemind.household import HOUSEHOLD_CHANGED, Clock, Household, SystemClock
 from homemind.household.automations import Automations
 from homemind.household.scheduler import Scheduler
+from homemind.library import LIBRARY_FILE, LibraryHandle
+from homemind.library.answerer import DocumentsAnswerer
 from homemind.nlu.learned.model import model_available
 from homemind.nlu.learned.resolve import LearnedRecognizer
 from homemind.nlu.templates import TemplateRecognizer
@@ -131,8 +134,9 @@ def init_data_dir(directory: Path, *, demo: bool, force: bool = False, broker: s
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, home_file)  # atomic: a crash leaves the old file or the new, never half
         if force:
-            for suffix in ("", "-wal", "-shm"):
-                (directory / f"{STORE_FILE}{suffix}").unlink(missing_ok=True)
+            for name in (STORE_FILE, LIBRARY_FILE):  # the documents library goes with the home
+                for suffix in ("", "-wal", "-shm"):
+                    (directory / f"{name}{suffix}").unlink(missing_ok=True)
         home = parse_home(text, str(home_file))
         store = Store(directory / STORE_FILE)
         try:
@@ -174,6 +178,7 @@ class Hub:
     templates: TemplateRecognizer
     policy: Policy
     household: Household
+    documents: LibraryHandle | None = None  # the library (homemind docs), opened on first use
     _store_version: int = field(default=0, repr=False)
 
     @classmethod
@@ -199,7 +204,11 @@ class Hub:
         if model_available():
             recognizers.append(LearnedRecognizer(home))  # the model itself loads on first use
         household = Household(executor, bus, clock, states)
-        conversation = Conversation(home, states, executor, handlers, recognizers, store, household)
+        documents = LibraryHandle(directory, policy)
+        fallbacks: list[Fallback] = [DocumentsAnswerer(documents)]  # the model tier goes after
+        conversation = Conversation(
+            home, states, executor, handlers, recognizers, store, household, fallbacks
+        )
         if home.llm is not None:  # the model tier: last, and only with an endpoint in the home file
             from homemind.llm.tier import model_tier
 
@@ -219,6 +228,7 @@ class Hub:
             templates,
             policy,
             household,
+            documents,
         )
 
     def warm_up(self) -> None:
@@ -245,6 +255,8 @@ class Hub:
         await self.automations.settle()  # a run a state change started finishes before devices go
         await self.backend.stop()
         self.store.close()
+        if self.documents is not None:
+            self.documents.close()
 
     @cached_property
     def tools(self) -> ToolBox:

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from homemind.app import DEMO_PIN, STORE_FILE, DataDirLock, Hub, SetupError, data_dir, init_data_dir
-from homemind.channels import assistant_cli, cli_household, outdoors_cli
+from homemind.channels import assistant_cli, cli_household, docs_cli, outdoors_cli
 from homemind.core.homefile import HomeFileError
 from homemind.policy import AuthError, Policy, PolicyError, is_clean_text
 from homemind.policy.rules import POLICY_FILE, default_policy_text
@@ -199,6 +199,7 @@ def _parser() -> argparse.ArgumentParser:
 
     outdoors_cli.register(sub, common)  # weather, alerts, energy
     assistant_cli.register(sub, common)
+    docs_cli.register(sub, common)
 
     for name, text in (
         ("serve", "serve the HTTP API"),
@@ -246,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _init_llm(directory, args)
             path = init_data_dir(directory, demo=args.demo, force=args.force, broker=args.broker)
             print(f"created {path}")
+            print(f"installed {_install_starter(directory)} laws and regulations in the documents library")
             print(f"the demo family's PIN (unlock, disarm) is {DEMO_PIN}; `homemind member pin` changes it")
             return _init_llm(directory, args) if args.llm else 0
         if args.command == "nlu":
@@ -256,6 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate(args)
         if args.command == "policy":
             return _policy(directory, args)
+        if args.command == "docs":
+            return docs_cli.run(args, directory)
         if args.command in ("serve", "demo"):
             return _serve(directory, args.host, args.port, init_if_missing=args.command == "demo")
         return asyncio.run(_run(args, directory))
@@ -690,9 +694,21 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _install_starter(directory: Path) -> int:
+    """The packaged laws into the new home's library (`homemind init`, and `demo` the first time)."""
+    from homemind.library import install_starter_library
+
+    hub = Hub.open(directory)
+    try:
+        return install_starter_library(directory, hub.policy, hub.home.owner)
+    finally:
+        hub.store.close()
+
+
 def _serve(directory: Path, host: str, port: int, *, init_if_missing: bool) -> int:
     if init_if_missing and not (directory / "home.yaml").exists():
         print(f"created {init_data_dir(directory, demo=True)} (the demo family's PIN is {DEMO_PIN})")
+        _install_starter(directory)
     loopback = _is_loopback(host)
     if not loopback and not _has_authentication(directory):
         raise SetupError(

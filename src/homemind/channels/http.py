@@ -77,6 +77,10 @@ class ConversationResponse(BaseModel):
     needs_code: bool = Field(
         default=False, description="With needs_confirmation: the answer must be the device's code."
     )
+    sources: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="An answer from documents: title, section, text, source, score each.",
+    )
 
 
 class EntityInfo(BaseModel):
@@ -341,6 +345,9 @@ def create_app(
 
     web.mount(app)  # the dashboard at /, a client of this API like any other
     app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, include_in_schema=False))
+    from homemind.channels.docs_http import router as documents
+
+    app.include_router(documents)  # /api/documents: the household's library
 
     @app.get("/api/health")
     async def health(hub: HubDep) -> dict[str, Any]:

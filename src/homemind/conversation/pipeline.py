@@ -143,6 +143,8 @@ class ConversationResult:
     actions: list[ActionOutcome] = field(default_factory=list)
     # With NEEDS_CONFIRMATION: the answer must be the device's code, not "yes" (a PIN field).
     needs_code: bool = False
+    # An answer from documents: the passages it is based on.
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.language == "en" and self.response[:1].islower():
@@ -157,6 +159,7 @@ class ConversationResult:
             "intent": self.intent.as_dict() if self.intent else None,
             "actions": [a.as_dict(self.language) for a in self.actions],
             "needs_code": self.needs_code,
+            "sources": self.sources,
         }
 
 
@@ -335,7 +338,7 @@ class Conversation:
                     self._store_pending(conversation_id, reply.pending)
                 needs_code = reply.pending is not None and reply.pending.needs_code
                 return ConversationResult(
-                    reply.status, reply.speech, language, conversation_id, match, reply.actions, needs_code
+                    reply.status, reply.speech, language, conversation_id, match, reply.actions, needs_code, sources=reply.sources
                 )
         return None
 

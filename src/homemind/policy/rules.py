@@ -107,6 +107,7 @@ class PolicyFile(BaseModel):
     # Older policy files: kinds readable only by their owner, their creator and admins.
     private_kinds: list[str] | None = None
     household: HouseholdRules = Field(default_factory=HouseholdRules)
+    document_managers: list[Role] = Field(default_factory=lambda: [Role.ADMIN, Role.ADULT])
     audit: AuditSettings = Field(default_factory=AuditSettings)
 
 
@@ -246,6 +247,22 @@ class Policy:
         """Whether ``member`` may see ``entity``'s state (a guest: shared rooms, never security)."""
         shared_only = self._rule(member, "areas") == "shared"
         return sees_entity(member, entity, shared_only=shared_only, shared_areas=self.shared_areas)
+
+    def may_manage_documents(self, member: Member) -> bool:
+        """Who may add documents to the library and remove them (``document_managers``: adults, admins)."""
+        return member.role in self.spec.document_managers
+
+    def may_read_document(self, reader: Member, readers: str) -> bool:
+        """Whether ``reader`` may find a document whose readers are ``readers``.
+
+        ``household``: every member; a member's id: that member only, and admins
+        (as with the other private kinds), so nobody else's search ever returns it.
+        """
+        return readers == "household" or reader.id == readers or reader.role is Role.ADMIN
+
+    def may_remove_document(self, member: Member, readers: str) -> bool:
+        """A manager may remove what they may read: a member's own private document stays theirs."""
+        return self.may_manage_documents(member) and self.may_read_document(member, readers)
 
     def order_decision(self, member: Member) -> Decision:
         """What happens when ``member`` orders something: allow, confirm, approval or deny."""

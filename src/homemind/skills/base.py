@@ -87,6 +87,8 @@ class Reply:
     speech: str
     actions: list[ActionOutcome] = field(default_factory=list)
     pending: Pending | None = None
+    # What an answer from documents is based on: title, section, text, source, score each.
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

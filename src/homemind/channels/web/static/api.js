@@ -121,6 +121,13 @@ export const api = {
   approvals: () => ok(request('GET', '/api/approvals')),
   /** decision: 'approve' or 'deny'. */
   decide: (orderId, decision) => ok(request('POST', `/api/approvals/${path(orderId, decision)}`)),
+  documents: () => ok(request('GET', '/api/documents')),
+  searchDocuments: (question, k = 5) =>
+    ok(request('GET', `/api/documents/search?q=${encodeURIComponent(question)}&k=${k}`)),
+  /** A picked File, sent as the body (its name in the query); `only` keeps it for this member. */
+  addDocument: (file, only = false) =>
+    ok(request('POST', `/api/documents?name=${encodeURIComponent(file.name)}&private=${only}`, file)),
+  removeDocument: (id) => ok(request('DELETE', `/api/documents/${path(id)}`)),
   members: () => ok(request('GET', '/api/members')),
   audit: (limit = 100) => ok(request('GET', `/api/audit?limit=${limit}`)),
   weather: (language) => ok(request('GET', `/api/weather?lang=${encodeURIComponent(language)}`)),

@@ -9,6 +9,7 @@ import { ConfirmDialog } from './confirm.js';
 import { LoginView } from './login.js';
 import { ListsView, TimersView, CalendarView, ApprovalsView, MembersView, AuditView } from './pages.js';
 import { AlertBanner, EnergyView, WeatherBadge } from './outdoors.js';
+import { DocumentsView } from './documents.js';
 
 const isAdmin = (me) => Boolean(me) && me.role === 'admin';
 const approves = (me) => Boolean(me) && (me.role === 'admin' || me.role === 'adult');
@@ -24,6 +25,7 @@ export const ROUTES = [
   { path: '/calendar', label: 'nav.calendar', view: CalendarView, allow: member, household: true },
   { path: '/approvals', label: 'nav.approvals', view: ApprovalsView, allow: approves, household: true },
   { path: '/energy', label: 'nav.energy', view: EnergyView, allow: member, household: true },
+  { path: '/documents', label: 'nav.documents', view: DocumentsView, allow: () => true },
   { path: '/admin/members', label: 'nav.members', view: MembersView, allow: isAdmin },
   { path: '/admin/audit', label: 'nav.audit', view: AuditView, allow: isAdmin },
 ];

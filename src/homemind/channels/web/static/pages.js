@@ -27,7 +27,7 @@ export function useLoad(load, version, t) {
 }
 
 /** Run a change, then re-read; a refusal is shown in the page's alert line. */
-function useAct(reload, setError, t) {
+export function useAct(reload, setError, t) {
   return async (change) => {
     try {
       await change();
