@@ -256,9 +256,7 @@ FIELDS = [
     TextField(
         "document passage",
         _document,
-        lambda h, t: _ask_all(
-            h, ["what does the note from the management say about the front door?", "yes", "2580", t]
-        ),
+        lambda h, t: _ask_all(h, ["what does the note from the management say?", "yes", "2580", t]),
     ),
     TextField(
         "conversation text (child)",

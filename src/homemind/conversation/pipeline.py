@@ -253,6 +253,12 @@ class Conversation:
             reply = Reply(Status.NOT_UNDERSTOOD, i18n.translate("conversation.no_handler", language))
         else:
             reply = await self._handle(handler, self._request(match, actor, language))
+            if reply.status in (Status.ERROR, Status.NOT_UNDERSTOOD) and not (reply.actions or reply.pending):
+                # A skill that could not serve it ("网上买的东西能退吗" read as an order for
+                # "的东西"): a fallback's answer from a source is better than the skill's error.
+                answered = await self._fall_back(text, actor, language, conversation_id)
+                if answered is not None and answered.sources:
+                    return answered
         if reply.pending is not None:
             self._store_pending(conversation_id, reply.pending)
         if reply.status in (Status.DONE, Status.ANSWERED, Status.NEEDS_CONFIRMATION):

@@ -4,7 +4,7 @@ Every operation takes the member doing it and asks the policy
 (``may_manage_documents``, ``may_read_document``, ``may_remove_document``), so the
 CLI, the API and the conversation cannot disagree about who sees what. The starter
 library (the laws in ``starter/``) is installed by ``homemind init``; its vectors come
-precomputed in ``starter/vectors.npy`` (checked against the texts and the model by a
+precomputed in ``starter/vectors-*.npy`` (checked against the texts and the models by a
 hash, recomputed if they differ), so installing takes seconds, not the ten minutes
 embedding 4,000 articles takes on a small box.
 """
@@ -138,14 +138,13 @@ class Library:
         added_by: str,
         *,
         starter: bool = False,
-        vectors: np.ndarray | None = None,
+        vectors: dict[str, np.ndarray] | None = None,
     ) -> DocumentRow:
         passages = [p.__dict__ for p in parsed.passages]
         words = [" ".join(terms(f"{parsed.title} {p.chapter} {p.text}")) for p in parsed.passages]
         if vectors is None:
-            vectors = embed.embed_passages(
-                [passage_text(parsed.title, p.chapter, p.text) for p in parsed.passages]
-            )
+            texts = [passage_text(parsed.title, p.chapter, p.text) for p in parsed.passages]
+            vectors = {model: embed.embed_passages(texts, model) for model in embed.MODELS}
         row = {
             "title": parsed.title,
             "source": source,
@@ -172,7 +171,11 @@ class Library:
             parsed = read_document(file)
             count = len(parsed.passages)
             if parsed.sha256 not in present:
-                own = vectors[offset : offset + count] if vectors is not None else None
+                own = (
+                    {m: v[offset : offset + count] for m, v in vectors.items()}
+                    if vectors is not None
+                    else None
+                )
                 self._index(parsed, file.name, HOUSEHOLD, added_by, starter=True, vectors=own)
                 added += 1
             offset += count
@@ -204,25 +207,33 @@ def starter_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def starter_vectors() -> np.ndarray | None:
-    """The packaged vectors, if they were computed from today's texts with today's model."""
+def starter_vectors() -> dict[str, np.ndarray] | None:
+    """The packaged vectors, if they were computed from today's texts with today's models."""
     folder = resources.files("homemind.library").joinpath("starter")
-    vectors, stamp = folder.joinpath("vectors.npy"), folder.joinpath("vectors.sha256")
-    if not (vectors.is_file() and stamp.is_file()):
+    stamp = folder.joinpath("vectors.sha256")
+    files = {model: folder.joinpath(f"vectors-{model}.npy") for model in embed.MODELS}
+    if not (stamp.is_file() and all(f.is_file() for f in files.values())):
         return None
     if stamp.read_text("ascii").strip() != starter_fingerprint():
         return None
-    with vectors.open("rb") as f:
-        return np.load(f).astype(np.float32)
+    vectors = {}
+    for model, file in files.items():
+        with file.open("rb") as f:
+            vectors[model] = np.load(f).astype(np.float32)
+    return vectors
 
 
 def build_starter_vectors() -> Path:
-    """Recompute ``starter/vectors.npy`` (after the texts or the model change); minutes on 2 cores."""
+    """Recompute ``starter/vectors-*.npy`` (after the texts, the splitting or a model change).
+
+    Minutes on two cores (multilingual-e5-small is the slow one).
+    """
     folder = Path(str(resources.files("homemind.library").joinpath("starter")))
     texts: list[str] = []
     for file in starter_files():
         parsed = read_document(file)
         texts.extend(passage_text(parsed.title, p.chapter, p.text) for p in parsed.passages)
-    np.save(folder / "vectors.npy", embed.embed_passages(texts).astype(np.float16))
+    for model in embed.MODELS:
+        np.save(folder / f"vectors-{model}.npy", embed.embed_passages(texts, model).astype(np.float16))
     (folder / "vectors.sha256").write_text(starter_fingerprint() + "\n", "ascii")
-    return folder / "vectors.npy"
+    return folder

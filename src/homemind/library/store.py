@@ -52,7 +52,8 @@ _SCHEMA = [
         page      INTEGER,
         line      INTEGER,
         text      TEXT NOT NULL,
-        vector    BLOB
+        vector    BLOB,
+        vector_use BLOB
     );
     CREATE INDEX passages_document ON passages(document, ordinal);
     CREATE VIRTUAL TABLE terms USING fts5(words, tokenize = 'unicode61 remove_diacritics 0');
@@ -161,7 +162,7 @@ class LibraryStore:
         document: dict[str, Any],
         passages: Sequence[dict[str, Any]],
         words: Sequence[str],
-        vectors: np.ndarray,
+        vectors: dict[str, np.ndarray],
     ) -> int:
         """One document with its passages, terms and vectors, all or nothing; its new id."""
         with self.transaction() as db:
@@ -172,10 +173,11 @@ class LibraryStore:
                 document,
             )
             doc_id = int(cursor.lastrowid or 0)
-            for passage, terms, vector in zip(passages, words, vectors, strict=True):
+            pairs = zip(vectors["e5"], vectors["use"], strict=True)
+            for passage, terms, (e5, use) in zip(passages, words, pairs, strict=True):
                 row = db.execute(
-                    "INSERT INTO passages (document, ordinal, section, chapter, page, line, text, vector)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO passages (document, ordinal, section, chapter, page, line, text, vector,"
+                    " vector_use) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         doc_id,
                         passage["ordinal"],
@@ -184,7 +186,8 @@ class LibraryStore:
                         passage["page"],
                         passage["line"],
                         passage["text"],
-                        vector.astype(np.float16).tobytes(),
+                        e5.astype(np.float16).tobytes(),
+                        use.astype(np.float16).tobytes(),
                     ),
                 )
                 db.execute("INSERT INTO terms (rowid, words) VALUES (?, ?)", (row.lastrowid, terms))
@@ -226,14 +229,18 @@ class LibraryStore:
     def document(self, doc_id: int) -> DocumentRow | None:
         return next((d for d in self.documents() if d.id == doc_id), None)
 
-    def vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """(passage ids, their vectors as one float32 matrix), in id order."""
-        rows = self._rows("SELECT id, vector FROM passages ORDER BY id")
+    def vectors(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(passage ids, each encoder's vectors as one float32 matrix), in id order."""
+        rows = self._rows("SELECT id, vector, vector_use FROM passages ORDER BY id")
         ids = np.array([r[0] for r in rows], dtype=np.int64)
-        if not rows:
-            return ids, np.zeros((0, 0), dtype=np.float32)
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
-        return ids, matrix.astype(np.float32)
+        matrices = {}
+        for column, model in ((1, "e5"), (2, "use")):
+            joined = b"".join(r[column] for r in rows)
+            matrix = (
+                np.frombuffer(joined, dtype=np.float16).reshape(len(rows), -1) if rows else np.zeros((0, 1))
+            )
+            matrices[model] = matrix.astype(np.float32)
+        return ids, matrices
 
     def lexical(self, query: str, limit: int) -> list[tuple[int, float]]:
         """(passage id, BM25 score: higher is better) for an FTS5 query, best first."""
