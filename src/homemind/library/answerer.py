@@ -41,7 +41,8 @@ _CUES_EN = re.compile(
     r"\b(law|laws|legal|rule|rules|regulation|regulations|right|rights|allowed|entitled|required|have to|"
     r"must|apply|application|register|registration|permit|licen[cs]e|contract|lease|landlord|tenant|rent|"
     r"deposit|refund|return|compensation|insurance|pension|benefit|tax|inherit\w*|will|divorce|custody|"
-    r"child support|employer|job|work|leave|wage|salary|fine|penalty|manual|guide|note|notes|notice|letter|document|"
+    r"child support|employer|job|work|leave|wage|salary|fine|penalty|manual|guide|note|notes|notice|"
+    r"letter|document|"
     r"instructions|warranty|school|id card|identity|residence|hukou|waste|rubbish|garbage|recycl\w*|"
     r"neighbou?r\w*|dog|pet|property|fee|owe|sue|court|lawyer|police|consumer|shop|seller|bought|buy)\b",
     re.IGNORECASE,
