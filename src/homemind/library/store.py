@@ -224,7 +224,22 @@ class LibraryStore:
             " (SELECT COUNT(*) FROM passages p WHERE p.document = d.id), d.language"
             " FROM documents d ORDER BY d.id"
         )
-        return [DocumentRow(*r[:8], starter=bool(r[8]), passages=r[9], language=r[10]) for r in rows]
+        return [
+            DocumentRow(
+                id=r[0],
+                title=r[1],
+                source=r[2],
+                kind=r[3],
+                readers=r[4],
+                added_by=r[5],
+                added_at=r[6],
+                sha256=r[7],
+                starter=bool(r[8]),
+                passages=r[9],
+                language=r[10],
+            )
+            for r in rows
+        ]
 
     def document(self, doc_id: int) -> DocumentRow | None:
         return next((d for d in self.documents() if d.id == doc_id), None)
