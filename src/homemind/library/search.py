@@ -48,7 +48,7 @@ class Hit:
     passage: PassageRow
     document: DocumentRow
     score: float  # fused: higher is better
-    dense: float  # cosine similarity of question and passage, by the question language's main encoder
+    dense: float  # cosine of question and passage: e5's within a language, USE's from English to Chinese
     lexical: float  # BM25, 0 when no term is shared
 
     def as_dict(self) -> dict[str, object]:
@@ -132,15 +132,18 @@ class Retriever:
             cosines[model] = self._dense(question, model, allowed)
             for rank, pid in enumerate(sorted(cosines[model], key=lambda p: -cosines[model][p])[:CANDIDATES]):
                 fused[pid] = fused.get(pid, 0.0) + weights[model] / (RRF_K + rank + 1)
-        main = cosines.get("e5" if language == "zh" else "use", {})
         self._boost_named(question, fused, allowed)
         best = sorted(fused, key=lambda p: -fused[p])[:k]
         rows = self.store.passages(best)
-        return [
-            Hit(rows[p], self._documents[rows[p].document], fused[p], main.get(p, 0.0), bm25.get(p, 0.0))
-            for p in best
-            if p in rows
-        ]
+        hits = []
+        for p in best:
+            if p not in rows:
+                continue
+            document = self._documents[rows[p].document]
+            # The cosine the answerer's bar is for: e5's within a language, USE's from English to Chinese.
+            main = cosines.get("use" if language == "en" and document.language != "en" else "e5", {})
+            hits.append(Hit(rows[p], document, fused[p], main.get(p, 0.0), bm25.get(p, 0.0)))
+        return hits
 
     def _dense(self, question: str, model: str, allowed: set[int]) -> dict[int, float]:
         vector = embed.embed_query(question, model)
