@@ -88,7 +88,7 @@ export function DocumentsView({ t, version, me }) {
           <span class="hint">${t(`documents.kind.${doc.kind}`)} · ${who(doc.readers)}</span>
           ${manages(me) &&
           html`<button type="button" aria-label=${t('documents.remove_named', { title: doc.title })}
-            onClick=${() => act(() => api.removeDocument(doc.id))}>${t('documents.remove')}</button>`}
+            onClick=${() => act(() => api.removeDocument(doc.id)).then(() => setResults(null))}>${t('documents.remove')}</button>`}
         </li>`,
       )}
     </ul>
