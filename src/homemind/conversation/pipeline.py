@@ -344,7 +344,14 @@ class Conversation:
                     self._store_pending(conversation_id, reply.pending)
                 needs_code = reply.pending is not None and reply.pending.needs_code
                 return ConversationResult(
-                    reply.status, reply.speech, language, conversation_id, match, reply.actions, needs_code, sources=reply.sources
+                    reply.status,
+                    reply.speech,
+                    language,
+                    conversation_id,
+                    match,
+                    reply.actions,
+                    needs_code,
+                    sources=reply.sources,
                 )
         return None
 
