@@ -26,6 +26,16 @@ from homemind.core.events import Event, EventBus
 from homemind.core.homefile import load_home, parse_home
 from homemind.core.model import EntityState, Home, Member, Names, Role
 from homemind.core.states import StateRegistry
+from homemind.datadir import (
+    HOME_FILE,
+    LOCK_FILE,
+    STORE_FILE,
+    CodeMigrationError,
+    make_private_dir,
+    move_codes_out,
+    secure,
+    write_private,
+)
 from homemind.devices.simulated import SimulatedBackend
 from homemind.household import HOUSEHOLD_CHANGED, Clock, Household, SystemClock
 from homemind.household.automations import Automations
@@ -45,11 +55,10 @@ if TYPE_CHECKING:
     from homemind.llm.tools import ToolBox
 
 # The demo family's PIN for unlocking and disarming (each member can change theirs with
-# `homemind member pin`). Only `init --demo` sets it; a real home starts with no PINs.
+# `homemind member pin`), and the demo alarm's own code (`homemind device code`). Only
+# `init --demo` sets them, hashed; a real home starts with neither.
 DEMO_PIN = "2580"
-HOME_FILE = "home.yaml"
-STORE_FILE = "homemind.db"
-LOCK_FILE = "homemind.lock"
+DEMO_CODE = "1234"
 
 
 class SetupError(RuntimeError):
@@ -79,7 +88,7 @@ class DataDirLock:
         self._fd: int | None = None
 
     def acquire(self, purpose: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -128,11 +137,9 @@ def init_data_dir(directory: Path, *, demo: bool, force: bool = False, broker: s
     lock = DataDirLock(directory)
     lock.acquire("replace its home")
     try:
-        tmp = home_file.with_suffix(".yaml.tmp")
         text = demo_home_text(broker)
         parse_home(text, str(home_file))  # a bad broker URL is refused before anything is written
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, home_file)  # atomic: a crash leaves the old file or the new, never half
+        write_private(home_file, text)
         if force:
             for name in (STORE_FILE, LIBRARY_FILE):  # the documents library goes with the home
                 for suffix in ("", "-wal", "-shm"):
@@ -144,11 +151,23 @@ def init_data_dir(directory: Path, *, demo: bool, force: bool = False, broker: s
             for member in home.members.values():
                 if member.role is not Role.GUEST and store.credential(member.id, "pin") is None:
                     store.set_credential(member.id, "pin", hashed, time.time())
+            auth = Auth(store)
+            for name in {e.secrets["code"] for e in home.entities.values() if e.secrets.get("code")}:
+                auth.set_device_code(name, DEMO_CODE)
         finally:
             store.close()
+        secure(directory)
     finally:
         lock.release()
     return home_file
+
+
+def check_home(directory: Path) -> Home:
+    """The data dir's home file, loaded: what must be there before a hub can open on it."""
+    home_file = directory / HOME_FILE
+    if not home_file.exists():
+        raise SetupError(f"no home in {directory}: run `homemind init --demo` (or `homemind demo`) first")
+    return load_home(home_file)
 
 
 def with_added_members(home: Home, store: Store) -> Home:
@@ -183,13 +202,18 @@ class Hub:
 
     @classmethod
     def open(cls, directory: Path, clock: Clock | None = None) -> Hub:
-        home_file = directory / HOME_FILE
-        if not home_file.exists():
-            raise SetupError(f"no home in {directory}: run `homemind init --demo` (or `homemind demo`) first")
-        home = load_home(home_file)
-        policy = Policy.load(directory)
+        check_home(directory)  # before touching anything: a clear error for a missing home
+        secure(directory)  # every open, CLI or server: modes something else widened are repaired
         store = Store(directory / STORE_FILE)
-        home = with_added_members(home, store)
+        try:
+            move_codes_out(directory / HOME_FILE, Auth(store))
+            home = with_added_members(load_home(directory / HOME_FILE), store)
+            policy = Policy.load(directory)
+        except BaseException as exc:
+            store.close()
+            if isinstance(exc, CodeMigrationError):
+                raise SetupError(str(exc)) from None
+            raise
         cutoff = datetime.now(UTC) - timedelta(days=policy.retention_days)
         store.prune_actions(cutoff.isoformat(timespec="milliseconds"))
         bus = EventBus()

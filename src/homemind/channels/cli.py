@@ -24,9 +24,20 @@ from typing import Any
 
 import yaml
 
-from homemind.app import DEMO_PIN, STORE_FILE, DataDirLock, Hub, SetupError, data_dir, init_data_dir
-from homemind.channels import assistant_cli, cli_household, docs_cli, outdoors_cli
+from homemind.app import (
+    DEMO_CODE,
+    DEMO_PIN,
+    STORE_FILE,
+    DataDirLock,
+    Hub,
+    SetupError,
+    check_home,
+    data_dir,
+    init_data_dir,
+)
+from homemind.channels import assistant_cli, cli_device, cli_household, docs_cli, outdoors_cli
 from homemind.core.homefile import HomeFileError
+from homemind.datadir import make_private_dir, write_private
 from homemind.policy import AuthError, Policy, PolicyError, is_clean_text
 from homemind.policy.rules import POLICY_FILE, default_policy_text
 from homemind.store import Store, StoreError
@@ -125,6 +136,8 @@ def _parser() -> argparse.ArgumentParser:
     for name, what in (("passwd", "web password (8+ characters)"), ("pin", "PIN (4-8 digits)")):
         secret = member_sub.add_parser(name, parents=[common], help=f"set a member's {what}, read from stdin")
         secret.add_argument("member_id")
+
+    cli_device.register(sub, common)
 
     audit = sub.add_parser("audit", parents=[common], help="the audit log: who did what, when, and why")
     audit.add_argument("--member", help="only this member's entries")
@@ -249,6 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"created {path}")
             print(f"installed {_install_starter(directory)} laws and regulations in the documents library")
             print(f"the demo family's PIN (unlock, disarm) is {DEMO_PIN}; `homemind member pin` changes it")
+            print(f"the demo alarm's code is {DEMO_CODE}; `homemind device code` changes it")
             return _init_llm(directory, args) if args.llm else 0
         if args.command == "nlu":
             return _nlu(args)
@@ -368,6 +382,8 @@ async def _run(args: argparse.Namespace, directory: Path) -> int:
             return _mqtt_status(hub, args.json)
         if args.command == "member":
             return _member(hub, args)
+        if args.command == "device":
+            return cli_device.run(hub, args)
         if args.command == "audit":
             return _audit(hub, args)
         if args.command == "listen":
@@ -648,8 +664,8 @@ def _policy(directory: Path, args: argparse.Namespace) -> int:
     if args.init:
         if path.exists():
             raise SetupError(f"{path} already exists")
-        directory.mkdir(parents=True, exist_ok=True)
-        path.write_text(default_policy_text(), encoding="utf-8")
+        make_private_dir(directory)
+        write_private(path, default_policy_text())
         print(f"created {path}")
         return 0
     policy = Policy.load(directory)
@@ -709,6 +725,8 @@ def _serve(directory: Path, host: str, port: int, *, init_if_missing: bool) -> i
     if init_if_missing and not (directory / "home.yaml").exists():
         print(f"created {init_data_dir(directory, demo=True)} (the demo family's PIN is {DEMO_PIN})")
         _install_starter(directory)
+    check_home(directory)  # no home, or one that does not load: one line and exit 2, as for `ask`
+    Policy.load(directory)
     loopback = _is_loopback(host)
     if not loopback and not _has_authentication(directory):
         raise SetupError(

@@ -8,6 +8,7 @@ so they cannot disagree about what a sentence does.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Sequence
@@ -39,6 +40,7 @@ from homemind.skills.base import Confirmer
 from homemind.store import Store
 
 MAX_TEXT_CHARS = 1000
+log = logging.getLogger(__name__)
 
 i18n.register(
     {
@@ -61,6 +63,11 @@ i18n.register(
             "zh": "抱歉，我还不会做这件事。",
         },
         "conversation.cancelled": {"en": "OK, I won't do it.", "zh": "好的，已取消。"},
+        "conversation.failed": {
+            "en": "Sorry, something went wrong while doing that; nothing more was done,"
+            " and it has been logged.",
+            "zh": "抱歉，处理时出了问题，没有再做别的操作，已记录下来。",
+        },
         "conversation.expired": {
             "en": "That confirmation has expired; please ask again.",
             "zh": "确认已过期，请重新说一遍。",
@@ -207,6 +214,12 @@ class Conversation:
         language: str | None = None,
         conversation_id: str | None = None,
     ) -> ConversationResult:
+        """Understand and carry out one turn; every channel gets its answer here.
+
+        A fault inside a tier or a handler (a bug, a store that fails) is an answer too:
+        "something went wrong", in the sentence's language, with the error logged and
+        audited; never a 500 from the API or a traceback from the CLI.
+        """
         result = await self._turn(text, actor, language, conversation_id)
         if self.history is not None and isinstance(text, str) and text.strip():
             # A PIN answer is never kept, not even redacted: the turn shows it was one.
@@ -222,6 +235,21 @@ class Conversation:
         self, text: str, actor: Actor, language: str | None, conversation_id: str | None
     ) -> ConversationResult:
         conversation_id = conversation_id or uuid.uuid4().hex
+        try:
+            return await self._process(text, actor, language=language, conversation_id=conversation_id)
+        except Exception as exc:
+            log.exception("the conversation failed on %r", text)
+            said = language or (detect_language(text) if isinstance(text, str) else actor.member.language)
+            failed = replace(
+                actor, conversation_id=conversation_id, text=text if isinstance(text, str) else None
+            )
+            self.executor.audit_failure(failed, exc)
+            message = i18n.translate("conversation.failed", said)
+            return ConversationResult(Status.ERROR, message, said, conversation_id)
+
+    async def _process(
+        self, text: str, actor: Actor, *, language: str | None, conversation_id: str
+    ) -> ConversationResult:
         # The audit records what was said with every action it leads to.
         actor = replace(actor, conversation_id=conversation_id, text=text if isinstance(text, str) else None)
         fallback_language = language or actor.member.language

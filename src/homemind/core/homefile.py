@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +42,7 @@ from homemind.core.model import (
 Language = Literal["en", "zh"]
 _SLUG = r"^[a-z0-9_]+$"
 _ENTITY_ID = re.compile(r"^([a-z_]+)\.([a-z0-9_]+)$")
+_CREDENTIAL = r"^[a-z0-9_.-]{1,64}$"
 
 # Static capabilities a domain may declare, and the type each must have.
 _CAPABILITIES: dict[Domain, dict[str, type | tuple[type, ...]]] = {
@@ -122,6 +123,12 @@ class MemberSpec(NamedSpec):
     language: Language = "en"
 
 
+class CodeRefSpec(_Strict):
+    """Where a device's code is kept: the name of a hashed credential in the store."""
+
+    credential: str = Field(pattern=_CREDENTIAL)
+
+
 class EntitySpec(NamedSpec):
     id: str
     area: str | None = None
@@ -130,7 +137,11 @@ class EntitySpec(NamedSpec):
     state: str | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
     capabilities: dict[str, Any] = Field(default_factory=dict)
-    code: str | None = Field(default=None, pattern=r"^[0-9]{4,8}$")
+    # ``{credential: NAME}``: the code is kept hashed in the store under NAME (set with
+    # `homemind device code`). A plain code is what older home files held: the hub moves
+    # it into the store when it opens the data dir (homemind.datadir), and this parser
+    # keeps no copy of it (the reference is then the entity's own id).
+    code: CodeRefSpec | Annotated[str, Field(pattern=r"^[0-9]{4,8}$")] | None = None
 
     @field_validator("id")
     @classmethod
@@ -573,7 +584,9 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
             features=frozenset(e.features),
             device_class=e.device_class,
             capabilities=dict(e.capabilities),
-            secrets={"code": e.code} if e.code else {},
+            secrets={"code": e.code.credential if isinstance(e.code, CodeRefSpec) else e.id}
+            if e.code
+            else {},
         )
         initial[e.id] = (state, dict(e.attributes))
 

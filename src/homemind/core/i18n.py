@@ -7,6 +7,7 @@ Entity, area and member parameters are rendered in the reader's language.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,23 @@ class Message:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Duration:
+    """A wait said in the reader's language: "5 minutes", "1 minute", "40 seconds", "5 分钟"."""
+
+    seconds: float
+
+    def render(self, language: str) -> str:
+        seconds = max(1, math.ceil(self.seconds))
+        count, unit = (math.ceil(seconds / 60), "minute") if seconds >= 60 else (seconds, "second")
+        if language == "zh":
+            return f"{count} {'分钟' if unit == 'minute' else '秒'}"
+        return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
 def render_value(value: Any, language: str) -> str:
+    if isinstance(value, Duration):
+        return value.render(language)
     if isinstance(value, Message):
         return translate(value.key, language, **value.params)
     if isinstance(value, dict) and "en" in value:

@@ -119,7 +119,8 @@ class Entity:
     device_class: str | None = None
     # Static capabilities (min/max temperature, HVAC modes, unit); never changed by use.
     capabilities: dict[str, Any] = field(default_factory=dict)
-    # Secrets such as an alarm code: needed by the backend, never shown as state.
+    # References to secrets, never the secrets: {"code": NAME} says the unsafe direction
+    # wants a code, kept hashed in the store's credentials under NAME.
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
 
     def supports(self, feature: str) -> bool:

@@ -1,10 +1,12 @@
-"""Who is asking: passwords and PINs (Argon2id), API tokens, web sessions, attempt limits.
+"""Who is asking: passwords, PINs and device codes (Argon2id), API tokens, web sessions, attempt limits.
 
 argon2-cffi does the hashing (slow on purpose, salted, parameters kept in the
-hash). API tokens are long random secrets, so a plain SHA-256 of them is enough
-at rest and keeps every authenticated request cheap; only the token's id is
-ever shown again. Failed attempts live in the store, so a script cannot reset
-its count by starting a new ``homemind ask`` process.
+hash). A device's code (an alarm panel's) is hashed the same way and never kept
+in the home file, which only names it. API tokens are long random secrets, so a
+plain SHA-256 of them is enough at rest and keeps every authenticated request
+cheap; only the token's id is ever shown again. Failed attempts live in the
+store, so a script cannot reset its count by starting a new ``homemind ask``
+process.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ FAILURE_WINDOW = 300.0
 PIN_PATTERN = re.compile(r"^\d{4,8}$")
 
 _hasher = PasswordHasher()
+# Device codes share the credential table with members' secrets; no member id holds a colon.
+_DEVICE = "device:"
 
 
 class AuthError(ValueError):
@@ -97,13 +101,26 @@ class Auth:
     def has_pin(self, member: str) -> bool:
         return self.store.credential(member, "pin") is not None
 
-    def locked_out(self, key: str) -> float | None:
-        """Seconds until ``key`` may try again, or None if it may now."""
+    def locked_out(self, key: str, limit: int = MAX_FAILURES, window: float = FAILURE_WINDOW) -> float | None:
+        """Seconds until ``key`` may try again (``limit`` failures within ``window``), or None."""
         now = self.clock()
-        recent = self.store.failures_since(key, now - FAILURE_WINDOW)
-        if len(recent) < MAX_FAILURES:
+        recent = self.store.failures_since(key, now - window)
+        if len(recent) < limit:
             return None
-        return max(1.0, FAILURE_WINDOW - (now - recent[0]))
+        return max(1.0, window - (now - recent[-limit]))
+
+    def backoff(self, key: str, free: int, longest: float) -> float | None:
+        """Seconds ``key`` must still wait under exponential backoff, or None if it may try now.
+
+        After ``free`` failures (within a day) each further one doubles the wait, from one
+        second up to ``longest``: a person who mistyped waits a moment, a script for ever.
+        """
+        now = self.clock()
+        recent = self.store.failures_since(key, now - 86400)
+        if len(recent) < free:
+            return None
+        wait = min(2.0 ** min(len(recent) - free, 30), longest) - (now - recent[-1])
+        return wait if wait > 0 else None
 
     def failed(self, key: str) -> None:
         self.store.note_failure(key, self.clock())
@@ -122,6 +139,19 @@ class Auth:
         if ok:
             self.store.clear_failures(f"login:{member}")
         return ok
+
+    # --- device codes (an alarm panel's): hashed like PINs, named by the home file ---
+
+    def set_device_code(self, name: str, code: str) -> None:
+        if not PIN_PATTERN.match(code):
+            raise AuthError("a device code is 4 to 8 digits")
+        self.store.set_credential(_DEVICE + name, "code", hash_secret(code), self.clock())
+
+    def has_device_code(self, name: str) -> bool:
+        return self.store.credential(_DEVICE + name, "code") is not None
+
+    def check_device_code(self, name: str, code: str) -> bool:
+        return verify_secret(self.store.credential(_DEVICE + name, "code"), code)
 
     # --- API tokens ---
 

@@ -12,7 +12,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -20,10 +20,11 @@ from typing import Any
 from homemind.core import i18n
 from homemind.core.backend import DeviceBackend
 from homemind.core.events import Context
+from homemind.core.i18n import Duration
 from homemind.core.model import Entity, EntityState, Home, Member
-from homemind.core.services import SERVICES, ActionError, validate_call
+from homemind.core.services import SERVICES, ActionError, needs_code, validate_call
 from homemind.core.states import StateRegistry
-from homemind.policy.auth import FAILURE_WINDOW, MAX_FAILURES, Auth
+from homemind.policy.auth import Auth
 from homemind.policy.rules import Decision, Policy, Verdict, classify
 from homemind.store import Store
 
@@ -32,8 +33,17 @@ log = logging.getLogger(__name__)
 i18n.register(
     {
         "policy.too_many_codes": {
-            "en": "Too many wrong codes for {entity}; try again in {minutes} minutes.",
-            "zh": "{entity}的密码错误次数太多，请 {minutes} 分钟后再试。",
+            "en": "Too many wrong codes for {entity}: its code is refused for the next {wait}.",
+            "zh": "{entity}的密码错误次数太多：接下来的 {wait}内不再接受它的密码。",
+        },
+        "policy.wrong_code_locked": {
+            "en": "That code is not right for {entity}, and that was too many wrong codes:"
+            " its code is refused for the next {wait}.",
+            "zh": "{entity}的密码不对，错误次数太多：接下来的 {wait}内不再接受它的密码。",
+        },
+        "policy.no_device_code": {
+            "en": "{entity} has no code set yet; an admin sets it with `homemind device code {entity_id}`.",
+            "zh": "{entity}还没有设置密码，请管理员用 `homemind device code {entity_id}` 设置。",
         },
         "policy.not_allowed.unlock": {
             "en": "Sorry, {member} may not unlock {entity}.",
@@ -71,13 +81,22 @@ i18n.register(
             "en": "{member} has no PIN yet; set one with `homemind member pin {member_id}`.",
             "zh": "{member}还没有设置个人密码，请用 `homemind member pin {member_id}` 设置。",
         },
+        "error.internal": {
+            "en": "Internal error: {detail}",
+            "zh": "内部错误：{detail}",
+        },
         "policy.wrong_pin": {
             "en": "That PIN is not right.",
             "zh": "密码不对。",
         },
         "policy.too_many_pins": {
-            "en": "Too many wrong PINs; try again in {minutes} minutes.",
-            "zh": "密码错误次数太多，请 {minutes} 分钟后再试。",
+            "en": "Too many wrong PINs: {member}'s PIN is refused for the next {wait}, however it is given.",
+            "zh": "密码错误次数太多：接下来的 {wait}内，{member}的个人密码无论从哪里输入都不会被接受。",
+        },
+        "policy.wrong_pin_locked": {
+            "en": "That PIN is not right, and that was too many wrong PINs: {member}'s PIN is refused"
+            " for the next {wait}, however it is given.",
+            "zh": "密码不对，错误次数太多：接下来的 {wait}内，{member}的个人密码无论从哪里输入都不会被接受。",
         },
     }
 )
@@ -87,11 +106,6 @@ _SECRET_FIELDS = frozenset({"code", "pin"})
 # like inside a sentence. Removed from the audit's text of unsafe actions.
 _DIGIT = r"(?:[0-9零〇一幺二两三四五六七八九]|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)"
 _PIN_IN_TEXT = re.compile(rf"{_DIGIT}(?:[\s,.-]*{_DIGIT}){{3,7}}", re.IGNORECASE)
-# Wrong codes allowed per device within the window before codes are refused for that long:
-# a four-digit code must not be guessable by a script in a minute.
-_CODE_TRIES = MAX_FAILURES
-_CODE_WINDOW_SECONDS = FAILURE_WINDOW
-
 
 _UNREADABLE = frozenset({"Cc", "Cs", "Co", "Cn"})
 
@@ -241,16 +255,9 @@ class Executor:
                     return outcome
                 if verdict.decision is Decision.PIN and entity.secrets.get("code"):
                     call = validate_call(entity, service, {**data, "code": pin}, actor.context())
-            if "code" in call.data:
-                self._check_code_attempts(entity)
-            try:
-                await self.backend.call(call)
-            except ActionError as exc:
-                if exc.key == "error.wrong_code":
-                    self.auth.failed(f"code:{entity_id}")
-                raise
-            if "code" in call.data:
-                self.store.clear_failures(f"code:{entity_id}")
+            if needs_code(entity, service):
+                self._verify_code(entity, call.data.get("code"))
+            await self.backend.call(call)
             outcome.result = Result.OK
             outcome.state = self.states.get(entity_id)
             return outcome
@@ -306,25 +313,61 @@ class Executor:
             outcome.error = ActionError("policy.generated", entity=entity)
             return True
         if not needs_pin or entity.secrets.get("code"):
-            return False  # a device with a code of its own checks it (with its own attempt limit)
+            return False  # a device with a code of its own: _verify_code checks it (with its own limit)
         assert pin is not None
         if not self.auth.has_pin(member.id):
             outcome.result = Result.REFUSED
             outcome.error = ActionError("policy.no_pin", member=member, member_id=member.id)
             return True
+        # Per member, whichever channel the PINs came through: a lock-out says how long it lasts.
         wait = self.auth.locked_out(f"pin:{member.id}")
         if wait is not None:
-            outcome.error = ActionError("policy.too_many_pins", minutes=max(1, round(wait / 60)))
+            outcome.error = ActionError("policy.too_many_pins", member=member, wait=Duration(wait))
             return True
         if not self.auth.check_pin(member.id, pin):
-            outcome.error = ActionError("policy.wrong_pin")
+            wait = self.auth.locked_out(f"pin:{member.id}")
+            outcome.error = (
+                ActionError("policy.wrong_pin_locked", member=member, wait=Duration(wait))
+                if wait is not None
+                else ActionError("policy.wrong_pin")
+            )
             return True
         return False
 
-    def _check_code_attempts(self, entity: Entity) -> None:
-        wait = self.auth.locked_out(f"code:{entity.entity_id}")
+    def _verify_code(self, entity: Entity, code: Any) -> None:
+        """Check a device's code against its hash in the store, with its own attempt limit.
+
+        The code said in this turn then travels on in the call, for a device that checks
+        codes itself (an MQTT panel with REMOTE_CODE); it is never stored, and the audit
+        redacts it.
+        """
+        if code is None:
+            raise ActionError("error.code_required", entity=entity)
+        key = f"code:{entity.entity_id}"
+        wait = self.auth.locked_out(key)
         if wait is not None:
-            raise ActionError("policy.too_many_codes", entity=entity, minutes=max(1, round(wait / 60)))
+            raise ActionError("policy.too_many_codes", entity=entity, wait=Duration(wait))
+        name = entity.secrets["code"]
+        if not self.auth.has_device_code(name):
+            raise ActionError("policy.no_device_code", entity=entity, entity_id=entity.entity_id)
+        if not self.auth.check_device_code(name, str(code)):
+            self.auth.failed(key)
+            wait = self.auth.locked_out(key)
+            if wait is not None:
+                raise ActionError("policy.wrong_code_locked", entity=entity, wait=Duration(wait))
+            raise ActionError("error.wrong_code", entity=entity)
+        self.store.clear_failures(key)
+
+    def audit_failure(self, actor: Actor, exc: BaseException) -> None:
+        """A fault outside any device call (a handler's bug) goes in the audit as an error.
+
+        What was said is kept without anything that looks like a PIN: the fault may have
+        come while a PIN was being answered.
+        """
+        outcome = ActionOutcome("", actor.intent or "conversation", {}, Result.ERROR)
+        outcome.error = ActionError("error.internal", detail=f"{type(exc).__name__}: {exc}"[:300])
+        said = _PIN_IN_TEXT.sub("***", actor.text) if actor.text is not None else None
+        self._log(replace(actor, text=said), outcome)
 
     def _log(self, actor: Actor, outcome: ActionOutcome) -> None:
         try:

@@ -8,6 +8,7 @@ of. Several processes (the server and a CLI command) may share the file.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -77,6 +78,9 @@ class Store(TurnStore):
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
+            # Created owner-only: it holds PIN and password hashes. SQLite gives the WAL and
+            # shared-memory files the database file's mode.
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
