@@ -72,7 +72,7 @@ def secure(directory: Path) -> list[str]:
             continue
         repaired.append(f"{path} was open to other users ({mode:o}); it is now {wanted:o}")
     for message in repaired:
-        log.warning("homemind: warning: %s", message)
+        log.warning("%s", message)
     return repaired
 
 
@@ -162,8 +162,7 @@ def move_codes_out(home_file: Path, auth: Auth) -> list[str]:
         ) from None
     moved = [e for e, *_ in found]
     log.warning(
-        "homemind: warning: moved the code of %s out of %s into the store (hashed);"
-        " the home file now names it",
+        "moved the code of %s out of %s into the store (hashed); the home file now names it",
         ", ".join(moved),
         home_file,
     )

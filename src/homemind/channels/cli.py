@@ -35,7 +35,7 @@ from homemind.app import (
     data_dir,
     init_data_dir,
 )
-from homemind.channels import assistant_cli, cli_device, cli_household, docs_cli, outdoors_cli
+from homemind.channels import assistant_cli, cli_device, cli_household, docs_cli, logs, outdoors_cli
 from homemind.core.homefile import HomeFileError
 from homemind.datadir import make_private_dir, write_private
 from homemind.policy import AuthError, Policy, PolicyError, is_clean_text
@@ -253,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Whatever text comes back (an echoed odd byte), printing it must not crash.
     sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     args = _parser().parse_args(argv)
+    if args.command != "simulate":  # simulate says who is talking in its own lines
+        logs.configure(tracebacks=args.command in ("serve", "demo", "wyoming"))
     directory = data_dir(getattr(args, "data", None))
     try:
         if args.command == "init":

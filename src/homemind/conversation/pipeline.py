@@ -140,6 +140,14 @@ def is_bare_answer(text: str) -> bool:
     return bool(_YES.match(answer) or _NO.match(answer))
 
 
+class _HandlerFault(Exception):
+    """A handler raised: carries who was acting on which intent, for the audit."""
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__(actor.intent)
+        self.actor = actor
+
+
 @dataclass
 class ConversationResult:
     status: Status
@@ -238,12 +246,13 @@ class Conversation:
         try:
             return await self._process(text, actor, language=language, conversation_id=conversation_id)
         except Exception as exc:
-            log.exception("the conversation failed on %r", text)
+            fault = exc.__cause__ if isinstance(exc, _HandlerFault) else exc
+            log.error("the conversation failed on %r", text, exc_info=fault)
             said = language or (detect_language(text) if isinstance(text, str) else actor.member.language)
-            failed = replace(
-                actor, conversation_id=conversation_id, text=text if isinstance(text, str) else None
-            )
-            self.executor.audit_failure(failed, exc)
+            failed = exc.actor if isinstance(exc, _HandlerFault) else actor
+            said_text = text if isinstance(text, str) else None
+            failed = replace(failed, conversation_id=conversation_id, text=said_text)
+            self.executor.audit_failure(failed, fault or exc)
             message = i18n.translate("conversation.failed", said)
             return ConversationResult(Status.ERROR, message, said, conversation_id)
 
@@ -309,6 +318,8 @@ class Conversation:
             return Reply(status, exc.message(request.language))
         except ActionError as exc:
             return Reply(Status.ERROR, exc.message(request.language))
+        except Exception as exc:
+            raise _HandlerFault(request.actor) from exc  # the audit says which intent failed
 
     def _request(self, match: IntentMatch, actor: Actor, language: str) -> IntentRequest:
         return IntentRequest(
