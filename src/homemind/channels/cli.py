@@ -221,6 +221,21 @@ def _parser() -> argparse.ArgumentParser:
         server = sub.add_parser(name, parents=[common], help=text)
         server.add_argument("--host", default="127.0.0.1")
         server.add_argument("--port", type=_port, default=DEFAULT_PORT)
+        server.add_argument(
+            "--trusted-proxy",
+            action="append",
+            type=_network,
+            default=[],
+            metavar="ADDRESS",
+            help="a reverse proxy whose X-Forwarded-For/-Proto to believe (address or network; repeatable)",
+        )
+        server.add_argument(
+            "--allowed-host",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="a Host name to answer besides this machine's own (a proxy's public name; repeatable)",
+        )
     return parser
 
 
@@ -241,6 +256,13 @@ def _bounded(convert: type[int] | type[float], low: float, high: float, what: st
 
 _port = _bounded(int, 1, 65535, "a port number")
 _milliseconds = _bounded(float, 0, 60_000, "a delay in milliseconds")
+
+
+def _network(text: str) -> str:
+    try:
+        return str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an address or network: {text!r}") from None
 
 
 def _member_id(text: str) -> str:
@@ -277,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "docs":
             return docs_cli.run(args, directory)
         if args.command in ("serve", "demo"):
-            return _serve(directory, args.host, args.port, init_if_missing=args.command == "demo")
+            return _serve(directory, args, init_if_missing=args.command == "demo")
         return asyncio.run(_run(args, directory))
     except (SetupError, HomeFileError, StoreError, PolicyError, AuthError) as exc:
         print(f"homemind: {exc}", file=sys.stderr)
@@ -723,7 +745,8 @@ def _install_starter(directory: Path) -> int:
         hub.store.close()
 
 
-def _serve(directory: Path, host: str, port: int, *, init_if_missing: bool) -> int:
+def _serve(directory: Path, args: argparse.Namespace, *, init_if_missing: bool) -> int:
+    host, port = args.host, args.port
     if init_if_missing and not (directory / "home.yaml").exists():
         print(f"created {init_data_dir(directory, demo=True)} (the demo family's PIN is {DEMO_PIN})")
         _install_starter(directory)
@@ -742,12 +765,18 @@ def _serve(directory: Path, host: str, port: int, *, init_if_missing: bool) -> i
     import uvicorn  # only the server pays for importing the web stack
 
     from homemind.channels.http import create_app
+    from homemind.channels.limits import host_names, server_options
 
     # Off loopback, every request needs a token or a session, even if all are revoked later.
-    app = create_app(directory, require_auth=not loopback, allowed_hosts=None if loopback else ["*"])
+    app = create_app(
+        directory,
+        require_auth=not loopback,
+        allowed_hosts=[*host_names(host), *args.allowed_host],
+        trusted_proxies=args.trusted_proxy,
+    )
     print(f"homemind: serving {directory} on http://{host}:{port} (API docs at /docs)", flush=True)
     try:
-        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+        uvicorn.Server(uvicorn.Config(app, log_level="warning", **server_options())).run(sockets=[sock])
     finally:
         lock.release()
     return 0

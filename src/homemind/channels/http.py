@@ -30,22 +30,27 @@ from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from homemind import __version__
 from homemind.app import Hub
 from homemind.channels import web
+from homemind.channels.docs import SecurityHeaders
+from homemind.channels.limits import JSON_BODY_BYTES, BodyLimit
+from homemind.conversation.pipeline import MAX_TEXT_CHARS
 from homemind.core.events import STATE_CHANGED, Event
 from homemind.core.model import EntityState
 from homemind.core.services import CODE_FORMAT
 from homemind.household import HOUSEHOLD_CHANGED, NOTIFICATION, HouseholdError
 from homemind.policy import ActionOutcome, Actor, Result
 from homemind.skills.acting import CONFIRMATION_SECONDS
+from homemind.voice.audio import MAX_BYTES as MAX_AUDIO_BYTES
 
 _STREAM_QUEUE = 1000
 
 
 class ConversationRequest(BaseModel):
-    text: str = Field(max_length=100_000, description="What the member said or typed.")
+    text: str = Field(max_length=MAX_TEXT_CHARS, description="What the member said or typed.")
     language: Literal["en", "zh"] | None = Field(default=None, description="Default: detected.")
     conversation_id: str | None = Field(
         default=None, max_length=64, description="Continue a conversation (confirmations)."
@@ -153,6 +158,11 @@ class LoginRequest(BaseModel):
 class LoginResponse(BaseModel):
     member: str
     csrf_token: str
+
+
+class ThrottledResponse(BaseModel):
+    detail: str
+    retry_after: int = Field(description="Seconds to wait (also the Retry-After header).")
 
 
 class AuditEntry(BaseModel):
@@ -282,9 +292,18 @@ def _entity_info(hub: Hub, state: EntityState) -> EntityInfo:
 
 
 def create_app(
-    directory: Path, *, require_auth: bool = False, allowed_hosts: list[str] | None = None
+    directory: Path,
+    *,
+    require_auth: bool = False,
+    allowed_hosts: list[str] | None = None,
+    trusted_proxies: list[str] | None = None,
 ) -> FastAPI:
-    """The API app; ``require_auth`` refuses anonymous requests even before any token exists."""
+    """The API app; ``require_auth`` refuses anonymous requests even before any token exists.
+
+    ``allowed_hosts`` are the Host names it answers besides loopback's; ``trusted_proxies``
+    the addresses whose X-Forwarded-For and X-Forwarded-Proto it believes (a reverse proxy
+    terminating https): nobody's by default, so no client can claim another address.
+    """
     from homemind.channels import outdoors_api  # imports this module's dependencies, so not at the top
     from homemind.channels.mcp import HttpEndpoint
 
@@ -317,18 +336,29 @@ def create_app(
             await hub.stop()
 
     # FastAPIOffline serves the /docs assets from the package: no CDN, as befits a local hub.
+    # (No /redoc: one set of docs is enough, and ReDoc wants inline styles and workers.)
     app = FastAPIOffline(
         title="homemind",
         version=__version__,
         description="A local-first household AI hub.",
         lifespan=lifespan,
+        redoc_url=None,
     )
     app.state.require_auth = require_auth
 
+    # Innermost first: every answer gets a CSP and the frame policy (the docs too), ...
+    app.add_middleware(SecurityHeaders)
+    # ... and a body over its limit is refused before anything reads it.
+    # (The documents upload streams the file and keeps its own limit, as the voice endpoint will.)
+    app.add_middleware(
+        BodyLimit, default=JSON_BODY_BYTES, limits={"/api/voice": MAX_AUDIO_BYTES, "/api/documents": None}
+    )
     # Loopback alone does not stop a web page from reaching us through DNS rebinding;
     # refusing foreign Host headers does.
     hosts = ["localhost", "127.0.0.1", "[::1]", "::1", *(allowed_hosts or [])]
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    if trusted_proxies:  # outermost: the client's address and scheme are set before anything
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -348,6 +378,9 @@ def create_app(
     from homemind.channels.docs_http import router as documents
 
     app.include_router(documents)  # /api/documents: the household's library
+    from homemind.channels import session
+
+    app.include_router(session.router())
 
     @app.get("/api/health")
     async def health(hub: HubDep) -> dict[str, Any]:
@@ -415,17 +448,12 @@ def create_app(
         """A spoken command as the WAV body: transcript, conversation result, reply as base64 WAV."""
         import base64
 
-        from homemind.voice.audio import MAX_BYTES, VoiceError, read_wav
+        from homemind.voice.audio import VoiceError, read_wav
         from homemind.voice.service import Voice
 
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BYTES:
-                error = VoiceError("voice.too_big", size=f"> {MAX_BYTES}", limit=MAX_BYTES)
-                return JSONResponse({"detail": error.message(actor.member.language)}, status_code=413)
+        body = await request.body()  # BodyLimit has refused anything over the audio limit
         try:
-            audio = read_wav(bytes(body))
+            audio = read_wav(body)
         except VoiceError as exc:
             return JSONResponse({"detail": exc.message(actor.member.language)}, status_code=400)
         async with voice_lock:  # one decoder: utterances take turns
@@ -489,37 +517,6 @@ def create_app(
         if outcome.result is Result.NEEDS_CONFIRMATION:
             return _hold(hub, actor, outcome)  # a PIN was needed and not given: ask again
         return _answer(hub, actor, outcome)
-
-    @app.post("/api/login", response_model=LoginResponse, responses={401: {"model": ErrorResponse}, 429: {}})
-    async def login(body: LoginRequest, request: Request, hub: HubDep) -> Any:
-        """Password login for the web: sets an HttpOnly session cookie, returns its CSRF token."""
-        client = request.client.host if request.client else "unknown"
-        keys = (f"login:{body.member}", f"login-ip:{client}")
-        for key in keys:
-            wait = hub.auth.locked_out(key)
-            if wait is not None:
-                return JSONResponse(
-                    {"detail": "Too many failed logins; try again later."},
-                    status_code=429,
-                    headers={"Retry-After": str(round(wait))},
-                )
-        if body.member not in hub.home.members or not hub.auth.check_password(body.member, body.password):
-            for key in keys:
-                hub.auth.failed(key)
-            raise HTTPException(401, "Wrong member or password.")
-        cookie, csrf = hub.auth.open_session(body.member)
-        response = JSONResponse({"member": body.member, "csrf_token": csrf})
-        response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="strict", path="/")
-        return response
-
-    @app.post("/api/logout", status_code=204, responses={401: {"model": ErrorResponse}})
-    async def logout(request: Request, hub: HubDep, actor: ActorDep) -> Response:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
-            hub.auth.close_session(cookie)
-        response = Response(status_code=204)
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        return response
 
     @app.get("/api/audit", response_model=list[AuditEntry], responses={401: {"model": ErrorResponse}})
     async def audit(
@@ -585,6 +582,7 @@ def create_app(
 
     app.include_router(router)
     app.include_router(outdoors_api.router())  # weather, warnings, energy
+    _document_common_answers(app)
     return app
 
 
@@ -596,6 +594,35 @@ def _may_stream(hub: Hub, actor: Actor, event: Event) -> bool:
         return True  # it names only the kind of data that changed, never the data
     entity = hub.home.entities.get(str(event.data.get("entity_id")))
     return entity is not None and hub.policy.sees(actor.member, entity)
+
+
+def _document_common_answers(app: FastAPI) -> None:
+    """Say in the schema what any route may answer besides its own codes.
+
+    Every route that acts for a member answers 401 without one (and 403 to a session
+    without its CSRF token on an unsafe method); every route with a body 413 when it is
+    over the limit, before anything reads it.
+    """
+    from fastapi.routing import APIRoute
+
+    def routes(candidates: list[Any]) -> list[APIRoute]:
+        found = []
+        for route in candidates:
+            included = getattr(route, "original_router", None)  # an included APIRouter
+            if included is not None:
+                found += routes(included.routes)
+            elif isinstance(route, APIRoute) and route.include_in_schema:
+                found.append(route)
+        return found
+
+    for route in routes(app.routes):
+        calls = {d.call for d in route.dependant.dependencies}
+        if current_actor in calls:
+            route.responses.setdefault(401, {"model": ErrorResponse})
+            if route.methods - _SAFE_METHODS:
+                route.responses.setdefault(403, {"model": ErrorResponse})
+        if route.body_field is not None or route.path == "/api/voice":
+            route.responses.setdefault(413, {"model": ErrorResponse, "description": "The body is too large."})
 
 
 def _hold(hub: Hub, actor: Actor, outcome: ActionOutcome) -> JSONResponse:

@@ -135,10 +135,8 @@ class Auth:
         return ok
 
     def check_password(self, member: str, password: str) -> bool:
-        ok = verify_secret(self.store.credential(member, "password"), password)
-        if ok:
-            self.store.clear_failures(f"login:{member}")
-        return ok
+        """Verify a web password; the login's throttle (policy/throttle.py) counts failures."""
+        return verify_secret(self.store.credential(member, "password"), password)
 
     # --- device codes (an alarm panel's): hashed like PINs, named by the home file ---
 

@@ -1,6 +1,6 @@
 // The login view, shown whenever the hub answers 401 (and at #/login): a member's id and
 // web password (`homemind member passwd MEMBER`) to POST /api/login, which sets the
-// session cookie. Too many failures and the hub answers 429 for a while: said so here.
+// session cookie. Too many failures and the hub answers 429 with how long to wait: said so here.
 import { html, useState } from './ui.js';
 import { api } from './api.js';
 
@@ -18,8 +18,15 @@ export function LoginView({ t, onLoggedIn }) {
       await api.login(user, password);
       onLoggedIn();
     } catch (failure) {
-      const why = { 0: 'error.offline', 401: 'login.failed', 429: 'login.too_many' }[failure.status];
-      setError(t(why || 'error.generic'));
+      const wait = failure.status === 429 && failure.body && failure.body.retry_after;
+      if (wait) {
+        // The hub says how long: seconds after a few wrong tries, up to a quarter of an hour.
+        const minutes = Math.ceil(wait / 60);
+        setError(wait < 60 ? t('login.too_many_seconds', { n: wait }) : t('login.too_many_minutes', { n: minutes }));
+      } else {
+        const why = { 0: 'error.offline', 401: 'login.failed', 429: 'login.too_many' }[failure.status];
+        setError(t(why || 'error.generic'));
+      }
     } finally {
       setBusy(false);
     }
