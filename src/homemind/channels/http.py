@@ -619,7 +619,7 @@ def _document_common_answers(app: FastAPI) -> None:
         calls = {d.call for d in route.dependant.dependencies}
         if current_actor in calls:
             route.responses.setdefault(401, {"model": ErrorResponse})
-            if route.methods - _SAFE_METHODS:
+            if (route.methods or set()) - _SAFE_METHODS:
                 route.responses.setdefault(403, {"model": ErrorResponse})
         if route.body_field is not None or route.path == "/api/voice":
             route.responses.setdefault(413, {"model": ErrorResponse, "description": "The body is too large."})
