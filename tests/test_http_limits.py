@@ -156,3 +156,12 @@ def test_a_list_item_the_schema_allows_is_one_the_hub_takes(data_dir: Path) -> N
         assert longest.status_code == 201
         over = client.post("/api/lists/shopping/items", json={"item": "x" * (MAX_ITEM_CHARS + 1)})
         assert over.status_code == 422  # refused by the schema's own limit, as documented
+
+
+@pytest.mark.parametrize("path", ["/", "/docs", "/openapi.json", "/ui/app.js", "/api/health"])
+def test_the_same_host_check_everywhere(data_dir: Path, path: str) -> None:
+    names = ["vm.local", "192.168.1.20"]
+    with TestClient(create_app(data_dir, allowed_hosts=names), base_url="http://localhost") as client:
+        for host in ("localhost", "127.0.0.1", *names):
+            assert client.get(path, headers={"Host": host}).status_code == 200, host
+        assert client.get(path, headers={"Host": "rebound.example"}).status_code == 400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import time
@@ -122,6 +123,11 @@ def test_serve_off_loopback_needs_authentication(data_dir: Path) -> None:
             except httpx.TransportError:
                 time.sleep(0.1)
         assert httpx.get(f"{url}/api/entities", timeout=5).status_code == 401
+        # The same Host check as on loopback: a rebound name is refused, the machine's own is not.
+        rebound = httpx.get(f"{url}/api/health", headers={"Host": "rebound.example"}, timeout=5)
+        assert rebound.status_code == 400
+        own = httpx.get(f"{url}/api/health", headers={"Host": socket.gethostname()}, timeout=5)
+        assert own.status_code == 200
         ok = httpx.get(f"{url}/api/entities", headers={"Authorization": f"Bearer {token}"}, timeout=5)
         assert ok.status_code == 200
         # Revoking every token does not fall back to "anyone is the owner" on an open address.

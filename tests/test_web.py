@@ -891,3 +891,35 @@ def test_documents_page_upload_search_remove(
             headers={"Content-Type": "text/markdown", "X-CSRF-Token": csrf},
         )
         assert refused.status == 403 and "may not add documents" in refused.text(), refused.text()
+
+
+def test_the_api_docs_render_under_their_csp_and_refuse_frames(
+    browser: Browser, home: tuple[Server, Path]
+) -> None:
+    """The offline Swagger UI still works with a CSP that allows only its own inline script."""
+    server = home[0]
+    context = browser.new_context()
+    page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    try:
+        answer = page.goto(f"{server.url}/docs")
+        assert answer is not None
+        csp = answer.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp and "'sha256-" in csp
+        assert answer.headers["x-frame-options"] == "DENY"
+        expect(page.locator(".opblock").first).to_be_visible(timeout=20_000)
+        assert page.locator(".opblock").count() > 20
+        page.locator(".opblock-summary").first.click()  # an operation opens: the UI runs
+        expect(page.locator(".opblock-body").first).to_be_visible()
+        assert blocked == []
+        # Another page may not frame the docs (clickjacking): the browser refuses to show them.
+        page.set_content(f'<iframe id="docs" src="{server.url}/docs"></iframe>')
+        page.wait_for_timeout(1000)
+        frame = page.frame_locator("#docs")
+        expect(frame.locator(".opblock")).to_have_count(0)
+    finally:
+        context.close()
