@@ -162,12 +162,16 @@ def init_data_dir(directory: Path, *, demo: bool, force: bool = False, broker: s
     return home_file
 
 
-def check_home(directory: Path) -> Home:
-    """The data dir's home file, loaded: what must be there before a hub can open on it."""
+def _require_home(directory: Path) -> Path:
     home_file = directory / HOME_FILE
     if not home_file.exists():
         raise SetupError(f"no home in {directory}: run `homemind init --demo` (or `homemind demo`) first")
-    return load_home(home_file)
+    return home_file
+
+
+def check_home(directory: Path) -> Home:
+    """The data dir's home file, loaded: what must be there before a hub can open on it."""
+    return load_home(_require_home(directory))
 
 
 def with_added_members(home: Home, store: Store) -> Home:
@@ -202,7 +206,7 @@ class Hub:
 
     @classmethod
     def open(cls, directory: Path, clock: Clock | None = None) -> Hub:
-        check_home(directory)  # before touching anything: a clear error for a missing home
+        _require_home(directory)  # before touching anything: a clear error for a missing home
         secure(directory)  # every open, CLI or server: modes something else widened are repaired
         store = Store(directory / STORE_FILE)
         try:

@@ -42,6 +42,7 @@ PRIVATE_FILES = (
     LOCK_FILE,
 )
 _PLAIN_ID = re.compile(r"^[a-z0-9_.-]+$")
+_MAYBE_PLAIN = re.compile(r"""^[ \t]*(?:-[ \t]*)?code:[ \t]*["']?[0-9]""", re.MULTILINE)
 
 
 class CodeMigrationError(RuntimeError):
@@ -99,6 +100,8 @@ def plain_codes(text: str) -> list[tuple[str, str, int, int]]:
     Only well-formed ones (4-8 digits) under an entity with an id: anything else is left
     for the home file's own validation to report with its line.
     """
+    if not _MAYBE_PLAIN.search(text):
+        return []  # the usual case, without parsing the file a second time
     try:
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
