@@ -72,7 +72,7 @@ class BodyLimit:
                 if received > limit:
                     # An HTTPException, so FastAPI's body parsing passes it on untouched
                     # and the app's own handler answers 413 in JSON.
-                    raise HTTPException(413, too_large(limit), headers={"Connection": "close"})
+                    raise HTTPException(413, too_large(limit))
             return message
 
         async def watched(message: Message) -> None:
