@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 
 from conftest import HubDriver, free_port, run_cli
 from homemind.channels.http import create_app
-from homemind.skills import IntentRequest, Reply
+from homemind.skills import IntentHandler, IntentRequest, Reply
 
 
-class Broken:
+class Broken(IntentHandler):
     """A handler with a bug in it."""
 
     intent_type = "HassTurnOn"
@@ -67,7 +67,7 @@ BROKEN_CLI = """
 import sys
 from homemind.skills import base
 
-class Broken:
+class Broken(base.IntentHandler):
     intent_type = "HassTurnOn"
     async def handle(self, request):
         raise KeyError("brightness_pct")

@@ -23,7 +23,7 @@ from conftest import Server, free_port
 from homemind.channels.http import create_app
 from homemind.channels.limits import JSON_BODY_BYTES, GuardedH11Protocol, server_options
 from homemind.conversation.pipeline import MAX_TEXT_CHARS
-from homemind.skills.household import MAX_ITEM_CHARS
+from homemind.household import MAX_ITEM_CHARS
 from homemind.voice.audio import MAX_BYTES as MAX_AUDIO_BYTES
 
 
