@@ -321,7 +321,7 @@ def test_http_voice_endpoint(api: httpx.Client) -> None:
     bad = api.post("/api/voice", content=b"definitely not audio")
     assert bad.status_code == 400 and "WAV" in bad.json()["detail"]
     huge = api.post("/api/voice", content=b"\0" * (21 * 1024 * 1024))
-    assert huge.status_code == 413 and str(20 * 1024 * 1024) in huge.json()["detail"]
+    assert huge.status_code == 413 and "too big" in huge.json()["detail"]
     assert api.get("/api/entities/climate.bedroom_ac").json()["attributes"]["temperature"] == 22
 
 

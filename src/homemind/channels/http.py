@@ -349,9 +349,9 @@ def create_app(
     # Innermost first: every answer gets a CSP and the frame policy (the docs too), ...
     app.add_middleware(SecurityHeaders)
     # ... and a body over its limit is refused before anything reads it.
-    # (The documents upload streams the file and keeps its own limit, as the voice endpoint will.)
+    # The voice endpoint and the documents upload stream their bodies and keep their own limits.
     app.add_middleware(
-        BodyLimit, default=JSON_BODY_BYTES, limits={"/api/voice": MAX_AUDIO_BYTES, "/api/documents": None}
+        BodyLimit, default=JSON_BODY_BYTES, limits={"/api/voice": None, "/api/documents": None}
     )
     # Loopback alone does not stop a web page from reaching us through DNS rebinding;
     # refusing foreign Host headers does.
@@ -451,9 +451,21 @@ def create_app(
         from homemind.voice.audio import VoiceError, read_wav
         from homemind.voice.service import Voice
 
-        body = await request.body()  # BodyLimit has refused anything over the audio limit
+        # This route keeps its own limit (BodyLimit leaves it alone), so that the refusal is
+        # said in the member's language: at once when Content-Length says so, else as soon
+        # as the bytes pass it; nothing over the limit is kept.
+        too_big = VoiceError("voice.too_big", size=f"> {MAX_AUDIO_BYTES}", limit=MAX_AUDIO_BYTES)
+        refused = JSONResponse({"detail": too_big.message(actor.member.language)}, status_code=413)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_AUDIO_BYTES:
+            return refused
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_AUDIO_BYTES:
+                return refused
         try:
-            audio = read_wav(body)
+            audio = read_wav(bytes(body))
         except VoiceError as exc:
             return JSONResponse({"detail": exc.message(actor.member.language)}, status_code=400)
         async with voice_lock:  # one decoder: utterances take turns

@@ -3,9 +3,10 @@
 An attack on a running hub sent four 80 MB login bodies, unauthenticated, and the hub
 grew from 312 MB to 557 MB and kept it. Two guards stop that kind of thing:
 
-- :class:`BodyLimit`, an ASGI middleware, refuses a body over the limit (64 KiB of JSON;
-  the voice endpoint's own audio limit) with 413 before anything reads or parses it: at
-  once when ``Content-Length`` says so, else as soon as the bytes received pass it.
+- :class:`BodyLimit`, an ASGI middleware, refuses a body over the limit (64 KiB of JSON)
+  with 413 before anything reads or parses it: at once when ``Content-Length`` says so,
+  else as soon as the bytes received pass it. The voice endpoint keeps its own audio
+  limit the same way, in the member's language.
   Starlette has a body limit of its own, but it answers in plain text without saying the
   limit; every other error here is JSON with a ``detail``, and so is this one.
 - :class:`GuardedH11Protocol`, uvicorn's h11 connection with deadlines uvicorn lacks: the
@@ -43,10 +44,14 @@ def too_large(limit: int) -> str:
 
 
 class BodyLimit:
-    """Refuse request bodies over the limit of their path (``limits``) or ``default``."""
+    """Refuse request bodies over the limit of their path (``limits``) or ``default``.
+
+    A path whose limit is None keeps its own (the voice endpoint: it streams the audio,
+    stops at its limit, and says so in the member's language).
+    """
 
     def __init__(
-        self, app: ASGIApp, default: int = JSON_BODY_BYTES, limits: dict[str, int] | None = None
+        self, app: ASGIApp, default: int = JSON_BODY_BYTES, limits: dict[str, int | None] | None = None
     ) -> None:
         self.app = app
         self.default = default
@@ -57,6 +62,9 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limits.get(scope["path"], self.default)
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _refuse(send, limit)  # nothing of the body is read
