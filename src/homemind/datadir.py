@@ -40,6 +40,10 @@ PRIVATE_FILES = (
     f"{STORE_FILE}-wal",
     f"{STORE_FILE}-shm",
     LOCK_FILE,
+    # The documents library: private documents are private text.
+    "library.db",
+    "library.db-wal",
+    "library.db-shm",
 )
 _PLAIN_ID = re.compile(r"^[a-z0-9_.-]+$")
 _MAYBE_PLAIN = re.compile(r"""^[ \t]*(?:-[ \t]*)?code:[ \t]*["']?[0-9]""", re.MULTILINE)
