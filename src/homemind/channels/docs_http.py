@@ -20,7 +20,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from homemind.app import Hub
-from homemind.channels.http import ActorDep, HubDep  # http.py includes this router in create_app
+
+# http.py includes this router in create_app
+from homemind.channels.http import ActorDep, ErrorResponse, HubDep
 from homemind.library.ingest import MAX_BYTES, DocumentError
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
@@ -51,6 +53,11 @@ class SearchResult(BaseModel):
 
 class SearchResponse(BaseModel):
     results: list[SearchResult]
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route documents: every one shares the one error body."""
+    return {code: {"model": ErrorResponse} for code in codes}
 
 
 def _library(hub: Hub, *, create: bool = False) -> Any:
@@ -86,7 +93,7 @@ async def search(
     return {"results": [h.as_dict() for h in hits]}
 
 
-@router.post("", status_code=201, response_model=DocumentInfo)
+@router.post("", status_code=201, response_model=DocumentInfo, responses=_errors(400, 404, 409, 413))
 async def upload(
     request: Request,
     hub: HubDep,
@@ -118,7 +125,7 @@ async def upload(
         Path(tmp).unlink(missing_ok=True)
 
 
-@router.delete("/{doc_id}", status_code=204, response_model=None)
+@router.delete("/{doc_id}", status_code=204, response_model=None, responses=_errors(403, 404))
 async def remove(doc_id: int, hub: HubDep, actor: ActorDep) -> Response:
     """Remove a document: adults and admins, and a private one only by whoever may read it."""
     try:
