@@ -516,6 +516,24 @@ async def test_demo_home_over_mqtt_both_conventions(broker: Mosquitto, tmp_path:
         assert "27.5" in answer.response
 
 
+async def test_a_hub_that_starts_later_answers_with_the_current_reading(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    """A one-shot `homemind ask` is a new hub each time: it must not answer with the store's last
+    reading while the broker holds a newer one (issue 21: "set to 28, asked, says 27.5")."""
+    data = tmp_path / "data"
+    async with simulator(broker) as sim:
+        async with open_hub(data, home_text(broker)) as first:
+            assert state(first, "sensor.living_room_temperature") == "26.5"
+        for reading in ("27.5", "28", "19.5"):
+            await sim.set_state("sensor.living_room_temperature", reading, {})
+            await sim.set_state("climate.bedroom_ac", "heat", {"temperature": float(reading)})
+            async with open_hub(data, home_text(broker)) as hub:  # no waiting: as `homemind ask` does
+                answer = await ask(hub, "what's the temperature in the living room")
+                assert reading in answer.response, answer.response
+                assert attr(hub, "climate.bedroom_ac", "temperature") == float(reading)
+
+
 async def test_commands_are_published_at_qos1_to_the_command_topics(
     broker: Mosquitto, tmp_path: Path
 ) -> None:

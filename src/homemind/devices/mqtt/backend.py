@@ -361,7 +361,6 @@ class MqttBackend:
         settings = self._settings
         first = not self._synced_once.is_set()
         self._synced_once.set()
-        self._attempted.set()
         if first:
             self._mark_undiscovered()
             for entity in list(self._bound.values()):
@@ -377,6 +376,9 @@ class MqttBackend:
                     self._asked.append((entity, entity.expect(entity.state_topics)))
                 # One request per device, asking for what all its entities report.
                 requests.setdefault(out.topic, {}).update(json.loads(out.payload))
+        # Only now may start() go on: the devices asked above are what it waits for, so a one-shot
+        # `homemind ask` answers with their current readings, not the store's last ones.
+        self._attempted.set()
         for topic, wanted in requests.items():
             await client.publish(topic, json.dumps(wanted), qos=1)
 

@@ -582,8 +582,11 @@ class Zigbee2Mqtt(_Bridge):
 
     async def publish_state(self, name: str, devices: list[SimDevice]) -> None:
         if devices[0].online:
-            # Zigbee2MQTT does not retain device state by default; the hub asks with /get.
-            await self.publish(f"{self.base}/{name}", json.dumps(self.state_json(devices)), retain=False)
+            # Zigbee2MQTT does not retain device state by default; the hub asks with /get. Sensors
+            # cannot be asked (they sleep), so they are set up as people do: `retain: true`, and a
+            # hub that starts later reads the last reading from the broker.
+            sensors = all(d.entity.domain in (Domain.SENSOR, Domain.BINARY_SENSOR) for d in devices)
+            await self.publish(f"{self.base}/{name}", json.dumps(self.state_json(devices)), retain=sensors)
 
     async def on_message(self, topic: str, payload: bytes) -> None:
         if topic == f"{self.sim.prefix}/status":
