@@ -38,8 +38,10 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     approvals.add_argument("--as", dest="actor", help=_AS_HELP)
     approvals.add_argument("--json", action="store_true")
 
-    autos = sub.add_parser("automations", parents=[common], help="list, enable or disable automations")
-    autos.add_argument("action", nargs="?", choices=["list", "enable", "disable"], default="list")
+    autos = sub.add_parser(
+        "automations", parents=[common], help="list, enable, disable or remove automations"
+    )
+    autos.add_argument("action", nargs="?", choices=["list", "enable", "disable", "remove"], default="list")
     autos.add_argument("automation_id", nargs="?")
     autos.add_argument("--as", dest="actor", help=_AS_HELP)
     autos.add_argument("--json", action="store_true")
@@ -112,10 +114,12 @@ def _automations(hub: Hub, args: argparse.Namespace, actor: Any) -> int:
     from homemind.app import SetupError
 
     automations = hub.household.automations
+    if args.action != "list" and not args.automation_id:
+        raise SetupError(f"automations {args.action} needs an automation id")
     if args.action in ("enable", "disable"):
-        if not args.automation_id:
-            raise SetupError(f"automations {args.action} needs an automation id")
         automations.set_enabled(actor, args.automation_id, args.action == "enable")
+    if args.action == "remove":
+        automations.remove(actor, args.automation_id)  # one made by talking; the file's are 409
     listed = [a.as_dict() for a in automations.list(actor)]
     _print(listed, args.json, lambda a: f"{a['id']:24} {'on ' if a['enabled'] else 'off'}  {a['name']}")
     return 0

@@ -86,6 +86,11 @@ class ConversationResponse(BaseModel):
         default_factory=list,
         description="An answer from documents: title, section, text, source, score each.",
     )
+    question: dict[str, Any] | None = Field(
+        default=None,
+        description='A question the reply asks ("which one?"): {"kind", "choices": [{"id", "label"}]}; '
+        "the next turn in this conversation is read as its answer.",
+    )
 
 
 class EntityInfo(BaseModel):

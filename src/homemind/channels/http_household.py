@@ -74,7 +74,13 @@ class AutomationInfo(BaseModel):
     id: str
     name: str
     enabled: bool
-    trigger: dict[str, str | None]
+    trigger: dict[str, Any]
+    # Made by talking ("said_<n>"): what it does in each language, its maker, what was said.
+    names: dict[str, str] | None = None
+    creator: str | None = None
+    said: str | None = None
+    next_fire: str | None = None
+    entities: list[str] = Field(default_factory=list)
 
 
 class NotificationInfo(BaseModel):
@@ -201,3 +207,13 @@ async def switch_automation(
 ) -> Any:
     """Switch the automation itself on or off (adults and admins; never a child or a guest)."""
     return hub.household.automations.set_enabled(actor, automation_id, action == "enable").as_dict()
+
+
+@router.delete(
+    "/api/automations/{automation_id}", response_model=AutomationInfo, responses=_errors(403, 404, 409)
+)
+async def remove_automation(
+    automation_id: Annotated[str, PathParam(max_length=64)], hub: HubDep, actor: ActorDep
+) -> Any:
+    """Remove an automation made by talking (its maker, adults and admins); the home file's: 409."""
+    return hub.household.automations.remove(actor, automation_id).as_dict()

@@ -1,9 +1,10 @@
 """The channel-independent conversation pipeline.
 
-text -> checks -> language -> (pending confirmation?) -> understanding tiers ->
-intent handler -> executor -> reply in the same language. The CLI, the HTTP
-API and, later, voice and the dashboard all call :meth:`Conversation.process`,
-so they cannot disagree about what a sentence does.
+text -> checks -> language -> (pending confirmation?) -> the turn (``turn.py``: an answer
+to the hub's question, an undo, or a command, maybe compound, maybe scheduled) ->
+intent handler -> executor -> reply in the same language. The CLI, the HTTP API, voice
+and the dashboard all call :meth:`Conversation.process`, so they cannot disagree about
+what a sentence does.
 """
 
 from __future__ import annotations
@@ -15,28 +16,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from homemind.conversation.context import CONTEXT_SECONDS, Context, FollowUps
+from homemind.conversation.answers import Answers
+from homemind.conversation.dialogue import Dialogues
 from homemind.conversation.fallback import Fallback
 from homemind.conversation.history import History, done
+from homemind.conversation.schedule import Schedules
+from homemind.conversation.splitting import Splitter
+from homemind.conversation.turn import Outcome, Turn
+from homemind.conversation.understanding import Understanding
 from homemind.core import i18n
 from homemind.core.model import Home
-from homemind.core.services import ActionError
 from homemind.core.states import StateRegistry
-from homemind.household import Household, HouseholdError
+from homemind.household import Household
 from homemind.nlu.language import detect_language
 from homemind.nlu.types import ExplainsFailure, IntentMatch, Recognizer, Slot
 from homemind.policy import ActionOutcome, Actor, Executor, is_clean_text
-from homemind.skills import (
-    HandlerRegistry,
-    IntentHandler,
-    IntentRequest,
-    Pending,
-    PlannedCall,
-    Reply,
-    Status,
-    act,
-)
-from homemind.skills.base import Confirmer
+from homemind.skills import HandlerRegistry, IntentHandler, IntentRequest, Pending, PlannedCall, Reply, Status, act
+from homemind.skills.acting import CONFIRMATION_SECONDS
+from homemind.skills.asking import Ask
+from homemind.skills.base import Confirmer, run_handler
 from homemind.store import Store
 
 MAX_TEXT_CHARS = 1000
@@ -68,6 +66,8 @@ i18n.register(
             " and it has been logged.",
             "zh": "抱歉，处理时出了问题，没有再做别的操作，已记录下来。",
         },
+        "voice.did_you_say": {"en": "Did you say “{text}”?", "zh": "你是说“{text}”吗？"},
+        "voice.say_again": {"en": "OK, please say it again.", "zh": "好的，请再说一遍。"},
         "conversation.expired": {
             "en": "That confirmation has expired; please ask again.",
             "zh": "确认已过期，请重新说一遍。",
@@ -115,6 +115,44 @@ _DIGIT_WORDS = {
 }
 
 
+def reply_language(text: str, default: str) -> str:
+    """The language to answer in: the sentence's; for a bare PIN or "yes", ``default`` (the
+    language the question was asked in, else the member's).
+
+    Digits and "ok" say nothing about a language; a Chinese "好的" or "二五八零" does.
+    """
+    answer = _clean_answer(text)
+    if spoken_code(answer) or _YES.match(answer) or _NO.match(answer):
+        return "zh" if re.search(r"[\u4e00-\u9fff]", answer) else default
+    return detect_language(text)
+
+
+def merge_pending(held: list[Pending]) -> Pending:
+    """Several parts of one sentence held for a yes: one confirmation for all of them.
+
+    Device calls that want the same answer (a yes, or a PIN) travel together; a skill's
+    own confirmation (an order, a schedule) is held alone, first come.
+    """
+    first = held[0]
+    if first.skill is not None:
+        return first
+    calls = list(first.calls)
+    for other in held[1:]:
+        if other.skill is None and other.needs_code == first.needs_code:
+            calls += other.calls
+    return replace(first, calls=calls)
+
+
+def compound(matches: list[IntentMatch], language: str) -> IntentMatch | None:
+    """The intent of a compound command: its parts' intents, in order."""
+    if not matches:
+        return None
+    tiers = [m.tier for m in matches]
+    slots = {"parts": Slot([m.name for m in matches], " / ".join(m.name for m in matches))}
+    return IntentMatch("HomemindCompound", slots, tiers[0], language, min(m.confidence for m in matches),
+                       {"parts": [m.as_dict() for m in matches]})  # fmt: skip
+
+
 def _clean_answer(text: str) -> str:
     return re.sub(r"[\s.,!?。，！？]+$", "", text.strip().casefold())
 
@@ -160,6 +198,8 @@ class ConversationResult:
     needs_code: bool = False
     # An answer from documents: the passages it is based on.
     sources: list[dict[str, Any]] = field(default_factory=list)
+    # A question the reply asks ("which one?"): its kind and the choices offered, for buttons.
+    question: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.language == "en" and self.response[:1].islower():
@@ -175,7 +215,17 @@ class ConversationResult:
             "actions": [a.as_dict(self.language) for a in self.actions],
             "needs_code": self.needs_code,
             "sources": self.sources,
+            "question": self.question,
         }
+
+
+def _skill_could_not(outcomes: list[Outcome]) -> bool:
+    """One command, understood, that its skill answered with an error and nothing done or asked."""
+    if len(outcomes) != 1 or outcomes[0].match is None:
+        return False
+    reply = outcomes[0].reply
+    failed = reply.status in (Status.ERROR, Status.NOT_UNDERSTOOD)
+    return failed and not (reply.actions or reply.pending or reply.ask)
 
 
 class Conversation:
@@ -201,7 +251,11 @@ class Conversation:
         self.executor = executor
         self.handlers = handlers
         self.recognizers = list(recognizers)
-        self.follow_ups = FollowUps(home)
+        self.understanding = Understanding(home, self.recognizers)
+        self.splitter = Splitter(self.understanding.vocabulary, self.understanding.follow_ups)
+        self.answers = Answers(self.understanding.vocabulary)
+        self.dialogues = Dialogues(store)
+        self.schedules = Schedules(home, states, executor, handlers, household)
 
     def _check_text(self, text: object, language: str) -> str | None:
         if not isinstance(text, str):
@@ -265,111 +319,45 @@ class Conversation:
         problem = self._check_text(text, fallback_language)
         if problem is not None:
             return ConversationResult(Status.ERROR, problem, fallback_language, conversation_id)
-        language = language or detect_language(text)
-
         pending = self._take_pending(conversation_id, actor)
+        asked_in = pending.language if pending is not None else None
+        language = language or reply_language(text, asked_in or actor.member.language)
         if pending is not None:
             answered = await self._answer_pending(pending, text, actor, language, conversation_id)
             if answered is not None:
                 return answered
 
-        previous = self._context(conversation_id, actor)
-        match = self.follow_ups.resolve(text, language, previous) if previous else None
-        match = match or self._understand(text, language)
-        if match is None:
-            answered = await self._fall_back(text, actor, language, conversation_id)
-            return answered or self._not_understood(text, language, conversation_id)
-        match = self._here(match, actor)
-        actor = replace(actor, intent=match.name)
-        handler = self.handlers.get(match.name)
-        if handler is None:
-            # Understood as something no skill serves (a general question): a fallback may know.
+        now = self.executor.clock()
+        state = self.dialogues.load(conversation_id, actor.member.id, now)
+        loaded = state.payload()
+        turn = Turn(self, text, actor, language, state)
+        outcomes, understood = await turn.run()
+        if turn.state.payload() != loaded:
+            # Unchanged state is not written again: it keeps its age (and its member).
+            self.dialogues.save(conversation_id, actor.member.id, turn.state, now)
+        if not understood or (len(outcomes) == 1 and outcomes[0].unhandled):
+            # Nothing a tier (or a skill) takes: a fallback may know (documents, a language model).
             answered = await self._fall_back(text, actor, language, conversation_id)
             if answered is not None:
                 return answered
-            reply = Reply(Status.NOT_UNDERSTOOD, i18n.translate("conversation.no_handler", language))
-        else:
-            reply = await self._handle(handler, self._request(match, actor, language))
-            if reply.status in (Status.ERROR, Status.NOT_UNDERSTOOD) and not (reply.actions or reply.pending):
-                # A skill that could not serve it ("网上买的东西能退吗" read as an order for
-                # "的东西"): a fallback's answer from a source is better than the skill's error.
-                answered = await self._fall_back(text, actor, language, conversation_id)
-                if answered is not None and answered.sources:
-                    return answered
-        if reply.pending is not None:
-            self._store_pending(conversation_id, reply.pending)
-        if reply.status in (Status.DONE, Status.ANSWERED, Status.NEEDS_CONFIRMATION):
-            self._remember(conversation_id, actor, match)
-        needs_code = reply.pending is not None and reply.pending.needs_code
-        return ConversationResult(
-            reply.status, reply.speech, language, conversation_id, match, reply.actions, needs_code
-        )
+        elif _skill_could_not(outcomes):
+            # A skill that could not serve it ("网上买的东西能退吗" read as an order for
+            # "的东西"): a fallback's answer from a source is better than the skill's error.
+            answered = await self._fall_back(text, actor, language, conversation_id)
+            if answered is not None and answered.sources:
+                return answered
+        if not understood:
+            return self._not_understood(text, language, conversation_id)
+        return self._result(outcomes, language, conversation_id)
 
     @staticmethod
-    async def _handle(handler: IntentHandler | Confirmer, request: IntentRequest, *args: Any) -> Reply:
-        """Run a handler (or a skill's confirmer); a household or device error it raises is the
-        reply, in the sentence's language."""
+    async def handle(handler: IntentHandler | Confirmer, request: IntentRequest, *args: Any) -> Reply:
+        """Run a handler (or a skill's confirmer): its household or device error is the reply
+        (``run_handler``); anything else is a fault the turn reports and audits."""
         try:
-            if isinstance(handler, IntentHandler):
-                return await handler.handle(request)
-            return await handler(request, *args)
-        except HouseholdError as exc:
-            status = Status.REFUSED if exc.refusal else Status.ERROR
-            return Reply(status, exc.message(request.language))
-        except ActionError as exc:
-            return Reply(Status.ERROR, exc.message(request.language))
+            return await run_handler(handler, request, *args)
         except Exception as exc:
             raise _HandlerFault(request.actor) from exc  # the audit says which intent failed
-
-    def _request(self, match: IntentMatch, actor: Actor, language: str) -> IntentRequest:
-        return IntentRequest(
-            match, actor, language, self.home, self.states, self.executor, household=self.household
-        )
-
-    def _here(self, match: IntentMatch, actor: Actor) -> IntentMatch:
-        """The speaker's room is the default room, as with Home Assistant's satellites.
-
-        "Turn on the light" said to the kitchen's satellite means the kitchen's light,
-        when the kitchen has one; a named device or room is never overridden.
-        """
-        if actor.area is None or actor.area not in self.home.areas:
-            return match
-        if match.value("area") is not None or match.value("name") is not None:
-            return match
-        domain = match.value("domain")
-        if domain is None or not any(
-            e.area == actor.area and e.domain.value == domain for e in self.home.entities.values()
-        ):
-            return match
-        here = self.home.areas[actor.area]
-        slots = {**match.slots, "area": Slot(value=actor.area, text=here.names.display(match.language))}
-        return replace(match, slots=slots)
-
-    # --- context for follow-ups ------------------------------------------------------
-
-    def _context(self, conversation_id: str, actor: Actor) -> Context | None:
-        stored = self.store.get_context(conversation_id, actor.member.id)
-        if stored is None:
-            return None
-        payload, updated_at = stored
-        if self.executor.clock() - updated_at > CONTEXT_SECONDS:
-            return None
-        try:
-            return Context.from_payload(payload)
-        except (KeyError, TypeError, ValueError, IndexError):
-            return None  # written by another version: start afresh rather than fail
-
-    def _remember(self, conversation_id: str, actor: Actor, match: IntentMatch) -> None:
-        context = Context.of(match)
-        if context is not None:
-            self.store.put_context(conversation_id, actor.member.id, context.payload(), self.executor.clock())
-
-    def _understand(self, text: str, language: str) -> IntentMatch | None:
-        for recognizer in self.recognizers:
-            match = recognizer.recognize(text, language)
-            if match is not None:
-                return match
-        return None
 
     async def _fall_back(
         self, text: str, actor: Actor, language: str, conversation_id: str
@@ -394,6 +382,36 @@ class Conversation:
                 )
         return None
 
+    def _result(self, outcomes: list[Outcome], language: str, conversation_id: str) -> ConversationResult:
+        """One result for the turn: a compound command's parts in order, in one reply."""
+        replies = [o.reply for o in outcomes]
+        held = [r.pending for r in replies if r.pending is not None]
+        if held:
+            self._store_pending(conversation_id, merge_pending(held))
+        statuses = [r.status for r in replies]
+        status = next(
+            (s for s in (Status.NEEDS_CONFIRMATION, Status.DONE, Status.ANSWERED) if s in statuses),
+            statuses[0],
+        )
+        speech = ("" if language == "zh" else " ").join(r.speech for r in replies if r.speech)
+        matches = [o.match for o in outcomes if o.match is not None]
+        match = (matches[0] if matches else None) if len(outcomes) == 1 else compound(matches, language)
+        actions = [a for r in replies for a in r.actions]
+        needs_code = bool(held) and held[0].needs_code
+        asked = next((r.ask for r in replies if r.ask is not None), None)
+        question = self._question(asked, language) if asked is not None else None
+        return ConversationResult(
+            status, speech, language, conversation_id, match, actions, needs_code, question=question
+        )
+
+    def _question(self, ask: Ask, language: str) -> dict[str, Any]:
+        choices = []
+        for choice in ask.choices:
+            named = self.home.entities.get(choice.key) or self.home.areas.get(choice.key)
+            label = named.names.display(language) if named is not None else (choice.words or (choice.key,))[0]
+            choices.append({"id": choice.key, "label": label})
+        return {"kind": ask.kind, "choices": choices}
+
     def _not_understood(self, text: str, language: str, conversation_id: str) -> ConversationResult:
         for recognizer in self.recognizers:
             if isinstance(recognizer, ExplainsFailure):
@@ -406,14 +424,34 @@ class Conversation:
         message = i18n.translate("conversation.not_understood", language)
         return ConversationResult(Status.NOT_UNDERSTOOD, message, language, conversation_id)
 
+    async def _answer_heard(
+        self, pending: Pending, answer: str, actor: Actor, language: str, conversation_id: str
+    ) -> ConversationResult | None:
+        if _NO.match(answer):
+            return ConversationResult(
+                Status.ANSWERED, i18n.translate("voice.say_again", language), language, conversation_id
+            )
+        if not _YES.match(answer):
+            return None  # said again, or something else: a new command
+        if pending.expires_at < self.executor.clock():
+            message = i18n.translate("conversation.expired", language)
+            return ConversationResult(Status.ERROR, message, language, conversation_id)
+        heard = str((pending.skill or {}).get("text", ""))
+        return await self._process(heard, actor, language=pending.language, conversation_id=conversation_id)
+
     # --- confirmations ----------------------------------------------------------
 
     # Kept in the store, not in memory: the "yes" may arrive through another process
     # (`homemind ask --conversation-id ...` twice) and must still be usable only once.
 
     def awaiting_answer(self, conversation_id: str | None, actor: Actor) -> bool:
-        """Whether this member's next words answer a question (a confirmation or a PIN) here."""
-        return conversation_id is not None and self.store.has_pending(conversation_id, actor.member.id)
+        """Whether this member's next words answer a question (a confirmation, a PIN, "which one?") here."""
+        if conversation_id is None:
+            return False
+        if self.store.has_pending(conversation_id, actor.member.id):
+            return True
+        state = self.dialogues.load(conversation_id, actor.member.id, self.executor.clock())
+        return state.question is not None
 
     def _store_pending(self, conversation_id: str, pending: Pending) -> None:
         self.store.put_pending(conversation_id, pending.member_id, pending.payload(), pending.expires_at)
@@ -425,11 +463,25 @@ class Conversation:
         payload, expires_at = taken
         return Pending.from_payload(payload, self.home, actor.member.id, expires_at)
 
+    def ask_heard(self, text: str, actor: Actor, language: str, conversation_id: str) -> ConversationResult:
+        """ "Did you say …?" about a doubtful transcript; the same member's yes in the next turn says it."""
+        skill = {"kind": "heard", "text": text}
+        expires = self.executor.clock() + CONFIRMATION_SECONDS
+        pending = Pending([], False, actor.member.id, expires, "", {}, skill=skill, language=language)
+        self._store_pending(conversation_id, pending)
+        speech = i18n.translate("voice.did_you_say", language, text=text)
+        question = {"kind": "heard", "choices": [{"id": "yes", "label": text}]}
+        return ConversationResult(
+            Status.NEEDS_CONFIRMATION, speech, language, conversation_id, question=question
+        )
+
     async def _answer_pending(
         self, pending: Pending, text: str, actor: Actor, language: str, conversation_id: str
     ) -> ConversationResult | None:
         """Handle the turn after a confirmation prompt; None if it is a new command instead."""
         answer = _clean_answer(text)
+        if (pending.skill or {}).get("kind") == "heard":
+            return await self._answer_heard(pending, answer, actor, language, conversation_id)
         expired = pending.expires_at < self.executor.clock()
         code = spoken_code(answer) if pending.needs_code else None
         is_yes = bool(_YES.match(answer)) and not pending.needs_code
@@ -445,10 +497,12 @@ class Conversation:
         match = IntentMatch("HomemindConfirm", {}, tier="confirmation", language=language)
         # The audit keeps that this turn answered a prompt, never the PIN that was said.
         actor = replace(actor, intent=match.name, text="***" if code else actor.text)
-        request = self._request(match, actor, language)
+        request = IntentRequest(
+            match, actor, language, self.home, self.states, self.executor, household=self.household
+        )
         confirmer = self.handlers.confirmers.get((pending.skill or {}).get("kind", ""))
         if pending.skill is not None and confirmer is not None:
-            reply = await self._handle(confirmer, request, pending.skill)
+            reply = await self.handle(confirmer, request, pending.skill)
             return ConversationResult(reply.status, reply.speech, language, conversation_id, match)
         # The PIN travels beside the calls, never inside their data, and only from this turn.
         reply = await act(request, calls, pending.done_key, confirmed=True, pin=code, **pending.done_params)

@@ -54,6 +54,9 @@ def render_value(value: Any, language: str) -> str:
         return value.render(language)
     if isinstance(value, Message):
         return translate(value.key, language, **value.params)
+    render = getattr(value, "render", None)
+    if callable(render):
+        return str(render(language))  # a value that says itself in each language (a planned action)
     if isinstance(value, dict) and "en" in value:
         # Text kept in every language (a notification's names), for whoever reads it later.
         return str(value.get(language) or value["en"])
@@ -64,6 +67,17 @@ def render_value(value: Any, language: str) -> str:
     if isinstance(value, list | tuple):
         return join_names([render_value(v, language) for v in value], language)
     return str(value)
+
+
+def entity_names(entities: Iterable[Entity], language: str) -> str:
+    """Devices named for a sentence: "the Kettle and Grandma's Light", "电水壶和老人房灯"."""
+    words = []
+    for entity in entities:
+        name = entity.names.display(language)
+        if language == "en" and "'" not in name:
+            name = f"the {name}"
+        words.append(name)
+    return join_names(words, language)
 
 
 def join_names(names: Iterable[str], language: str) -> str:
@@ -86,5 +100,7 @@ def translate(key: str, language: str, **params: Any) -> str:
     if texts is None:
         return key
     template = texts.get(language) or texts["en"]
+    if language == "en" and params.get("count") == 1 and "en_one" in texts:
+        template = texts["en_one"]  # "Cancelled 1 timer.": English has a singular
     rendered = {name: render_value(value, language) for name, value in params.items()}
     return template.format(**rendered)

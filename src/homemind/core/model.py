@@ -48,7 +48,7 @@ DOMAIN_FEATURES: dict[Domain, frozenset[str]] = {
     Domain.CLIMATE: frozenset({"target_temperature"}),
     Domain.COVER: frozenset({"position"}),
     Domain.LOCK: frozenset(),
-    Domain.FAN: frozenset(),
+    Domain.FAN: frozenset({"set_speed"}),
     Domain.MEDIA_PLAYER: frozenset({"volume_set", "volume_mute", "play_pause"}),
     Domain.VACUUM: frozenset({"start", "pause", "return_home"}),
     Domain.WATER_HEATER: frozenset({"target_temperature"}),

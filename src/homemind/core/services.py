@@ -102,6 +102,7 @@ i18n.register(
         "service.alarm_arm_home": {"en": "be armed", "zh": "布防"},
         "service.alarm_arm_away": {"en": "be armed", "zh": "布防"},
         "service.alarm_disarm": {"en": "be disarmed", "zh": "撤防"},
+        "service.set_percentage": {"en": "change speed", "zh": "调风速"},
         "feature.brightness": {"en": "dimming", "zh": "调光"},
         "feature.color": {"en": "colours", "zh": "调色"},
         "feature.color_temp": {"en": "colour temperature", "zh": "色温"},
@@ -115,6 +116,7 @@ i18n.register(
         "feature.return_home": {"en": "returning to its dock", "zh": "回充"},
         "feature.arm_home": {"en": "arming at home", "zh": "在家布防"},
         "feature.arm_away": {"en": "arming away", "zh": "离家布防"},
+        "feature.set_speed": {"en": "speeds", "zh": "调风速"},
     }
 )
 
@@ -193,6 +195,10 @@ class CodeData(_Data):
     code: str | None = Field(default=None, pattern=CODE_FORMAT)
 
 
+class PercentageData(_Data):
+    percentage: int = Field(ge=0, le=100)
+
+
 class VolumeData(_Data):
     volume_level: float = Field(ge=0.0, le=1.0)
 
@@ -234,6 +240,7 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("set_cover_position", frozenset({Domain.COVER}), PositionData),
         ServiceSpec("lock", frozenset({Domain.LOCK}), CodeData),
         ServiceSpec("unlock", frozenset({Domain.LOCK}), CodeData, sensitive=True),
+        ServiceSpec("set_percentage", frozenset({Domain.FAN}), PercentageData),
         ServiceSpec("volume_set", frozenset({Domain.MEDIA_PLAYER}), VolumeData),
         ServiceSpec("volume_mute", frozenset({Domain.MEDIA_PLAYER}), MuteData),
         ServiceSpec("media_play", frozenset({Domain.MEDIA_PLAYER}), NoData),
@@ -249,6 +256,7 @@ SERVICES: dict[str, ServiceSpec] = {
 
 # Only lights take turn_on data; other domains turn on plainly.
 _FEATURE_OF_SERVICE: dict[str, str] = {
+    "set_percentage": "set_speed",
     "set_cover_position": "position",
     "volume_set": "volume_set",
     "volume_mute": "volume_mute",

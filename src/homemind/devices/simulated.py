@@ -111,6 +111,10 @@ def apply_call(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[st
             attrs["color_temp_kelvin"] = data["color_temp_kelvin"]
         return "on", attrs
 
+    if domain is Domain.FAN and service == "set_percentage":
+        attrs["percentage"] = data["percentage"]
+        return ("on" if data["percentage"] > 0 else "off"), attrs
+
     if domain in (Domain.SWITCH, Domain.FAN):
         return ("on" if service == "turn_on" else "off"), {}
 

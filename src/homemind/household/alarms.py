@@ -20,6 +20,8 @@ from homemind.household.when import When, next_occurrence
 from homemind.policy import Actor
 
 SNOOZE_SECONDS = 9 * 60
+# An alarm that went off this recently, and that nobody stopped, is still ringing.
+RINGING_SECONDS = 10 * 60
 
 i18n.register(
     {
@@ -140,6 +142,24 @@ class Alarms:
             )
         self.house.audit(actor, "alarms", "snooze", f"alarm.{alarm_id}", "ok")
         return self.get(actor, alarm_id)
+
+    def stop_ringing(self, actor: Actor) -> Alarm | None:
+        """The speaker's alarm that is ringing now (went off in the last ``RINGING_SECONDS``, not
+        stopped yet) is stopped; None when none is. "Turn off the alarm" then means the clock."""
+        now = self.house.clock.now()
+        ringing = self.house.store.read(
+            "SELECT id, source_id FROM notifications WHERE kind = 'alarm' AND member = ? AND fired_at > ?"
+            " AND read = 0 ORDER BY id DESC LIMIT 1",
+            (actor.member.id, now - RINGING_SECONDS),
+        )
+        if not ringing:
+            return None
+        with self.house.store.transaction() as db:
+            db.execute("UPDATE notifications SET read = 1 WHERE id = ?", (ringing[0]["id"],))
+        alarm_id = int(ringing[0]["source_id"])
+        self.house.audit(actor, "alarms", "stop", f"alarm.{alarm_id}", "ok")
+        rows = self.house.store.read("SELECT * FROM alarms WHERE id = ?", (alarm_id,))
+        return self._alarm(rows[0]) if rows else None
 
     def dump(self, actor: Actor) -> list[dict[str, Any]]:
         rows = self.house.store.read(

@@ -1,5 +1,7 @@
-"""Automations from the home file: time and state triggers with conditions, switched on and
-off by voice, the CLI and the API (the switch is kept in the store, the definition in the file).
+"""Automations: the home file's (time and state triggers with conditions, switched on and
+off by voice, the CLI and the API; the switch is kept in the store, the definition in the
+file) and those made by talking (``spoken.py``: stored, run with their maker's permissions,
+removable).
 
 Actions run through the executor as the home's owner on the ``automation``
 channel, so the action log says what an automation did and policy still applies.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -19,14 +22,22 @@ from homemind.core import i18n
 from homemind.core.events import STATE_CHANGED, Event
 from homemind.core.model import Automation, Home, Step
 from homemind.core.states import StateRegistry
-from homemind.household.errors import NotFound
+from homemind.household import spoken
+from homemind.household.errors import Conflict, NotAllowed, NotFound
 from homemind.household.house import House
-from homemind.policy import ActionOutcome, Actor, Executor
+from homemind.household.spoken import Spoken
+from homemind.policy import ActionOutcome, Actor, Executor, Result
 
 log = logging.getLogger(__name__)
 
 i18n.register(
-    {"automation.no_such": {"en": "There is no automation called {id}.", "zh": "没有叫{id}的自动化。"}}
+    {
+        "automation.no_such": {"en": "There is no automation called {id}.", "zh": "没有叫{id}的自动化。"},
+        "automation.in_file": {
+            "en": "{id} is in the home file: switch it off, or remove it there.",
+            "zh": "{id}写在家庭配置文件里：可以停用它，或在文件里删除。",
+        },
+    }
 )
 
 
@@ -50,6 +61,9 @@ async def run_steps(
         for entity_id in step_targets(home, step):
             outcomes.append(await executor.execute(actor, entity_id, step.service, dict(step.data)))
     return outcomes
+
+
+_CREATE = i18n.Message("household.action.automations.create")
 
 
 def _hhmm(text: str) -> time:
@@ -76,7 +90,13 @@ class AutomationInfo:
     id: str
     name: str
     enabled: bool
-    trigger: dict[str, str | None]
+    trigger: dict[str, Any]
+    # Those made by talking: in both languages, who made it, what was said, when it next runs.
+    names: dict[str, str] | None = None
+    creator: str | None = None
+    said: str | None = None
+    next_fire: str | None = None
+    entities: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +120,9 @@ class Automations:
 
     def set_enabled(self, actor: Actor, automation_id: str, enabled: bool) -> AutomationInfo:
         """Switch an automation on or off (not its devices), if the policy lets this member."""
+        said = spoken.get(self.house.store, automation_id)
+        if said is not None and self.house.may(actor, "automations", "read"):
+            return self._switch_spoken(actor, said, enabled)
         if automation_id not in self.defined or not self.house.may(actor, "automations", "read"):
             raise NotFound("automation.no_such", id=automation_id)
         operation = "enable" if enabled else "disable"
@@ -121,7 +144,88 @@ class Automations:
 
     def list(self, actor: Actor) -> list[AutomationInfo]:
         self.house.require(actor, "automations", "read", subject="automations")
-        return [self.describe(a) for a in self.defined.values()]
+        said = [self.describe_spoken(s) for s in spoken.all_spoken(self.house.store)]
+        return [self.describe(a) for a in self.defined.values()] + said
+
+    # --- made by talking ------------------------------------------------------------
+
+    def describe_spoken(self, said: Spoken) -> AutomationInfo:
+        home, now = self.house.home, self.house.now()
+        names = {
+            lang: f"{spoken.trigger_words(home, said.trigger, now, lang)}: "
+            f"{spoken.action_words(home, said.steps, lang)}"
+            for lang in ("en", "zh")
+        }
+        return AutomationInfo(
+            said.id, names["en"], said.enabled, said.trigger, names, said.creator, said.said,
+            self.house.iso(said.next_fire), tuple(said.entity_ids),
+        )  # fmt: skip
+
+    def create(
+        self, actor: Actor, said: str, language: str, trigger: dict[str, Any], steps: Sequence[Step]
+    ) -> AutomationInfo:
+        """Store an automation a member asked for; each step is checked now as that member would be
+        (the device can do it, the member may, with no yes or PIN needed), and again whenever it runs."""
+        self.house.require(actor, "automations", "create", subject="automation")
+        for step in steps:
+            checked = self.executor.check(actor, step.entity_id or "", step.service, dict(step.data))
+            if checked.result is not Result.OK:
+                self.house.audit(actor, "automations", "create", "automation", "refused", decision="deny")
+                error = checked.error
+                if error is None:  # held for a yes or a PIN: an automation can give neither
+                    raise NotAllowed("household.denied", member=actor.member, action=_CREATE)
+                raise NotAllowed(error.key, **error.params)
+        made = spoken.insert(
+            self.house.store, actor.member.id, language, said, trigger, steps, self.house.clock.now()
+        )
+        self.house.audit(actor, "automations", "create", f"automation.{made.id}", "ok")
+        return self.describe_spoken(made)
+
+    def remove(self, actor: Actor, automation_id: str) -> AutomationInfo:
+        """Remove one made by talking (its maker, adults and admins); the home file's stay in the file."""
+        said = spoken.get(self.house.store, automation_id)
+        if said is None or not self.house.may(actor, "automations", "read"):
+            if automation_id in self.defined:
+                raise Conflict("automation.in_file", id=automation_id)
+            raise NotFound("automation.no_such", id=automation_id)
+        row = {"created_by": said.creator}
+        self.house.require(actor, "automations", "remove", row, subject=f"automation.{said.id}")
+        spoken.mark_removed(self.house.store, said, self.house.clock.now())
+        self.house.audit(actor, "automations", "remove", f"automation.{said.id}", "ok")
+        return self.describe_spoken(said)
+
+    def _switch_spoken(self, actor: Actor, said: Spoken, enabled: bool) -> AutomationInfo:
+        row = {"created_by": said.creator}
+        self.house.require(actor, "automations", "switch", row, subject=f"automation.{said.id}")
+        upcoming = said.next_fire
+        if enabled and "at" in said.trigger:
+            upcoming = spoken.next_fire(said, self.house.now())  # from now on, none missed while off
+        spoken.switch(self.house.store, said, enabled, upcoming)
+        self.house.audit(
+            actor, "automations", "enable" if enabled else "disable", f"automation.{said.id}", "ok"
+        )
+        return self.describe_spoken(spoken.get(self.house.store, said.id) or said)
+
+    def maker(self, said: Spoken) -> Actor | None:
+        """Who a spoken automation runs as: its maker, as generated text (None: no longer a member)."""
+        member = self.house.home.members.get(said.creator)
+        if member is None:
+            return None
+        return Actor(member=member, channel="automation", generated=True, text=said.said, intent=said.id)
+
+    async def _run_spoken(self, said: Spoken) -> None:
+        actor = self.maker(said)
+        if actor is None:
+            log.warning("automation %s: its maker %s is no longer a member", said.id, said.creator)
+            return
+        outcomes = await run_steps(self.house.home, self.executor, actor, said.steps)
+        self.runs.append((said.id, outcomes))
+
+    async def _tick_spoken(self, now_epoch: float) -> None:
+        for said in spoken.due(self.house.store, now_epoch):
+            upcoming = None if said.once else spoken.next_fire(said, self.house.local(now_epoch))
+            if spoken.claim(self.house.store, said, upcoming, now_epoch):
+                await self._run_spoken(said)
 
     def conditions_hold(self, a: Automation) -> bool:
         if not in_window(self.house.now(), a.after, a.before):
@@ -151,9 +255,21 @@ class Automations:
             ):
                 continue
             if self.enabled(a.id) and self.conditions_hold(a):
-                task = asyncio.get_running_loop().create_task(self._run(a))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._start(self._run(a))
+        for said in spoken.all_spoken(self.house.store):
+            trigger = said.trigger
+            if (
+                said.enabled
+                and entity_id == trigger.get("entity_id")
+                and new != old
+                and spoken.fires(trigger, old, new)
+            ):
+                self._start(self._run_spoken(said))
+
+    def _start(self, run: Any) -> None:
+        task = asyncio.get_running_loop().create_task(run)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def listen(self) -> None:
         self.house.bus.subscribe(self.on_state, STATE_CHANGED)
@@ -165,6 +281,7 @@ class Automations:
 
     async def tick(self, now_epoch: float) -> None:
         """Time triggers, on the scheduler's tick: each due time fires once, claimed in a transaction."""
+        await self._tick_spoken(now_epoch)
         for a in self.defined.values():
             if a.trigger_at is None or not self.enabled(a.id):
                 continue

@@ -129,11 +129,11 @@ class LocalCatalogMerchant:
         return cls(items)
 
     def find(self, words: str, language: str) -> CatalogItem | None:
+        """By name or alias in either language; a plural ("eggs", "tomatoes") is its singular."""
         key = " ".join(words.casefold().split())
-        if key in self._names:
-            return self._names[key]
-        if key.endswith("s") and key[:-1] in self._names:
-            return self._names[key[:-1]]
+        for candidate in (key, key.removesuffix("s"), key.removesuffix("es"), key.removesuffix("的")):
+            if candidate in self._names:
+                return self._names[candidate]
         return None
 
     def place(self, lines: list[OrderLine], order_id: int) -> str:
@@ -384,6 +384,11 @@ class Orders:
     def dump(self, actor: Actor) -> list[dict[str, Any]]:
         rows = self.house.store.read("SELECT * FROM orders WHERE status != 'cart' ORDER BY id")
         return [self._order(r).as_dict() for r in self.house.readable(actor, "orders", rows)]
+
+    def spent(self, actor: Actor) -> tuple[int, int | None]:
+        """This month's placed orders, in fen, and the budget: for those who may read everyone's orders."""
+        self.house.require(actor, "orders", "read", subject="orders.month")
+        return self.month_spent(), self.budget_fen()
 
     def month_spent(self) -> int:
         start = self.house.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -106,7 +106,8 @@ class Scheduler:
         house = self.house
         if source.kind == "timer":
             name = row["name"] or ""
-            params = {"name": f"{name} " if name else ""}
+            # Both languages: the notification is read in whoever reads it's, names included.
+            params = {"name": {"en": f"{name} " if name else "", "zh": name}}
             return (
                 "timer.done",
                 params,

@@ -123,6 +123,29 @@ def _as_written(text: str, value: str) -> str:
     return found.group(0) if found else value
 
 
+_EN_PERSONS = [("i'm ", "we're "), ("i am ", "we are "), ("i ", "we "), ("i'm", "we're")]
+
+
+def routine_variants(phrase: str, language: str) -> list[str]:
+    """A routine's phrase as the family says it: "I'm leaving" / "we're leaving", "我睡了" / "我们睡了"."""
+    said = phrase.strip()
+    variants = [said]
+    folded = said.casefold()
+    if language == "en":
+        for one, many in _EN_PERSONS:
+            if folded.startswith(one):
+                variants.append(many + said[len(one) :])
+                break
+            if folded.startswith(many):
+                variants.append(one + said[len(many) :])
+                break
+    elif said.startswith("我们"):
+        variants.append("我" + said[2:])
+    elif said.startswith("我"):
+        variants.append("我们" + said[1:])
+    return list(dict.fromkeys(variants))
+
+
 class TemplateRecognizer:
     tier = "template"
 
@@ -153,10 +176,11 @@ class TemplateRecognizer:
                 areas.append((word, area.id, {"area": area.id}))
         # A routine is started by saying one of its phrases (the whole sentence): "good night", "晚安".
         routines: list[tuple[str, str, dict[str, Any]]] = [
-            (phrase, routine.id, {})
+            (said, routine.id, {})
             for routine in home.routines.values()
             for lang in languages
             for phrase in (*routine.phrases.get(lang, ()), *routine.names.all_for(lang))
+            for said in routine_variants(phrase, lang)
         ]
         return {
             "name": _slot_values(names),
@@ -195,6 +219,8 @@ class TemplateRecognizer:
                 said = _as_written(normalized, said)
                 slots[name] = Slot(value=said, text=said)
             else:
+                if name == "name" and not said:
+                    said = str(entity.value)  # a sentence that names the device by its job: "boil some water"
                 slots[name] = Slot(value=entity.value, text=said)
         metadata = dict(result.intent_metadata or {})
         metadata["response"] = result.response

@@ -271,6 +271,35 @@ class Executor:
         finally:
             self._log(actor, outcome)
 
+    def check(
+        self, actor: Actor, entity_id: str, service: str, data: dict[str, Any] | None = None
+    ) -> ActionOutcome:
+        """What :meth:`execute` would decide for this call now, without doing or auditing anything.
+
+        For actions planned for later (a scheduled command): the device must be able to do
+        it and the member must be allowed to. ``NEEDS_CONFIRMATION`` says a yes or a PIN
+        would be wanted (``needs``).
+        """
+        data = {k: v for k, v in (data or {}).items() if k not in _SECRET_FIELDS}
+        outcome = ActionOutcome(entity_id, service, data, Result.ERROR)
+        try:
+            if not is_clean_text(entity_id, service, data):
+                raise ActionError("error.invalid_text")
+            entity = self.home.entities.get(entity_id)
+            if entity is None:
+                raise ActionError("error.unknown_entity", entity_id=entity_id)
+            call = validate_call(entity, service, data, actor.context())
+            outcome.data = call.data
+            verdict = self.policy.decide(actor.member, entity, service, call.data)
+            outcome.decision = verdict.decision.value
+            outcome.action_class = verdict.action_class
+            # Not confirmed and no PIN: refusals and holds only, none of the PIN checks' side effects.
+            if not self._hold(actor, entity, service, verdict, outcome, confirmed=False, pin=None):
+                outcome.result = Result.OK
+        except ActionError as exc:
+            outcome.error = exc
+        return outcome
+
     def _hold(
         self,
         actor: Actor,

@@ -2,13 +2,16 @@
 
 from homemind.skills import (
     alarms,
+    automation_talk,
     calendar,
     devices,
     energy,
     lists,
     orders,
+    percent,
     queries,
     routines,
+    spending,
     timers,
     weather,
 )
@@ -27,7 +30,21 @@ from homemind.skills.base import (
 
 def default_registry() -> HandlerRegistry:
     registry = HandlerRegistry()
-    for module in (devices, queries, timers, alarms, calendar, lists, routines, orders, weather, energy):
+    for module in (
+        devices,
+        percent,
+        queries,
+        timers,
+        alarms,
+        calendar,
+        lists,
+        routines,
+        orders,
+        spending,
+        weather,
+        energy,
+        automation_talk,
+    ):
         module.register(registry)
     return registry
 

@@ -11,6 +11,7 @@ from typing import Any
 from homemind.core import i18n
 from homemind.core.model import Entity
 from homemind.policy import Result
+from homemind.skills.asking import which_entity
 from homemind.skills.base import IntentRequest, Pending, PlannedCall, Reply, Status
 from homemind.skills.targets import Targets
 
@@ -42,13 +43,21 @@ i18n.register(
 
 def names(entities: list[Entity], language: str) -> str:
     """Entity names joined for a sentence: "the Kettle and Grandma's Light", "电水壶和客厅灯"."""
-    words = []
-    for entity in entities:
-        name = entity.names.display(language)
-        if language == "en" and "'" not in name:
-            name = f"the {name}"
-        words.append(name)
-    return i18n.join_names(words, language)
+    return i18n.entity_names(entities, language)
+
+
+def verb(entities: list[Entity], language: str) -> str:
+    """ "is" or "are" for these devices in English ("the Curtains are", "the Kettle is"); "" in Chinese."""
+    if language != "en" or not entities:
+        return ""
+    plural = len(entities) > 1 or _plural_name(entities[0].names.display("en"))
+    return "are" if plural else "is"
+
+
+def _plural_name(name: str) -> bool:
+    """ "Curtains" and "Blinds" take "are"; "Grandma's Light" and "Glass" do not."""
+    last = name.split()[-1].lower() if name.split() else ""
+    return last.endswith("s") and not last.endswith(("ss", "'s", "us"))
 
 
 def target_error(request: IntentRequest, targets: Targets) -> Reply:
@@ -64,7 +73,8 @@ def target_error(request: IntentRequest, targets: Targets) -> Reply:
     status = (
         Status.NOT_UNDERSTOOD if targets.error_key in ("target.ambiguous", "target.missing") else Status.ERROR
     )
-    return Reply(status, request.t(targets.error_key or "target.missing", **params))
+    ask = which_entity(list(targets.entities)) if targets.error_key == "target.ambiguous" else None
+    return Reply(status, request.t(targets.error_key or "target.missing", **params), ask=ask)
 
 
 async def act(
@@ -87,7 +97,10 @@ async def act(
         if outcome.result is Result.NEEDS_CONFIRMATION:
             held.append(call)
 
-    done = [c.entity for c, o in zip(calls, outcomes, strict=True) if o.result is Result.OK]
+    done_by_id = {
+        c.entity.entity_id: c.entity for c, o in zip(calls, outcomes, strict=True) if o.result is Result.OK
+    }
+    done = list(done_by_id.values())  # two calls to one device (a mode and a temperature) name it once
     errors = [o.error.message(request.language) for o in outcomes if o.error is not None]
     refused = [o for o in outcomes if o.result is Result.REFUSED]
 
@@ -115,6 +128,7 @@ async def act(
             expires_at=request.executor.clock() + CONFIRMATION_SECONDS,
             done_key=done_key,
             done_params=done_params,
+            language=request.language,
         )
         return Reply(Status.NEEDS_CONFIRMATION, prompt, outcomes, pending)
 

@@ -14,21 +14,27 @@ from homemind.core import i18n
 from homemind.core.model import Member
 from homemind.household.alarms import Alarm
 from homemind.household.when import When, describe, describe_repeat, describe_when, extract, zh_digits
+from homemind.skills.asking import Ask, Choice
 from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
 
 i18n.register(
     {
         "alarm.no_time": {"en": "For what time?", "zh": "定几点的闹钟？"},
-        "alarm.set": {"en": "Alarm set for {when}{repeat}.", "zh": "闹钟定好了：{repeat}{when}。"},
+        "alarm.set": {"en": "Alarm set {when}{repeat}.", "zh": "闹钟定好了：{repeat}{when}。"},
         "alarm.none": {"en": "You have no alarms.", "zh": "你没有闹钟。"},
         "alarm.list": {"en": "Your alarms: {alarms}.", "zh": "你的闹钟：{alarms}。"},
         "alarm.deleted": {"en": "Deleted the alarm for {when}.", "zh": "已删除{when}的闹钟。"},
-        "alarm.deleted_all": {"en": "Deleted {count} alarms.", "zh": "已删除{count}个闹钟。"},
+        "alarm.deleted_all": {
+            "en": "Deleted {count} alarms.",
+            "en_one": "Deleted {count} alarm.",
+            "zh": "已删除{count}个闹钟。",
+        },
         "alarm.which": {
             "en": "You have several alarms: {alarms}. Which one?",
             "zh": "你有好几个闹钟：{alarms}。删哪一个？",
         },
         "alarm.no_such": {"en": "You have no alarm at {time}.", "zh": "你没有{time}的闹钟。"},
+        "alarm.stopped": {"en": "Alarm off.", "zh": "闹钟已关。"},
         "alarm.snoozed": {"en": "Snoozed for 9 minutes.", "zh": "好的，9分钟后再叫你。"},
         "reminder.no_time": {"en": "When should I remind {who}?", "zh": "什么时候提醒{who}？"},
         "reminder.no_task": {"en": "What should I remind {who} about?", "zh": "要提醒{who}什么？"},
@@ -108,6 +114,10 @@ class DeleteAlarm(IntentHandler):
 
     async def handle(self, request: IntentRequest) -> Reply:
         house = request.house
+        if not request.match.text("when") and not request.match.value("all"):
+            stopped = stop_ringing(request)  # "关掉闹钟" while it rings: stop it, keep the alarm
+            if stopped is not None:
+                return stopped
         alarms = house.alarms.mine(request.actor)
         if not alarms:
             return request.reply(Status.ERROR, "alarm.none")
@@ -117,14 +127,20 @@ class DeleteAlarm(IntentHandler):
             return request.reply(Status.DONE, "alarm.deleted_all", count=len(alarms))
         said = request.match.text("when")
         chosen = alarms
-        if said:
+        if request.match.value("alarm_id") is not None:
+            chosen = [a for a in alarms if str(a.id) == str(request.match.value("alarm_id"))]
+            if not chosen:
+                return request.reply(Status.ERROR, "alarm.none")
+        elif said:
             clock = _said_clock(said, request.language)
             if clock is not None:
                 chosen = [a for a in alarms if _hm(house.local(a.next_fire or 0)) in clock]
                 if not chosen:
                     return request.reply(Status.ERROR, "alarm.no_such", time=said.strip())
         if len(chosen) > 1:
-            return request.reply(Status.NOT_UNDERSTOOD, "alarm.which", alarms=_alarm_words(request, chosen))
+            reply = request.reply(Status.NOT_UNDERSTOOD, "alarm.which", alarms=_alarm_words(request, chosen))
+            reply.ask = Ask("which", "alarm_id", tuple(_alarm_choice(request, a) for a in chosen))
+            return reply
         alarm = house.alarms.delete(request.actor, chosen[0].id)
         return request.reply(
             Status.DONE,
@@ -150,6 +166,25 @@ def _said_clock(said: str, language: str) -> set[tuple[int, int]] | None:
     if meridiem == "am":
         return {(hour % 12, minute)}
     return {(hour % 24, minute), ((hour + 12) % 24, minute)}
+
+
+def _alarm_choice(request: IntentRequest, alarm: Alarm) -> Choice:
+    house = request.house
+    at = house.local(alarm.next_fire or 0)
+    words = [describe(at, house.now(), lang) for lang in ("en", "zh")]
+    return Choice(str(alarm.id), (*words, f"{at.hour}:{at.minute:02d}"))
+
+
+_STOP_WORDS = re.compile(r"\b(turn|switch|shut)\b.*\boff\b|\bstop\b|\bsilence\b|关掉|关了|关上|停|别响", re.I)
+
+
+def stop_ringing(request: IntentRequest) -> Reply | None:
+    """ "Turn off the alarm" while an alarm clock rings stops it (never the security system's disarm)."""
+    if request.household is None or not _STOP_WORDS.search(request.actor.text or ""):
+        return None
+    if request.house.alarms.stop_ringing(request.actor) is None:
+        return None
+    return request.reply(Status.DONE, "alarm.stopped")
 
 
 class SnoozeAlarm(IntentHandler):

@@ -18,6 +18,7 @@ from homemind.core.model import Entity, Home
 from homemind.core.states import StateRegistry
 from homemind.nlu.types import IntentMatch
 from homemind.policy import ActionOutcome, Actor, Executor
+from homemind.skills.asking import Ask
 
 if TYPE_CHECKING:
     from homemind.household import Household
@@ -51,6 +52,8 @@ class Pending:
     done_params: dict[str, Any]
     # A skill's own action waiting for "yes" (placing an order), run by the registry's confirmer.
     skill: dict[str, Any] | None = None
+    # The language the question was asked in: a bare "yes" or PIN is answered in it.
+    language: str | None = None
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -61,6 +64,7 @@ class Pending:
             "needs_code": self.needs_code,
             "done_key": self.done_key,
             "done_params": self.done_params,
+            "language": self.language,
         }
 
     @classmethod
@@ -78,6 +82,7 @@ class Pending:
             payload["done_key"],
             payload["done_params"],
             payload.get("skill"),
+            payload.get("language"),
         )
 
 
@@ -89,6 +94,8 @@ class Reply:
     pending: Pending | None = None
     # What an answer from documents is based on: title, section, text, source, score each.
     sources: list[dict[str, Any]] = field(default_factory=list)
+    # A question this reply asks ("which one?", "for how long?"): the next turn is read as its answer.
+    ask: Ask | None = None
 
 
 @dataclass
@@ -152,6 +159,22 @@ class IntentHandler(ABC):
 
 
 Confirmer = Callable[[IntentRequest, dict[str, Any]], Awaitable[Reply]]
+
+
+async def run_handler(handler: IntentHandler | Confirmer, request: IntentRequest, *args: Any) -> Reply:
+    """Run a handler (or a skill's confirmer); a household or device error it raises is the
+    reply, in the sentence's language."""
+    from homemind.core.services import ActionError
+    from homemind.household.errors import HouseholdError
+
+    try:
+        if isinstance(handler, IntentHandler):
+            return await handler.handle(request)
+        return await handler(request, *args)
+    except HouseholdError as exc:
+        return Reply(Status.REFUSED if exc.refusal else Status.ERROR, exc.message(request.language))
+    except ActionError as exc:
+        return Reply(Status.ERROR, exc.message(request.language))
 
 
 class HandlerRegistry:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from homemind.core import i18n
 from homemind.core.model import Domain, Entity
-from homemind.skills.acting import act, names, target_error
+from homemind.skills.acting import act, names, target_error, verb
+from homemind.skills.alarms import stop_ringing
+from homemind.skills.asking import which_area
 from homemind.skills.base import (
     HandlerRegistry,
     IntentHandler,
@@ -16,6 +19,7 @@ from homemind.skills.base import (
     SlotSpec,
     Status,
 )
+from homemind.skills.percent import set_percent
 from homemind.skills.targets import Targets, resolve
 
 i18n.register(
@@ -42,14 +46,17 @@ i18n.register(
         "done.color": {"en": "Set {names} to {color}.", "zh": "已将{names}调成{color}。"},
         "done.brighter": {"en": "Made {names} brighter.", "zh": "已把{names}调亮。"},
         "done.dimmer": {"en": "Dimmed {names}.", "zh": "已把{names}调暗。"},
-        "answer.nothing_to_dim": {"en": "{names} are already off.", "zh": "{names}已经关了。"},
-        "answer.already_brightest": {"en": "{names} are as bright as they go.", "zh": "{names}已经最亮了。"},
+        "answer.nothing_to_dim": {"en": "{names} {verb} already off.", "zh": "{names}已经关了。"},
+        "answer.already_brightest": {
+            "en": "{names} {verb} already at full brightness.",
+            "zh": "{names}已经最亮了。",
+        },
         "answer.already_warmest": {
-            "en": "{names} is already at its warmest.",
+            "en": "{names} {verb} already as warm as it goes.",
             "zh": "{names}已经调到最高温度了。",
         },
         "answer.already_coolest": {
-            "en": "{names} is already at its coolest.",
+            "en": "{names} {verb} already as cool as it goes.",
             "zh": "{names}已经调到最低温度了。",
         },
         "done.color_temp": {
@@ -80,6 +87,7 @@ i18n.register(
             "en": "{names} can't be switched on or off.",
             "zh": "{names}不能开关。",
         },
+        "target.which_room": {"en": "Which room do you mean?", "zh": "你说的是哪个房间？"},
         "error.volume_needs_level": {"en": "What volume should I set?", "zh": "要把音量调到多少？"},
         "mode.cool": {"en": "cooling", "zh": "制冷"},
         "mode.heat": {"en": "heating", "zh": "制热"},
@@ -172,13 +180,33 @@ class _Switch(IntentHandler):
     slots = {"name": "a device", "area": "a room", "domain": "a kind of device"}
 
     async def handle(self, request: IntentRequest) -> Reply:
+        match = request.match
+        if match.metadata.get("homemind") == "here" and not (match.value("area") or match.value("entities")):
+            return ask_room(request)  # "it's dark in here", away from any satellite: which room?
         targets = resolve(request.home, request.match, default_all=True)
         if not targets.ok:
             return target_error(request, targets)
+        if not self.turn_on and any(e.domain is Domain.ALARM_CONTROL_PANEL for e in targets.entities):
+            stopped = _alarm_clock(request)  # "turn off the alarm": the clock ringing, if one is
+            if stopped is not None:
+                return stopped
         usable = [e for e in targets.entities if e.domain not in _READ_ONLY]
         if not usable:
             return request.reply(Status.ERROR, "error.cannot_switch", names=targets.entities)
         return await _act_per_service(request, _group_by_service(request, usable, self.turn_on))
+
+
+def ask_room(request: IntentRequest) -> Reply:
+    """ "Which room do you mean?", offering the rooms that have the kind of device meant."""
+    domain = request.match.value("domain")
+    rooms = [
+        area_id
+        for area_id in request.home.areas
+        if any(e.area == area_id and e.domain.value == domain for e in request.home.entities.values())
+    ]
+    reply = request.reply(Status.NOT_UNDERSTOOD, "target.which_room")
+    reply.ask = which_area(request.home, rooms)
+    return reply
 
 
 class TurnOn(_Switch):
@@ -208,6 +236,14 @@ class WhichLight(IntentHandler):
     slots = {"command": "on or off"}
 
     async def handle(self, request: IntentRequest) -> Reply:
+        turn_on = request.match.value("command") == "on"
+        if request.match.value("entities"):
+            # The answer to "which one?": the lights it named.
+            targets = resolve(request.home, request.match, domains={Domain.LIGHT})
+            if not targets.ok:
+                return target_error(request, targets)
+            calls = _group_by_service(request, targets.entities, turn_on)
+            return await act(request, calls, "done.turn_on" if turn_on else "done.turn_off")
         lights = [e for e in request.home.entities.values() if e.domain is Domain.LIGHT]
         # Said to a satellite: the lights of the room it is in, as Home Assistant does.
         here = [e for e in lights if request.actor.area is not None and e.area == request.actor.area]
@@ -215,7 +251,6 @@ class WhichLight(IntentHandler):
         if len(lights) != 1 and not here:
             targets = resolve(request.home, request.match, domains={Domain.LIGHT})
             return target_error(request, targets)
-        turn_on = request.match.value("command") == "on"
         return await act(
             request,
             _group_by_service(request, lights, turn_on),
@@ -278,10 +313,24 @@ class VacuumPause(_Single):
     service = "pause"
 
 
+_PANEL_WORDS = re.compile(r"security|burglar|安防|报警|警报|防盗", re.IGNORECASE)
+
+
 class AlarmDisarm(_Single):
     intent_type = "HomemindAlarmDisarm"
     domains = frozenset({Domain.ALARM_CONTROL_PANEL})
     service = "alarm_disarm"
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        stopped = _alarm_clock(request)
+        return stopped if stopped is not None else await super().handle(request)
+
+
+def _alarm_clock(request: IntentRequest) -> Reply | None:
+    """ "Turn off the alarm" while the alarm clock rings means the clock, not the security system."""
+    if _PANEL_WORDS.search(request.actor.text or ""):
+        return None
+    return stop_ringing(request)
 
 
 class MediaPause(_Single):
@@ -415,6 +464,9 @@ class SetPosition(IntentHandler):
         targets = resolve(request.home, request.match, domains={Domain.COVER}, default_all=True)
         if not targets.ok:
             return target_error(request, targets)
+        if any(e.domain is not Domain.COVER for e in targets.entities):
+            # Home Assistant's cover sentence said of a light or a TV: its own percentage.
+            return await set_percent(request, targets.entities, float(request.match.value("position")))
         position = round(float(request.match.value("position")))
         refused = _percent_out_of_range(request, targets.entities, position)
         if refused:
@@ -479,7 +531,8 @@ class SetVolumeRelative(IntentHandler):
 class LightStep(IntentHandler):
     """ "Dim the lights a bit", "it's too dark in the kitchen", "再亮一点": a step from where the light is.
 
-    Dimming only touches lights that are on; brightening switches on a light that is off.
+    Dimming only touches lights that are on; brightening switches on a light that is off only
+    when that light (or its room) was what the person named, never because it is a light.
     """
 
     intent_type = "HomemindLightStep"
@@ -495,11 +548,12 @@ class LightStep(IntentHandler):
         targets = resolve(request.home, request.match, domains={Domain.LIGHT}, default_all=not up)
         if not targets.ok:
             return target_error(request, targets)
+        named = any(request.match.value(k) for k in ("name", "entities", "area"))
         calls = []
         for entity in targets.entities:
             state = request.states.get(entity.entity_id)
             if state.state != "on":
-                if up:
+                if up and named:
                     calls.append(PlannedCall(entity, "turn_on", {}))
                 continue
             current = round(float(state.attributes.get("brightness") or 255) * 100 / 255)
@@ -508,7 +562,10 @@ class LightStep(IntentHandler):
                 calls.append(PlannedCall(entity, "turn_on", {"brightness_pct": target}))
         if not calls:
             key = "answer.already_brightest" if up else "answer.nothing_to_dim"
-            return Reply(Status.ANSWERED, request.t(key, names=names(targets.entities, request.language)))
+            said = names(targets.entities, request.language)
+            return Reply(
+                Status.ANSWERED, request.t(key, names=said, verb=verb(targets.entities, request.language))
+            )
         return await act(request, calls, "done.brighter" if up else "done.dimmer")
 
 
@@ -535,7 +592,8 @@ class ClimateStep(IntentHandler):
         step = float(said) if said is not None else self.default_step
         domains = {Domain.CLIMATE, Domain.WATER_HEATER} if request.match.value("name") else {Domain.CLIMATE}
         targets = resolve(request.home, request.match, domains=domains)
-        if targets.ok and len(targets.entities) > 1 and not request.match.value("area"):
+        explicit = request.match.value("area") or request.match.value("entities")
+        if targets.ok and len(targets.entities) > 1 and not explicit:
             # "It's cold" in a flat with two ACs: ask which room, do not heat the whole flat.
             targets = Targets(targets.entities, "target.ambiguous", {"choices": targets.entities})
         if not targets.ok:
@@ -557,7 +615,8 @@ class ClimateStep(IntentHandler):
             if target == current:
                 key = "answer.already_warmest" if warmer else "answer.already_coolest"
                 said_names = names([entity], request.language)
-                replies.append(Reply(Status.ANSWERED, request.t(key, names=said_names)))
+                said_verb = verb([entity], request.language)
+                replies.append(Reply(Status.ANSWERED, request.t(key, names=said_names, verb=said_verb)))
                 continue
             call = PlannedCall(entity, "set_temperature", {"temperature": target})
             shown = _fmt_number(target)

@@ -59,12 +59,16 @@ _EN_QTY = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5
            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "a dozen": 12}  # fmt: skip
 _EN_UNITS = r"(?:bottles?|packs?|packets?|bags?|boxes|box|cartons?|loaf|loaves|cans?|jars?|cases?|" \
     r"bunch(?:es)?|heads?|pieces?|tubes?|kilos?|kg|dozen)"  # fmt: skip
+# Sizes and packaging are said with the product, not part of its name: "a big bag of rice", "一大袋米".
+_EN_SIZES = r"(?:(?:big|large|small|little|huge|giant|mini|jumbo|family[- ]size[d]?|whole|half)\s+)*"
 _EN_LINE = re.compile(
     rf"^(?:(\d+|{'|'.join(sorted(_EN_QTY, key=len, reverse=True))}|-\d+)\s+)?"
-    rf"(?:{_EN_UNITS}\s+(?:of\s+)?)?(.+)$",
+    rf"(?:{_EN_SIZES}{_EN_UNITS}\s+(?:of\s+)?|{_EN_SIZES})?(.+)$",
     re.IGNORECASE,
 )
-_ZH_LINE = re.compile(r"^(-?\d+)?\s*(?:瓶|袋|盒|包|箱|桶|把|颗|个|份|斤|公斤|条|块|支|提|打|罐|听|只)?(.+)$")
+_ZH_LINE = re.compile(
+    r"^(-?\d+)?\s*(?:[大小中]?(?:瓶|袋|盒|包|箱|桶|把|颗|个|份|斤|公斤|条|块|支|提|打|罐|听|只))?(?:装的|的)?(.+)$"
+)
 
 
 def parse_lines(text: str, language: str, merchant: Merchant) -> list[OrderLine]:
@@ -79,7 +83,9 @@ def parse_lines(text: str, language: str, merchant: Merchant) -> list[OrderLine]
             raise Invalid("order.unknown_item", item=part)
         qty_word, words = match.group(1), match.group(2).strip()
         if language == "en":
-            words = re.sub(r"^(?:some|the)\s+", "", words, flags=re.IGNORECASE)
+            words = re.sub(r"^(?:some|the|more)\s+", "", words, flags=re.IGNORECASE)
+        else:
+            words = re.sub(r"^(?:点|些|一些|一点)", "", words)
         quantity = 1
         if qty_word:
             quantity = int(qty_word) if re.fullmatch(r"-?\d+", qty_word) else _EN_QTY[qty_word.casefold()]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from homemind.core import i18n
 from homemind.core.model import UNAVAILABLE, Domain, Entity, EntityState
-from homemind.skills.acting import names, target_error
+from homemind.skills.acting import names, target_error, verb
 from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, SlotSpec, Status
 from homemind.skills.targets import resolve
 
@@ -31,7 +31,7 @@ i18n.register(
             "zh": "{where}现在{value}度，{names}设定在{target}度。",
         },
         "answer.temperature_of": {
-            "en": "{names} is at {value} °C.",
+            "en": "{names} {verb} at {value} °C.",
             "zh": "{names}现在{value}度。",
         },
         "answer.no_temperature": {
@@ -111,17 +111,7 @@ _ON_STATES = frozenset(
 )
 
 
-def _verb(entities: list[Entity], language: str) -> str:
-    if language != "en":
-        return ""
-    plural = len(entities) > 1 or _plural_name(entities[0].names.display("en"))
-    return "are" if plural else "is"
-
-
-def _plural_name(name: str) -> bool:
-    """ "Curtains" and "Blinds" take "are"; "Grandma's Light" and "Glass" do not."""
-    last = name.split()[-1].lower() if name.split() else ""
-    return last.endswith("s") and not last.endswith(("ss", "'s", "us"))
+_verb = verb
 
 
 def _describe(request: IntentRequest, entity: Entity, state: EntityState) -> str:
@@ -273,6 +263,7 @@ class GetTemperature(IntentHandler):
                 request.t(
                     "answer.temperature_of",
                     names=names(entities[:1], language),
+                    verb=verb(entities[:1], language),
                     value=_fmt(reading),
                 ),
             )

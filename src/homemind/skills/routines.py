@@ -14,9 +14,14 @@ from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, 
 
 i18n.register(
     {
-        "routine.done": {"en": "{name}: done ({count} actions).", "zh": "{name}：完成（{count}个动作）。"},
+        "routine.done": {
+            "en": "{name}: done ({count} actions).",
+            "en_one": "{name}: done ({count} action).",
+            "zh": "{name}：完成（{count}个动作）。",
+        },
         "routine.partly": {
             "en": "{name}: {ok} of {count} actions done. {errors}",
+            "en_one": "{name}: {ok} of {count} action done. {errors}",
             "zh": "{name}：完成了{count}个动作中的{ok}个。{errors}",
         },
         "routine.unknown": {"en": "There is no routine called {name}.", "zh": "没有叫{name}的场景。"},

@@ -37,6 +37,10 @@ i18n.register(
             "en": "Which one do you mean: {choices}?",
             "zh": "你指的是哪一个：{choices}？",
         },
+        "target.not_capable": {
+            "en": "{names} can't do that.",
+            "zh": "{names}不支持这个操作。",
+        },
         "target.missing": {
             "en": "Which device do you mean?",
             "zh": "你指的是哪个设备？",
@@ -99,6 +103,14 @@ def resolve(
     water heater); ``default_all`` makes a bare domain mean the whole home.
     """
     allowed = frozenset(domains) if domains is not None else None
+    chosen = match.value("entities")
+    if chosen:
+        # Exactly these devices: an answer to "which one?", or a follow-up on the last turn's targets.
+        picked = [home.entities[e] for e in chosen if e in home.entities]
+        usable = [e for e in picked if allowed is None or e.domain in allowed]
+        if picked and not usable:
+            return Targets([], "target.not_capable", {"names": picked})
+        return Targets(usable) if usable else Targets([], "target.missing", {})
     area_id = match.value("area")
     if area_id is not None and area_id not in home.areas:
         return Targets([], "target.no_area", {"area": match.text("area") or area_id})
@@ -154,6 +166,9 @@ def resolve(
         if area_id is not None:
             return Targets([], "target.none_in_area", {"area": home.areas[area_id], "what": what})
         return Targets([], "target.none", {"what": what})
+    if len(pool) > 1 and match.value("device_words"):
+        # One device was meant ("the big light"), by words the home does not know it by: ask.
+        return Targets(pool, "target.ambiguous", {"choices": pool})
     if (
         area_id is None
         and domain is None

@@ -7,18 +7,20 @@ minutes" or "1000 hours" reach the handler and get a clear answer, not "not unde
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from homemind.core import i18n
 from homemind.household.errors import Invalid
 from homemind.household.timers import MAX_TIMER_SECONDS, Timer
 from homemind.household.when import parse_duration, say_duration
+from homemind.skills.asking import Ask, Choice
 from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
 
 i18n.register(
     {
         "timer.started": {
-            "en": "Started a {name}timer for {duration}.",
+            "en": "Started the {name}timer for {duration}.",
             "zh": "已开始{name}计时{duration}。",
         },
         "timer.bad_duration": {
@@ -33,7 +35,11 @@ i18n.register(
         },
         "timer.no_such": {"en": "There is no {name} timer.", "zh": "没有叫{name}的计时器。"},
         "timer.cancelled": {"en": "Cancelled the {name}timer.", "zh": "已取消{name}计时器。"},
-        "timer.cancelled_all": {"en": "Cancelled {count} timers.", "zh": "已取消{count}个计时器。"},
+        "timer.cancelled_all": {
+            "en": "Cancelled {count} timers.",
+            "en_one": "Cancelled {count} timer.",
+            "zh": "已取消{count}个计时器。",
+        },
         "timer.paused": {"en": "Paused the {name}timer.", "zh": "已暂停{name}计时器。"},
         "timer.resumed": {"en": "Resumed the {name}timer.", "zh": "{name}计时器继续计时。"},
         "timer.already_paused": {
@@ -82,6 +88,11 @@ def _pick(request: IntentRequest) -> Timer | Reply:
     timers = request.house.timers.active(request.actor)
     if not timers:
         return request.reply(Status.ERROR, "timer.none")
+    chosen_id = request.match.value("timer_id")
+    if chosen_id is not None:
+        # The answer to "which one?": the timer it picked, if it is still going.
+        picked = [t for t in timers if str(t.id) == str(chosen_id)]
+        return picked[0] if picked else request.reply(Status.ERROR, "timer.none")
     name = request.match.text("timer_label") or request.match.text("name")
     if name:
         wanted = name.casefold().strip()
@@ -91,8 +102,17 @@ def _pick(request: IntentRequest) -> Timer | Reply:
         return chosen[-1]
     if len(timers) > 1:
         names = [t.name or say_duration(t.duration_s, request.language) for t in timers]
-        return request.reply(Status.NOT_UNDERSTOOD, "timer.which", names=names)
+        reply = request.reply(Status.NOT_UNDERSTOOD, "timer.which", names=names)
+        reply.ask = Ask("which", "timer_id", tuple(_choice(t) for t in timers))
+        return reply
     return timers[0]
+
+
+def _choice(timer: Timer) -> Choice:
+    """A running timer as a choice: by its name, or by its length ("the ten minute one")."""
+    words = [timer.name] if timer.name else []
+    words += [say_duration(timer.duration_s, lang) for lang in ("en", "zh")]
+    return Choice(str(timer.id), tuple(words))
 
 
 class StartTimer(IntentHandler):
@@ -107,6 +127,8 @@ class StartTimer(IntentHandler):
             said = request.match.text("duration") or say_duration(abs(seconds), request.language)
             return request.reply(Status.ERROR, "timer.bad_duration", duration=said)
         label = request.match.text("timer_label") or request.match.text("name")
+        if label and request.language == "zh":
+            label = re.sub(r"^(?:一个|1个|个)", "", label)  # "定一个意面计时器": the timer is 意面
         timer = request.house.timers.start(request.actor, seconds, label)
         return request.reply(
             Status.DONE,

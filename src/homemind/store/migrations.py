@@ -280,4 +280,22 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX model_turn_member ON model_turn(member, time);
     """,
+    # automations made by voice or text ("every day at 7pm turn on the balcony light"): who made
+    # them (they run with that member's permissions), what triggers them (a time with an optional
+    # RFC 5545 repeat, a state, or a reading crossing a value) and the steps, as JSON
+    """
+    CREATE TABLE spoken_automation (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        creator     TEXT NOT NULL,
+        language    TEXT NOT NULL,
+        said        TEXT NOT NULL,
+        trigger     TEXT NOT NULL,
+        steps       TEXT NOT NULL,
+        enabled     INTEGER NOT NULL DEFAULT 1,
+        next_fire   REAL,
+        last_fired  REAL,
+        created     REAL NOT NULL,
+        removed     REAL
+    );
+    """,
 ]

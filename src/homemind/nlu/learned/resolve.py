@@ -112,6 +112,12 @@ def _plain_name(words: str) -> str:
 
 
 _Builder = Callable[["_Context"], IntentMatch | None]
+# Words for a kind of device, not one device: "the lights", "灯".
+_GENERIC_DEVICE = re.compile(
+    r"\b(the|all|my|our|lights?|lamps?|lighting|bulbs?|curtains?|blinds?|shades?|devices?|everything)\b"
+    r"|灯光|灯|窗帘|百叶窗|所有|全部|设备|的"
+)
+_TIMES = frozenset({"time", "date", "timeofday", "general_frequency"})
 
 
 @dataclass
@@ -159,6 +165,10 @@ class _Context:
             slots["name"] = Slot(chosen.key, chosen.text)
         elif domain is not None:
             slots["domain"] = Slot(domain.value, domain.value)
+            device = self.prediction.entity("device_type")
+            if device is not None and _GENERIC_DEVICE.sub("", device.value.casefold()).strip():
+                # "The big light": one device the home does not call that; never every light.
+                slots["device_words"] = Slot(device.value, device.value)
         if areas:
             slots["area"] = Slot(areas[0].key, areas[0].text)
         else:
@@ -193,6 +203,11 @@ class _Context:
         return None
 
     def match(self, name: str, slots: dict[str, Slot], **metadata: Any) -> IntentMatch:
+        # Times the model tagged ("every day", "晚上七点"): a device command with one is never done
+        # now; the pipeline reads them as a schedule (conversation/clauses.py).
+        spans = [e.value for e in sorted(self.prediction.entities, key=lambda e: e.start) if e.type in _TIMES]
+        if spans:
+            metadata["time_spans"] = spans
         return IntentMatch(
             name=name,
             slots=slots,
@@ -207,11 +222,17 @@ class _Context:
         return values[0] if values else None
 
 
+_HERE = re.compile(r"\b(in here|here)\b|这里|这儿|屋里|房间里")
+
+
 def _switch(turn_on: bool, domain: Domain | None) -> _Builder:
     def build(ctx: _Context) -> IntentMatch | None:
         slots = ctx.target_slots(domain)
         if slots is None or not (slots.keys() & {"name", "domain", "area"}):
             return None
+        if "name" not in slots and "area" not in slots and _HERE.search(ctx.folded):
+            # "It's dark in here": the speaker's room, asked for when no satellite says which.
+            return ctx.match("HassTurnOn" if turn_on else "HassTurnOff", slots, homemind="here")
         return ctx.match("HassTurnOn" if turn_on else "HassTurnOff", slots)
 
     return build
@@ -313,6 +334,20 @@ def _cover_position(ctx: _Context) -> IntentMatch | None:
     if value is None:
         return None
     return ctx.match("HassSetPosition", {**slots, "position": Slot(value, str(value))})
+
+
+def _cover(opening: bool) -> _Builder:
+    """ "Close the blinds halfway": a position, not all the way."""
+
+    def build(ctx: _Context) -> IntentMatch | None:
+        if ctx.has("half", "halfway", "half way") or "一半" in ctx.text:
+            slots = ctx.target_slots(Domain.COVER)
+            return (
+                None if slots is None else ctx.match("HassSetPosition", {**slots, "position": Slot(50, "50")})
+            )
+        return _switch(opening, Domain.COVER)(ctx)
+
+    return build
 
 
 def _plain(intent: str, domain: Domain | None, **extra: str) -> _Builder:
@@ -531,8 +566,8 @@ BUILDERS: dict[str, _Builder] = {
     "hm_climate_mode": _climate_mode,
     "hm_climate_warmer": _climate_step(True),
     "hm_climate_cooler": _climate_step(False),
-    "hm_cover_open": _switch(True, Domain.COVER),
-    "hm_cover_close": _switch(False, Domain.COVER),
+    "hm_cover_open": _cover(True),
+    "hm_cover_close": _cover(False),
     "hm_cover_position": _cover_position,
     "hm_lock": _lock(True),
     "hm_unlock": _lock(False),

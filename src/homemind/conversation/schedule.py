@@ -1,0 +1,143 @@
+"""A device command with a time or a condition becomes a proposed automation, read back for a yes.
+
+"每天晚上七点打开阳台灯" -> "每天19:00打开阳台灯，可以吗？"; nothing changes now. The command
+is resolved by its own handler against a :class:`PlanningExecutor`, so the targets and
+values are exactly those it would have now, and the policy is asked for the member
+who said it (a child cannot schedule what she may not do; nobody schedules an unlock).
+The "yes" stores it (``skills/automation_talk.save_automation``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from homemind.conversation.clauses import Clause
+from homemind.conversation.understanding import Reading
+from homemind.core import i18n
+from homemind.core.model import Home
+from homemind.core.states import StateRegistry
+from homemind.household import Household
+from homemind.household.spoken import action_words, trigger_words
+from homemind.policy import Actor, Executor
+from homemind.skills import HandlerRegistry, IntentRequest, Pending, Reply, Status
+from homemind.skills.acting import CONFIRMATION_SECONDS
+from homemind.skills.base import run_handler
+from homemind.skills.planning import PlanningExecutor
+
+i18n.register(
+    {
+        "schedule.vague": {
+            "en": "When exactly? Say a time, like “at 7pm” or “in 20 minutes”; I haven't done anything.",
+            "zh": "具体什么时候？请说一个时间，比如“晚上七点”或“二十分钟后”；我还没有执行。",
+        },
+        "schedule.bad_time": {
+            "en": "I couldn't read the time “{time}”, so I haven't done anything.",
+            "zh": "没听懂时间“{time}”，所以还没有执行。",
+        },
+        "schedule.unknown_condition": {
+            "en": "I can't watch for “{condition}” yet, so I haven't done anything.",
+            "zh": "我还不能判断“{condition}”，所以还没有执行。",
+        },
+        "schedule.no_action": {
+            "en": "I heard a time or a condition, but not what to do then; I haven't done anything.",
+            "zh": "听到了时间或条件，但没听懂到时要做什么；我还没有执行。",
+        },
+        "schedule.not_now": {
+            "en": "{problem} Nothing was changed.",
+            "zh": "{problem}没有做任何改动。",
+        },
+    }
+)
+
+
+class Schedules:
+    def __init__(
+        self,
+        home: Home,
+        states: StateRegistry,
+        executor: Executor,
+        handlers: HandlerRegistry,
+        household: Household | None,
+    ) -> None:
+        self.home = home
+        self.states = states
+        self.executor = executor
+        self.handlers = handlers
+        self.household = household
+
+    async def propose(self, readings: list[Reading], actor: Actor, language: str, now: datetime) -> Reply:
+        """Plan each command for later, under the one clause they share; read the plan back."""
+        clause = readings[0].clause
+        assert clause is not None
+        if clause.problem is not None:
+            return _problem(clause, language)
+        planner = PlanningExecutor(self.executor)
+        for reading in readings:
+            match = reading.match
+            handler = self.handlers.get(match.name) if match is not None else None
+            if match is None or handler is None or self.household is None:
+                return Reply(Status.NOT_UNDERSTOOD, i18n.translate("schedule.no_action", language))
+            request = IntentRequest(
+                match, actor, language, self.home, self.states, planner, household=self.household
+            )
+            reply = await run_handler(handler, request)
+            if reply.ask is not None:
+                return reply  # "which one?": the answer is planned again, with the same clause
+            if reply.status is not Status.DONE:
+                # Refused, impossible, or nothing to do: say so; nothing was changed either way.
+                return Reply(reply.status, reply.speech)
+        if not planner.planned:
+            return Reply(Status.NOT_UNDERSTOOD, i18n.translate("schedule.no_action", language))
+        return self._read_back(planner, clause, actor, language, now, readings[0].text)
+
+    def _read_back(
+        self, planner: PlanningExecutor, clause: Clause, actor: Actor, language: str, now: datetime, said: str
+    ) -> Reply:
+        trigger = _trigger(clause)
+        steps = [
+            {"service": c.service, "entity_id": c.entity.entity_id, "data": c.data} for c in planner.planned
+        ]
+        when = trigger_words(self.home, trigger, now, language)
+        action = action_words(self.home, [_step(s) for s in steps], language)
+        key = "schedule.readback_time" if "at" in trigger else "schedule.readback_condition"
+        speech = i18n.translate(key, language, when=when, action=action)
+        pending = Pending(
+            calls=[],
+            needs_code=False,
+            member_id=actor.member.id,
+            expires_at=self.executor.clock() + CONFIRMATION_SECONDS,
+            done_key="",
+            done_params={},
+            language=language,
+            skill={
+                "kind": "automation",
+                "trigger": trigger,
+                "steps": steps,
+                "said": said,
+                "language": language,
+            },
+        )
+        return Reply(Status.NEEDS_CONFIRMATION, speech, [], pending)
+
+
+def _trigger(clause: Clause) -> dict[str, Any]:
+    if clause.when is not None:
+        return {"at": clause.when.at.isoformat(), "recurrence": clause.when.recurrence}
+    assert clause.trigger is not None
+    return dict(clause.trigger)
+
+
+def _step(payload: dict[str, Any]) -> Any:
+    from homemind.core.model import Step
+
+    return Step(service=payload["service"], entity_id=payload["entity_id"], data=dict(payload["data"]))
+
+
+def _problem(clause: Clause, language: str) -> Reply:
+    key = clause.problem or "schedule.no_action"
+    if key.startswith("schedule."):
+        return Reply(Status.NOT_UNDERSTOOD, i18n.translate(key, language, **clause.params))
+    # A time that cannot be (25:00, already passed): when.py's own words, and nothing done.
+    said = i18n.translate(key, language, **clause.params)
+    return Reply(Status.ERROR, i18n.translate("schedule.not_now", language, problem=said))
