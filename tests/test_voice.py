@@ -34,6 +34,7 @@ from conftest import HubDriver, free_port, run_cli
 from homemind.app import Hub
 from homemind.core.homefile import HomeFileError, parse_home
 from homemind.voice.audio import Audio, VoiceError, add_noise, read_wav, to_wav
+from homemind.voice.doubt import Doubts
 from homemind.voice.homemodel import build_home_model
 from homemind.voice.service import Listening, Voice
 from homemind.voice.stt import Transcript as SttTranscript
@@ -290,6 +291,70 @@ def test_a_spoken_pin_in_its_own_turn_confirms_a_sensitive_action(hub: HubDriver
     second = asyncio.run(voice.listen(pin, alice, conversation_id=conversation, speak=False))
     assert second.result.status.value == "done", second.as_dict()
     assert hub.state("lock.front_door") == "unlocked"
+
+
+def test_doubt_rivals_that_mean_something_else(hub: HubDriver) -> None:
+    """A runner-up that means another thing and scored almost as well is a doubt; a distant one is not."""
+    doubts = Doubts(hub.hub.conversation.recognizers, hub.hub.household)
+
+    def heard(text: str, *scored: tuple[str, float]) -> SttTranscript:
+        others = tuple(w for w, _ in scored if w != text)
+        return SttTranscript(text, "pocketsphinx-home", "en", others, scored=scored)
+
+    tie = heard("lock the front door", ("lock the front door", 0.389), ("unlock the front door", 0.389))
+    assert doubts.of(tie)
+    clear = heard(
+        "turn on the kitchen light", ("turn on the kitchen light", 0.45), ("turn off the kitchen light", 0.40)
+    )
+    assert not doubts.of(clear)
+    same = heard(
+        "turn on the kitchen light",
+        ("turn on the kitchen light", 0.45),
+        ("turn on the kitchen lights", 0.449),
+    )
+    assert not doubts.of(same)  # two ways of saying one thing
+    assert doubts.of(SttTranscript("turn on the kitchen light", "whisper", "en", confidence=0.3))
+    assert doubts.of(SttTranscript("add milk to the shutting what's list", "whisper", "en", confidence=0.9))
+    assert not doubts.of(SttTranscript("add milk to the shopping list", "whisper", "en", confidence=0.9))
+
+
+def test_a_misheard_list_is_read_back_before_anything_is_written(hub: HubDriver) -> None:
+    voice = Voice.for_hub(hub.hub)
+    voice.fallback = _OpenVocabulary("add nope to the shutting what's list")
+    alice = hub.hub.actor("alice", "voice")
+    first = asyncio.run(voice.listen(spoken("mumble jumble"), alice, speak=False))
+    result = first.result
+    assert result.status.value == "needs_confirmation", first.as_dict()
+    assert result.response == "Did you say “add nope to the shutting what's list”?"
+    assert hub.snapshot()["lists"] == {}
+    no = asyncio.run(hub.hub.conversation.process("no", alice, conversation_id=result.conversation_id))
+    assert no.response == "OK, please say it again." and hub.snapshot()["lists"] == {}
+    voice.fallback = _OpenVocabulary("add socks to the packing list")
+    second = asyncio.run(voice.listen(spoken("mumble jumble"), alice, speak=False))
+    assert second.result.status.value == "needs_confirmation"
+    yes = asyncio.run(
+        hub.hub.conversation.process("yes", alice, conversation_id=second.result.conversation_id)
+    )
+    assert yes.status.value == "done", yes.response
+    assert [i["item"] for i in hub.snapshot()["lists"]["packing"]] == ["socks"]
+
+
+def test_listen_never_shows_a_spoken_pin(data_dir: Path, tmp_path: Path) -> None:
+    said = tmp_path / "unlock.wav"
+    said.write_bytes(spoken("please unlock the front door").wav())
+    pin = tmp_path / "pin.wav"
+    pin.write_bytes(spoken("two five eight zero").wav())
+    first = run_cli(data_dir, "listen", str(said), "--json", "--conversation-id", "door", timeout=120)
+    assert json.loads(first.stdout)["status"] == "needs_confirmation", first.stdout
+    shown = run_cli(data_dir, "listen", str(pin), "--json", "--conversation-id", "door", timeout=120)
+    result = json.loads(shown.stdout)
+    assert result["status"] == "done" and result["transcript"] == "••••", result
+    assert b"two" not in shown.stdout and b"2580" not in shown.stdout
+    plain = run_cli(data_dir, "listen", str(pin), "--conversation-id", "door", timeout=120)
+    assert (
+        b"heard: \xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2" in plain.stdout
+        and b"two" not in plain.stdout
+    )
 
 
 def test_missing_open_vocabulary_engine_is_reported_not_fatal(data_dir: Path, tmp_path: Path) -> None:

@@ -482,7 +482,7 @@ async def _listen_file(hub: Hub, args: argparse.Namespace) -> int:
     else:
         if outcome.wake_word_at is not None:
             print(f"wake word at {outcome.wake_word_at:.2f} s")
-        print(f"heard: {outcome.transcript.text if outcome.transcript else ''}")
+        print(f"heard: {outcome.as_dict()['transcript']}")
         print(outcome.result.response)
     return 0 if outcome.result.status.value in _OK_STATUSES else 1
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from homemind.conversation.pipeline import ConversationResult
+from homemind.conversation.pipeline import ConversationResult, spoken_code
 from homemind.core import i18n
 from homemind.core.model import Home
 from homemind.nlu.language import detect_language
@@ -26,6 +26,7 @@ from homemind.policy import Actor
 from homemind.skills import Status
 from homemind.voice.audio import RATE, WIDTH, Audio, VoiceError
 from homemind.voice.denoise import FRAME, HOP, NoiseSuppressor
+from homemind.voice.doubt import Doubts
 from homemind.voice.homemodel import HomeModel, build_home_model
 from homemind.voice.stt import PocketsphinxEngine, SpeechToText, Transcript, open_engine
 from homemind.voice.tts import Speaker
@@ -48,8 +49,10 @@ class VoiceResult:
     wake_word_at: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        heard = self.transcript.text if self.transcript else ""
         return {
-            "transcript": self.transcript.text if self.transcript else "",
+            # A spoken PIN is never shown, as the dashboard shows it: ••••.
+            "transcript": "••••" if spoken_code(heard) else heard,
             "stt_engine": self.transcript.engine if self.transcript else None,
             "fallback_used": self.fallback_used,
             "wake_word_at": self.wake_word_at,
@@ -166,6 +169,7 @@ class Voice:
         self.fallback = self._engine(settings.fallback, "en")
         self.chinese = self._engine(settings.zh, "zh")
         self.speaker = Speaker.default(Path(settings.zh_piper_voice) if settings.zh_piper_voice else None)
+        self.doubts = Doubts(conversation.recognizers, conversation.household)
         self.problems += self.speaker.problems
         # None ships (see wakeword.py): without one the home is push-to-talk, which always works.
         self.wake: WakeWordDetector | None = None
@@ -230,7 +234,10 @@ class Voice:
             return VoiceResult(None, result)
         used_fallback = False
         transcript, fits = self._rescore(transcript)
-        if fits or self.conversation.awaiting_answer(conversation_id, actor):
+        awaiting = self.conversation.awaiting_answer(conversation_id, actor)
+        if fits and not awaiting and self.doubts.of(transcript):
+            result = self._read_back(transcript, actor, conversation_id, language)
+        elif fits or awaiting:
             result = await self._process(transcript, actor, conversation_id, language)
         else:
             # The home's model only says the home's sentences; words no template takes are a
@@ -252,12 +259,25 @@ class Voice:
                 if other.text:
                     # An open-vocabulary engine may hear either language: the words say which.
                     spoken_in = language or detect_language(other.text)
-                    second = await self._process(other, actor, conversation_id, spoken_in)
+                    if self.doubts.of(replace(other, language=spoken_in)):
+                        second = self._read_back(other, actor, conversation_id, spoken_in)
+                    else:
+                        second = await self._process(other, actor, conversation_id, spoken_in)
                     if second.status is not Status.NOT_UNDERSTOOD:
                         transcript, result, used_fallback = other, second, True
                         break
         after = time.perf_counter() - (session.ended_at or time.perf_counter())
         return VoiceResult(transcript, result, None, after, used_fallback)
+
+    def _read_back(
+        self, transcript: Transcript, actor: Actor, conversation_id: str | None, language: str | None
+    ) -> ConversationResult:
+        """ "Did you say …?": nothing is done until the same member says yes."""
+        said_in = language or transcript.language
+        heard: ConversationResult = self.conversation.ask_heard(
+            transcript.text, actor, said_in, conversation_id or uuid.uuid4().hex
+        )
+        return heard
 
     def _rescore(self, transcript: Transcript) -> tuple[Transcript, bool]:
         """The best hypothesis the home's templates understand, if the very best is not one.

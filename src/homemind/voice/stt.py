@@ -16,6 +16,7 @@ is done while the person speaks), ``finish() -> Transcript``. Engines:
 from __future__ import annotations
 
 import itertools
+import math
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -36,6 +37,10 @@ class Transcript:
     language: str = "en"
     # Next-best hypotheses, best first (pocketsphinx's n-best list), for rescoring by the grammar.
     alternatives: tuple[str, ...] = ()
+    # The engine's own confidence, 0-1, when it gives one (faster-whisper); None when it does not.
+    confidence: float | None = None
+    # Every hypothesis with the decoder's score for it (pocketsphinx): how close the runners-up came.
+    scored: tuple[tuple[str, float], ...] = ()
 
 
 class SpeechToText(Protocol):
@@ -125,12 +130,18 @@ class PocketsphinxEngine:
         hyp = self._decoder.hyp()
         text = hyp.hypstr if hyp is not None else ""
         alternatives: list[str] = []
+        scores: dict[str, float] = {}
         if hyp is not None:
+            scores[text.strip()] = float(hyp.score)
             for other in itertools.islice(self._decoder.nbest(), _NBEST):
                 words = other.hypstr.strip()
+                if words:
+                    scores[words] = max(scores.get(words, float(other.score)), float(other.score))
                 if words and words != text and words not in alternatives:
                     alternatives.append(words)
-        return Transcript(text.strip(), self.name, self.language, tuple(alternatives))
+        return Transcript(
+            text.strip(), self.name, self.language, tuple(alternatives), scored=tuple(scores.items())
+        )
 
 
 class _WholeUtterance:
@@ -177,8 +188,12 @@ class FasterWhisperEngine(_WholeUtterance):
         )
 
     def finish(self) -> Transcript:
-        segments, _info = self._model.transcribe(self.samples(), language=self.language, beam_size=1)
-        return Transcript(" ".join(s.text.strip() for s in segments), self.name, self.language)
+        segments = list(self._model.transcribe(self.samples(), language=self.language, beam_size=1)[0])
+        text = " ".join(s.text.strip() for s in segments)
+        # A segment's average log-probability per token, as a probability: how sure the model was.
+        logprobs = [float(s.avg_logprob) for s in segments]
+        confidence = math.exp(sum(logprobs) / len(logprobs)) if logprobs else None
+        return Transcript(text, self.name, self.language, confidence=confidence)
 
 
 class SherpaOnnxEngine(_WholeUtterance):
