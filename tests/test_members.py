@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from conftest import HubDriver, Server
 from homemind.app import Hub, init_data_dir
 from homemind.channels.http import create_app
-from homemind.core.model import Domain, Entity, Member, Names, Role
+from homemind.core.model import Domain, Entity, Member, Names, Role, Step
 from homemind.policy import Decision, Policy, PolicyError, classify
 from homemind.policy.rules import POLICY_FILE
 
@@ -378,10 +378,12 @@ HOUSEHOLD_EXPECTED = {
     "orders.approve": (A, A, N, N, N),
     "notifications.read": (A, N, N, N, N),
     "automations.switch": (A, A, N, N, N),
+    "automations.create": (A, A, A, A, N),
+    "automations.remove": (A, A, N, N, N),
     "devices.see_locks": (A, A, A, A, N),
 }
 CHANGES = {"lists.add", "lists.complete", "lists.remove", "timers.cancel", "reminders.delete"}
-CHANGES |= {"orders.approve", "automations.switch"}
+CHANGES |= {"orders.approve", "automations.switch", "automations.create", "automations.remove"}
 
 
 def _household_home(data: Path) -> dict[str, int]:
@@ -406,6 +408,9 @@ def _household_home(data: Path) -> dict[str, int]:
         ids["order"] = house.orders.confirm(lily, house.orders.cart(lily, [OrderLine(milk, 2)]).id).id
         with hub.store.transaction() as db:
             house.notifications.add(db, "mei", "reminder", "1", 0, False, "reminder.due", {"text": "plants"})
+        at = {"at": (house.now() + timedelta(hours=2)).isoformat(), "recurrence": "FREQ=DAILY"}
+        steps = [Step(service="turn_on", entity_id="light.balcony")]
+        house.automations.create(mei, "turn on the balcony light every day", "en", at, steps)  # said_1
         return ids
     finally:
         hub.store.close()
@@ -450,6 +455,11 @@ def _api_op(client: TestClient, member: str, op: str, ids: dict[str, int]) -> bo
         "orders.approve": lambda: post(f"/api/approvals/{ids['order']}/approve", headers=headers).is_success,
         "notifications.read": lambda: get("/api/notifications?member=mei", headers=headers).is_success,
         "automations.switch": lambda: post(f"{switch}/enable", headers=headers).is_success,
+        "automations.create": lambda: [
+            post("/api/conversation", json={"text": said, "conversation_id": "auto"}, headers=headers).json()
+            for said in ("turn on the kitchen light every day at 9pm", "yes")
+        ][-1]["status"] == "done",
+        "automations.remove": lambda: delete("/api/automations/said_1", headers=headers).is_success,
         "devices.see_locks": lambda: "lock.front_door" in get("/api/entities", headers=headers).text,
     }  # fmt: skip
     return bool(calls[op]())
@@ -485,6 +495,11 @@ def _cli_op(
         "orders.approve": lambda: run("approvals", "approve", str(ids["order"]), "--as", member)[0] == 0,
         "notifications.read": lambda: run("notifications", "--member", "mei", "--as", member)[0] == 0,
         "automations.switch": lambda: run("automations", "enable", "morning_curtains", "--as", member)[0] < 1,
+        "automations.create": lambda: [
+            run("ask", "--as", member, "--json", "--conversation-id", "auto", said)
+            for said in ("turn on the kitchen light every day at 9pm", "yes")
+        ][-1][1].count('"status": "done"') == 1,
+        "automations.remove": lambda: run("automations", "remove", "said_1", "--as", member)[0] == 0,
         "devices.see_locks": lambda: "lock.front_door" in state()["entities"],  # type: ignore[operator]
     }  # fmt: skip
     return bool(calls[op]())
