@@ -31,12 +31,18 @@ every device domain of the demo home):
    bound: a child inherits its forking parent's RSS high-water mark, which
    survives exec, so it reads at least this process's own peak.
 
+5. Everyday speech (``understanding_sets.py``): the single-turn everyday sets
+   (``tests/everyday.py``) and a multi-turn set (``benchmarks/data/dialogues/``), per
+   language: done right, asked (a clarifying question), not understood, and wrong
+   action (a device or an automation changed in a way the item did not want).
+
 No timing assertions: it reports, it does not judge. Results are printed as a
 table and written as JSON (default ``benchmarks/results/conversation.json``).
 
 Run from the repo root with the venv active (Linux / POSIX)::
 
     python benchmarks/conversation.py [--rounds 20] [--startup-runs 5] [--json PATH]
+    python benchmarks/conversation.py --sets-only      # only 5., in about three minutes
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ from home_assistant_intents import get_intents
 from homemind.app import Hub, init_data_dir
 from homemind.nlu.normalize import normalize
 from latency import latency_stats, percentile
+from understanding_sets import multi_turn, print_sets, single_turn
 
 HA_LANGUAGE = {"en": "en", "zh": "zh-CN"}
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "conversation.json"
@@ -430,6 +437,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=20, help="timed rounds per sentence")
     parser.add_argument("--startup-runs", type=int, default=5, help="`homemind ask` processes per language")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
+    parser.add_argument(
+        "--sets-only", action="store_true", help="only the everyday single- and multi-turn sets (no timings)"
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.startup_runs < 1:
         parser.error("--rounds and --startup-runs must be at least 1")
@@ -439,6 +449,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     began = time.perf_counter()
+    sets = {"single turn": single_turn(), "multi turn": multi_turn()}
+    if args.sets_only:
+        path = args.json.with_name(args.json.stem + "_sets.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(sets, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print_sets(sets)
+        print(f"JSON: {path}; total run time {time.perf_counter() - began:.0f} s")
+        return 0
     with tempfile.TemporaryDirectory(prefix="homemind-bench-") as tmp:
         data = Path(tmp)
         init_data_dir(data, demo=True)
@@ -473,6 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ha_intents_load_ms": warm["ha_intents_load_ms"],
             "merged_matches_on_normalized_text": warm["merged_matches_on_normalized_text"],
         },
+        "everyday_sets": sets,
         "sentences": [
             {
                 "language": r.language,
@@ -489,6 +508,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print_report(report)
+    print_sets(sets)
     print(f"Total run time: {report['config']['total_seconds']} s")
     return 0
 
