@@ -332,10 +332,11 @@ def test_a_misheard_list_is_read_back_before_anything_is_written(hub: HubDriver)
     voice.fallback = _OpenVocabulary("add socks to the packing list")
     second = asyncio.run(voice.listen(spoken("mumble jumble"), alice, speak=False))
     assert second.result.status.value == "needs_confirmation"
-    yes = asyncio.run(
-        hub.hub.conversation.process("yes", alice, conversation_id=second.result.conversation_id)
-    )
-    assert yes.status.value == "done", yes.response
+    said = second.result.conversation_id
+    yes = asyncio.run(hub.hub.conversation.process("yes", alice, conversation_id=said))
+    assert yes.response == "There is no packing list yet. Shall I create it and add socks?", yes.response
+    again = asyncio.run(hub.hub.conversation.process("yes", alice, conversation_id=said))
+    assert again.status.value == "done", again.response
     assert [i["item"] for i in hub.snapshot()["lists"]["packing"]] == ["socks"]
 
 

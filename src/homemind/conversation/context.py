@@ -47,6 +47,8 @@ FOLLOWABLE = frozenset(
         "HassClimateGetTemperature",
     }
 )
+# Household commands whose result a follow-up continues ("and eggs", "make it ten minutes").
+HOUSEHOLD_FOLLOWABLE = frozenset({"HassListAddItem", "HassStartTimer", "HomemindTimerSet"})
 _TARGET_SLOTS = ("name", "area", "domain")
 _QUESTIONS = frozenset({"HassGetState", "HassClimateGetTemperature"})
 
@@ -105,16 +107,20 @@ class Context:
     direction: str | None = None
     # The devices the turn actually reached: "dim it" means these, never every light.
     entities: tuple[str, ...] = ()
+    # What a household command made ({"list", "items"}, {"timer_id"}): "and eggs", "make it 10 minutes".
+    made: dict[str, Any] | None = None
 
     @classmethod
-    def of(cls, match: IntentMatch, entities: list[str] | None = None) -> Context | None:
-        if match.name not in FOLLOWABLE:
+    def of(
+        cls, match: IntentMatch, entities: list[str] | None = None, made: dict[str, Any] | None = None
+    ) -> Context | None:
+        if match.name not in FOLLOWABLE and not (made and match.name in HOUSEHOLD_FOLLOWABLE):
             return None
         slots = {k: (v.value, v.text) for k, v in match.slots.items()}
         direction = match.value("direction") or match.value("volume_step")
         if direction not in ("up", "down"):
             direction = None
-        return cls(match.name, slots, direction, tuple(dict.fromkeys(entities or ())))
+        return cls(match.name, slots, direction, tuple(dict.fromkeys(entities or ())), made)
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -122,12 +128,14 @@ class Context:
             "slots": self.slots,
             "direction": self.direction,
             "entities": list(self.entities),
+            "made": self.made,
         }
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Context:
         slots = {k: (v[0], v[1]) for k, v in payload["slots"].items()}
-        return cls(payload["intent"], slots, payload.get("direction"), tuple(payload.get("entities") or ()))
+        entities = tuple(payload.get("entities") or ())
+        return cls(payload["intent"], slots, payload.get("direction"), entities, payload.get("made"))
 
     def target_slots(self) -> dict[str, Slot]:
         if self.entities:
@@ -153,6 +161,8 @@ class FollowUps:
         self.vocabulary = HomeVocabulary(home)
 
     def resolve(self, text: str, language: str, previous: Context) -> IntentMatch | None:
+        if previous.intent not in FOLLOWABLE:
+            return None  # a list or a timer: household_followups.py
         said = text.casefold().strip()
         folded = _CHANGE_OF_MIND.sub("", said)
         changed_mind = folded != said  # "actually …", "还是…吧": the last targets, no "it" needed

@@ -92,12 +92,15 @@ class Undo:
     back: list[UndoCall]
     again: list[UndoCall]
     language: str
+    # A household change to take back instead: {"intent": ..., "list", "items"} or {"timer_id"}.
+    household: dict[str, Any] | None = None
 
     def payload(self) -> dict[str, Any]:
         return {
             "back": [[c.entity_id, c.service, c.data] for c in self.back],
             "again": [[c.entity_id, c.service, c.data] for c in self.again],
             "language": self.language,
+            "household": self.household,
         }
 
     @classmethod
@@ -106,6 +109,7 @@ class Undo:
             [UndoCall(e, s, d) for e, s, d in payload["back"]],
             [UndoCall(e, s, d) for e, s, d in payload.get("again", [])],
             payload.get("language", "en"),
+            payload.get("household"),
         )
 
 

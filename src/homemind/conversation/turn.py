@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING, Any
 from homemind.conversation import undo
 from homemind.conversation.answers import Verdict
 from homemind.conversation.context import Context
-from homemind.conversation.dialogue import DialogueState, Question
+from homemind.conversation.dialogue import DialogueState, Question, Undo
 from homemind.conversation.understanding import DEVICE_INTENTS, Reading
 from homemind.core import i18n
+from homemind.household.errors import HouseholdError
 from homemind.nlu.types import IntentMatch
 from homemind.policy import Actor, Result
 from homemind.skills import IntentRequest, PlannedCall, Reply, Status, act
+from homemind.skills.lists import list_title
 
 if TYPE_CHECKING:
     from homemind.conversation.pipeline import Conversation
@@ -47,6 +49,7 @@ i18n.register(
         "undo.nothing_again": {"en": "There is nothing to do again.", "zh": "没有可以重做的操作。"},
         "undo.done": {"en": "Put back {names} as before.", "zh": "已把{names}恢复原样。"},
         "undo.again": {"en": "Did it again: {names}.", "zh": "已重新执行：{names}。"},
+        "undo.list": {"en": "Took {items} off the {list} again.", "zh": "已把{items}从{list}删掉了。"},
     }
 )
 
@@ -60,6 +63,8 @@ class Outcome:
     acted: list[str] = field(default_factory=list)
     # Understood, but no skill serves it (a general question): a fallback may answer instead.
     unhandled: bool = False
+    # What a household command made, for "and eggs" and "make it ten minutes" next turn.
+    made: dict[str, Any] | None = None
 
 
 class Turn:
@@ -141,6 +146,8 @@ class Turn:
 
     async def _undo(self, direction: str) -> Outcome:
         last = self.state.undo
+        if last is not None and last.household is not None and direction == "back":
+            return await self._undo_household(last.household)
         calls = (last.back if direction == "back" else last.again) if last is not None else []
         if not calls:
             key = "undo.nothing" if direction == "back" else "undo.nothing_again"
@@ -160,6 +167,27 @@ class Turn:
         if direction == "back" and any(a.result is Result.OK for a in reply.actions):
             self.state.undo = undo.undo_of(home, before, reply.actions, self.language)
         return Outcome(reply, match, [a.entity_id for a in reply.actions if a.result is Result.OK])
+
+    async def _undo_household(self, made: dict[str, Any]) -> Outcome:
+        """Take back the last household change: the items just added, the timer just started."""
+        match = IntentMatch("HomemindUndo", {}, "follow-up", self.language)
+        house, actor = self.c.household, replace(self.actor, intent=match.name)
+        self.state.undo = None
+        try:
+            if house is not None and made.get("list"):
+                change = house.lists.remove(actor, made["list"], list(made.get("items") or []))
+                title = list_title(change.list, self.language)
+                speech = i18n.translate("undo.list", self.language, items=change.changed, list=title)
+                return Outcome(Reply(Status.DONE, speech), match)
+            if house is not None and made.get("timer_id") is not None:
+                timer = house.timers.cancel(actor, int(made["timer_id"]))
+                name = f"{timer.name} " if timer.name and self.language == "en" else (timer.name or "")
+                speech = i18n.translate("timer.cancelled", self.language, name=name)
+                return Outcome(Reply(Status.DONE, speech), match)
+        except HouseholdError as exc:
+            status = Status.REFUSED if exc.refusal else Status.ERROR
+            return Outcome(Reply(status, exc.message(self.language)), match)
+        return Outcome(Reply(Status.ANSWERED, i18n.translate("undo.nothing", self.language)), match)
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -240,6 +268,9 @@ class Turn:
         before = self._snapshot() if match.name in DEVICE_INTENTS else {}
         reply = await self.c.handle(handler, self._request(match))
         acted = [a.entity_id for a in reply.actions if a.result in (Result.OK, Result.NEEDS_CONFIRMATION)]
+        if reply.made and reply.status is Status.DONE:
+            self.state.undo = Undo([], [], self.language, household=dict(reply.made))
+            return Outcome(reply, match, acted, made=dict(reply.made))
         if before and any(a.result is Result.OK for a in reply.actions):
             self.state.undo = undo.undo_of(self.c.home, before, reply.actions, self.language)
         return Outcome(reply, match, acted)
@@ -268,7 +299,7 @@ class Turn:
             if outcome.reply.ask is not None and self.state.question is None:
                 self.state.question = Question.of(outcome.reply.ask, outcome.match, outcome.reply.speech)
             ok = outcome.reply.status in (Status.DONE, Status.ANSWERED, Status.NEEDS_CONFIRMATION)
-            context = Context.of(outcome.match, acted or outcome.acted) if ok else None
+            context = Context.of(outcome.match, acted or outcome.acted, outcome.made) if ok else None
             if context is not None:
                 self.state.context = context
                 break

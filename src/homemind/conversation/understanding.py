@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from homemind.conversation import household_followups
 from homemind.conversation.clauses import Clause, Clauses
-from homemind.conversation.context import FOLLOWABLE, Context, FollowUps
+from homemind.conversation.context import FOLLOWABLE, HOUSEHOLD_FOLLOWABLE, Context, FollowUps
 from homemind.core.model import Home
 from homemind.nlu.types import IntentMatch, Recognizer, Slot
 from homemind.nlu.vocabulary import HomeVocabulary
@@ -102,6 +103,10 @@ class Understanding:
 
     def match(self, text: str, language: str, context: Context | None) -> IntentMatch | None:
         """The last turn's context first (only when the sentence leans on it), then each tier."""
+        if context is not None and context.intent in HOUSEHOLD_FOLLOWABLE:
+            more = household_followups.resolve(text, language, context)
+            if more is not None:
+                return more
         follow = self.follow_ups.resolve(text, language, context) if context is not None else None
         if follow is not None and not follow.metadata.get("complete"):
             return follow

@@ -19,7 +19,9 @@ _UNDO = re.compile(
     r"^(?:please\s+)?(?:undo|revert|reverse)(?:\s+(?:that|it|this|the last (?:thing|one|change|command)))?"
     r"|^(?:put|change|set|turn) (?:it|that|them|everything) back(?: (?:again|how it was|as it was))?"
     r"|^take (?:that|it) back|^go back|^never ?mind,? (?:put|change) it back"
-    r"|^撤销|^撤回|^还原|^恢复原样|^改回去|^恢复(?:一下|刚才的)?$|^变回去|^弄回去",
+    r"|^撤销|^撤回|^还原|^恢复原样|^改回去|^恢复(?:一下|刚才的)?$|^变回去|^弄回去"
+    r"|^(?:还是|算了[,，]?)?(?:别|不要|不用)(?:加|买|定|记)了?$|^don'?t add (?:it|them|that)(?: after all)?"
+    r"|^(?:actually,?\s*)?(?:never ?mind,?\s*)?take (?:it|them|that) off(?: the list)?",
     re.IGNORECASE,
 )
 _REDO = re.compile(

@@ -145,5 +145,6 @@ class Calendar:
             item.add("dtstamp", datetime.fromtimestamp(row["created"], self.house.tz))
             item.add("x-homemind-member", row["member"])
             cal.add_component(item)
+        cal.add_missing_timezones()  # a VTIMEZONE for every TZID used, as RFC 5545 requires
         data: bytes = cal.to_ical()
         return data

@@ -24,6 +24,8 @@ _ALIASES = {
            "待办列表", "任务清单"),
 }  # fmt: skip
 
+_DEFAULT = frozenset({"list", "清单", "单子", "列表"})
+
 i18n.register({"list.no_item": {"en": "That item is not on that list.", "zh": "清单上没有这一项。"}})
 
 
@@ -49,6 +51,9 @@ def list_key(said: str | None) -> str:
     """ "my Shopping List" -> "shopping"; "购物清单" -> "shopping"; "packing list" -> "packing"."""
     words = " ".join((said or "").casefold().split())
     words = re.sub(r"^(?:my|the|our)\s+", "", words)
+    words = re.sub(r"(?<=\S)(?:里面|里|上)$", "", words)  # "购物清单里", "清单上": where, not the name
+    if words in _DEFAULT:
+        return SHOPPING  # "the list", "清单": the one everybody means
     for key, aliases in _ALIASES.items():
         if words in aliases or words.removesuffix(" list") in aliases:
             return key
@@ -162,6 +167,13 @@ class Lists:
             count = db.execute("DELETE FROM list_items WHERE list = ?", (key,)).rowcount
         self.house.audit(actor, "lists", "clear", f"list.{key}", "ok", count=count)
         return key, count
+
+    def seen(self, item: str) -> bool:
+        """Whether this item is on any list now (done or not): the voice path reads back new words."""
+        rows = self.house.store.read(
+            "SELECT 1 FROM list_items WHERE item_key = ? LIMIT 1", (_item_key(item),)
+        )
+        return bool(rows)
 
     def exists(self, list_name: str | None) -> bool:
         return bool(self.house.store.read("SELECT 1 FROM lists WHERE name = ?", (list_key(list_name),)))

@@ -368,6 +368,14 @@ def _apply_part(hour: int, meridiem: str | None, part: str | None) -> tuple[int,
     return hour, True
 
 
+# A weekday said on its own ("saturday", "on friday", "周六"), not "this saturday" / "今天".
+_BARE_WEEKDAY = re.compile(
+    r"(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:\s+(?:morning|afternoon|evening|night))?"
+    r"|(?:周|星期|礼拜)[一二三四五六日天1-7]",
+    re.IGNORECASE,
+)
+
+
 def extract(text: str, language: str, now: datetime) -> tuple[When | None, str]:
     """The time a sentence names (None if it names none) and the sentence without it.
 
@@ -422,10 +430,14 @@ def extract(text: str, language: str, now: datetime) -> tuple[When | None, str]:
         return When(first, recurrence), rest
     candidates = [hour24] + ([hour24 + 12] if ambiguous and hour24 < 12 else [])
     choices = []
+    # "On Saturday at 10am" said on a Saturday evening: next Saturday, not "already passed".
+    weekday_only = "day" in kinds and _BARE_WEEKDAY.fullmatch(kinds["day"].match.group(0).strip()) is not None
     for h in candidates:
         at = base.replace(hour=h, minute=minute) + timedelta(days=day_offset or 0)
         if day_offset is None and at <= now:
             at += timedelta(days=1)  # a time with no day: the next time it comes round
+        elif weekday_only and day_offset == 0 and at <= now:
+            at += timedelta(days=7)
         choices.append(at)
     upcoming = [c for c in choices if c > now]
     if not upcoming:

@@ -96,6 +96,9 @@ class Reply:
     sources: list[dict[str, Any]] = field(default_factory=list)
     # A question this reply asks ("which one?", "for how long?"): the next turn is read as its answer.
     ask: Ask | None = None
+    # What a household command made or changed ({"list", "items"}, {"timer_id"}): what "and eggs",
+    # "make it ten minutes" and "undo that" in the next turn are about.
+    made: dict[str, Any] | None = None
 
 
 @dataclass

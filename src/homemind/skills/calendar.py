@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from homemind.core import i18n
 from homemind.household.calendar import CalendarEvent
 from homemind.household.text import clean_item
 from homemind.household.when import describe, parse_day
+from homemind.nlu.types import Slot
 from homemind.skills.alarms import when_of
 from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
+
+UPCOMING_DAYS = 7
+# "加一个", "添加个", "记一个": a title follows, this is an event being added.
+_ADDING = re.compile(r"(?:^|(?<=[点分钟早晚午天]))(?:加|添加|记|安排)(?:一|1)?个")
 
 i18n.register(
     {
@@ -26,6 +34,11 @@ i18n.register(
         "calendar.moved": {"en": "Moved {title} to {when}.", "zh": "已把{title}改到{when}。"},
         "calendar.removed": {"en": "Removed {title} from the calendar.", "zh": "已从日历删除{title}。"},
         "calendar.today": {"en": "today", "zh": "今天"},
+        "calendar.nothing_soon": {
+            "en": "Nothing on the calendar in the next seven days.",
+            "zh": "接下来七天没有安排。",
+        },
+        "calendar.coming_up": {"en": "Coming up: {events}.", "zh": "接下来的安排：{events}。"},
     }
 )
 
@@ -42,7 +55,15 @@ class AddEvent(IntentHandler):
 
     async def handle(self, request: IntentRequest) -> Reply:
         house = request.house
-        when, rest = when_of(request, request.match.text("event"))
+        said = request.match.text("event")
+        if request.match.text("when"):
+            # "明天下午三点加一个看牙医的日程": the time said before the title.
+            glue = "" if request.language == "zh" else " "
+            said = f"{request.match.text('when')}{glue}{said or ''}"
+        if request.match.metadata.get("homemind") == "add_bare" and request.actor.text:
+            said = request.actor.text.strip().removeprefix("add ").removeprefix("Add ")
+        when, rest = when_of(request, said)
+        rest = _ADDING.sub("", rest).strip() if request.language == "zh" else rest
         if not rest.strip():
             return request.reply(Status.NOT_UNDERSTOOD, "calendar.no_title")
         title = clean_item(rest)
@@ -65,6 +86,10 @@ class QueryEvents(IntentHandler):
         house = request.house
         now = house.now()
         said = request.match.text("day") or ""
+        if request.language == "zh" and _ADDING.search(said):
+            # "明天下午三点加一个看牙医的日程": adding an event, said before "的日程".
+            match = replace(request.match, name=AddEvent.intent_type, slots={"event": Slot(said, said)})
+            return await AddEvent().handle(replace(request, match=match))
         day = parse_day(said, request.language, now) or now.replace(hour=0, minute=0, second=0, microsecond=0)
         events = house.calendar.between(request.actor, day.timestamp(), day.timestamp() + 86400)
         day_words = said.strip() or request.t("calendar.today")
@@ -76,6 +101,27 @@ class QueryEvents(IntentHandler):
         return request.reply(
             Status.ANSWERED, "calendar.on", day=day_words[:1].upper() + day_words[1:], events=words
         )
+
+
+class UpcomingEvents(IntentHandler):
+    """ "What's coming up", "这周有什么安排": the next seven days, soonest first."""
+
+    intent_type = "HomemindCalendarUpcoming"
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        house = request.house
+        now = house.clock.now()
+        events = house.calendar.between(request.actor, now, now + UPCOMING_DAYS * 86400)
+        if not events:
+            return request.reply(Status.ANSWERED, "calendar.nothing_soon")
+        today = house.now()
+        words = [
+            f"{e.title} ({describe(house.local(e.start_epoch), today, request.language)})"
+            if request.language == "en"
+            else f"{describe(house.local(e.start_epoch), today, request.language)}{e.title}"
+            for e in events
+        ]
+        return request.reply(Status.ANSWERED, "calendar.coming_up", events=words)
 
 
 class MoveEvent(IntentHandler):
@@ -114,5 +160,5 @@ class RemoveEvent(IntentHandler):
 
 
 def register(registry: HandlerRegistry) -> None:
-    for handler in (AddEvent(), QueryEvents(), MoveEvent(), RemoveEvent()):
+    for handler in (AddEvent(), QueryEvents(), UpcomingEvents(), MoveEvent(), RemoveEvent()):
         registry.register(handler)

@@ -8,10 +8,12 @@ recogniser, so "add 'unlock the front door' to my to-do list" writes a line.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from homemind.core import i18n
-from homemind.household.lists import SHOPPING, TODO
-from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
+from homemind.household.lists import SHOPPING, TODO, ListChange, list_key
+from homemind.skills.acting import CONFIRMATION_SECONDS
+from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Pending, Reply, Status
 
 i18n.register(
     {
@@ -35,6 +37,18 @@ i18n.register(
         "list.done_mark": {"en": "{item} (done)", "zh": "{item}（已完成）"},
         "list.created": {"en": "Created the {list}.", "zh": "已创建{list}。"},
         "list.no_such": {"en": "There is no {list}.", "zh": "没有{list}。"},
+        "list.exists": {"en": "There is already a {list}.", "zh": "已经有{list}了。"},
+        "list.create_confirm": {"en": "Create a new {list}?", "zh": "要新建{list}吗？"},
+        "list.new_confirm": {
+            "en": "There is no {list} yet. Shall I create it and add {items}?",
+            "zh": "还没有{list}。要新建它并加上{items}吗？",
+        },
+        "list.clear_confirm": {
+            "en": "Clear the {list} ({count} items)?",
+            "en_one": "Clear the {list} ({count} item)?",
+            "zh": "要清空{list}吗（{count}项）？",
+        },
+        "list.cleared": {"en": "Cleared the {list}.", "zh": "已清空{list}。"},
     }
 )
 
@@ -62,8 +76,12 @@ def split_items(text: str | None, language: str) -> list[str]:
     else:
         parts = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*|;\s*", said)
     items = [p.strip(" .。") for p in parts]
+    # "some more rice", "一些大米": how much, not what.
     items = [
-        re.sub(r"^(?:some|a|an|the)\s+", "", p, flags=re.IGNORECASE) if language == "en" else p for p in items
+        re.sub(r"^(?:(?:some|a|an|the|more|a bit of|a little)\s+)+", "", p, flags=re.IGNORECASE)
+        if language == "en"
+        else re.sub(r"^(?:一些|一点|点|些)(?=.)", "", p)
+        for p in items
     ]
     return [p for p in items if p] or [said]
 
@@ -76,20 +94,49 @@ def _items(request: IntentRequest) -> list[str]:
     return split_items(request.match.text("item"), request.language)
 
 
+def _confirm(request: IntentRequest, speech_key: str, skill: dict[str, Any], **params: Any) -> Reply:
+    """Hold a list change for the same member's yes (a new list is never made from a mishearing)."""
+    pending = Pending(
+        [], False, request.actor.member.id, request.executor.clock() + CONFIRMATION_SECONDS, "", {},
+        skill=skill, language=request.language,
+    )  # fmt: skip
+    return Reply(Status.NEEDS_CONFIRMATION, request.t(speech_key, **params), pending=pending)
+
+
+def _added(request: IntentRequest, change: ListChange) -> Reply:
+    title = list_title(change.list, request.language)
+    made = {"list": change.list, "items": list(change.changed)}
+    if change.changed and change.unchanged:
+        reply = request.reply(
+            Status.DONE, "list.added_some", items=change.changed, already=change.unchanged, list=title
+        )
+    elif change.changed:
+        reply = request.reply(Status.DONE, "list.added", items=change.changed, list=title)
+    else:
+        reply = request.reply(Status.ANSWERED, "list.already", items=change.unchanged, list=title)
+    reply.made = made
+    return reply
+
+
 class AddItems(IntentHandler):
     intent_type = "HassListAddItem"
     slots = {"item": "one or more items", "list_name": "which list (shopping if not said)"}
 
     async def handle(self, request: IntentRequest) -> Reply:
-        change = request.house.lists.add(request.actor, _list_of(request), _items(request))
-        title = list_title(change.list, request.language)
-        if change.changed and change.unchanged:
-            return request.reply(
-                Status.DONE, "list.added_some", items=change.changed, already=change.unchanged, list=title
-            )
-        if change.changed:
-            return request.reply(Status.DONE, "list.added", items=change.changed, list=title)
-        return request.reply(Status.ANSWERED, "list.already", items=change.unchanged, list=title)
+        said, items = _list_of(request), _items(request)
+        if said and list_key(said) not in (SHOPPING, TODO) and not request.house.lists.exists(said):
+            # A list nobody made: only on a yes ("add nope to the shutting what's list").
+            key = list_key(said)
+            title = list_title(key, request.language)
+            skill = {"kind": "list_new", "list": key, "items": items}
+            return _confirm(request, "list.new_confirm", skill, list=title, items=items)
+        change = request.house.lists.add(request.actor, said, items)
+        return _added(request, change)
+
+
+async def add_to_new_list(request: IntentRequest, payload: dict[str, Any]) -> Reply:
+    request.house.lists.create(request.actor, payload["list"])
+    return _added(request, request.house.lists.add(request.actor, payload["list"], list(payload["items"])))
 
 
 class ShoppingAdd(AddItems):
@@ -137,12 +184,42 @@ class ReadList(IntentHandler):
 
 
 class CreateList(IntentHandler):
+    """ "Create a list called packing", "新建一个露营清单": confirmed first, as a new list always is."""
+
     intent_type = "HomemindListCreate"
     slots = {"list_name": "the new list's name"}
 
     async def handle(self, request: IntentRequest) -> Reply:
-        key = request.house.lists.create(request.actor, _list_of(request))
-        return request.reply(Status.DONE, "list.created", list=list_title(key, request.language))
+        key = list_key(_list_of(request))
+        title = list_title(key, request.language)
+        if request.house.lists.exists(key):
+            return request.reply(Status.ANSWERED, "list.exists", list=title)
+        return _confirm(request, "list.create_confirm", {"kind": "list_create", "list": key}, list=title)
+
+
+async def create_list(request: IntentRequest, payload: dict[str, Any]) -> Reply:
+    key = request.house.lists.create(request.actor, payload["list"])
+    return request.reply(Status.DONE, "list.created", list=list_title(key, request.language))
+
+
+class ClearList(IntentHandler):
+    """ "Clear the shopping list" / "清空购物清单": everything off it, on a yes."""
+
+    intent_type = "HomemindListClear"
+    slots = {"list_name": "which list"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        key, rows = request.house.lists.read(request.actor, _list_of(request))
+        title = list_title(key, request.language)
+        if not rows:
+            return request.reply(Status.ANSWERED, "list.empty", list=title)
+        skill = {"kind": "list_clear", "list": key}
+        return _confirm(request, "list.clear_confirm", skill, list=title, count=len(rows))
+
+
+async def clear_list(request: IntentRequest, payload: dict[str, Any]) -> Reply:
+    key, _ = request.house.lists.clear(request.actor, payload["list"])
+    return request.reply(Status.DONE, "list.cleared", list=list_title(key, request.language))
 
 
 def register(registry: HandlerRegistry) -> None:
@@ -153,5 +230,9 @@ def register(registry: HandlerRegistry) -> None:
         CompleteItems(),
         ReadList(),
         CreateList(),
+        ClearList(),
     ):
         registry.register(handler)
+    registry.confirmers["list_new"] = add_to_new_list
+    registry.confirmers["list_create"] = create_list
+    registry.confirmers["list_clear"] = clear_list

@@ -130,12 +130,14 @@ class StartTimer(IntentHandler):
         if label and request.language == "zh":
             label = re.sub(r"^(?:一个|1个|个)", "", label)  # "定一个意面计时器": the timer is 意面
         timer = request.house.timers.start(request.actor, seconds, label)
-        return request.reply(
+        reply = request.reply(
             Status.DONE,
             "timer.started",
             name=_label(timer.name, request.language),
             duration=say_duration(seconds, request.language),
         )
+        reply.made = {"timer_id": timer.id}  # "make it ten minutes", "undo that"
+        return reply
 
 
 class CancelTimer(IntentHandler):
@@ -215,6 +217,27 @@ class _ChangeTimer(IntentHandler):
         )
 
 
+class SetTimer(IntentHandler):
+    """ "Make it ten minutes" after a timer, "set the pasta timer to 5 minutes": time left, said anew."""
+
+    intent_type = "HomemindTimerSet"
+    slots = {"duration": "how long", "timer_label": "which timer", "timer_id": "which timer (a follow-up)"}
+
+    async def handle(self, request: IntentRequest) -> Reply:
+        timer = _pick(request)
+        if isinstance(timer, Reply):
+            return timer
+        seconds = _duration(request)
+        if seconds is None or not 1 <= seconds <= MAX_TIMER_SECONDS:
+            said = request.match.text("duration") or "?"
+            return request.reply(Status.ERROR, "timer.bad_duration", duration=said)
+        request.house.timers.set_remaining(request.actor, timer.id, seconds)
+        name, left = _label(timer.name, request.language), say_duration(seconds, request.language)
+        reply = request.reply(Status.DONE, "timer.changed", name=name, remaining=left)
+        reply.made = {"timer_id": timer.id}
+        return reply
+
+
 class IncreaseTimer(_ChangeTimer):
     intent_type = "HassIncreaseTimer"
     sign = 1
@@ -246,6 +269,7 @@ class TimerStatus(IntentHandler):
 
 def register(registry: HandlerRegistry) -> None:
     for handler in (
+        SetTimer(),
         StartTimer(),
         CancelTimer(),
         CancelAllTimers(),

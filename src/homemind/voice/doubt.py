@@ -8,8 +8,9 @@ both were acted on. A transcript is read back instead of done when:
   else (another command, other devices, another number), scored almost as well as the one
   chosen ("lock" against "unlock"): the engine was not sure which;
 - an engine that gives a confidence gives a low one;
-- it names, where the home keeps its own names (a list), one the home has never seen:
-  a new list is never made from a mishearing.
+- it names, where the home keeps its own names (a list, a list's items), one the home has
+  never seen: a new list or item is never written from a mishearing ("add nope to the
+  shutting what's list"). Items are known when on a list now or in the shop's catalog.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Doubts:
         chosen = self.templates.recognize(transcript.text, transcript.language)
         if chosen is None:
             return False
-        if self._unseen_list(chosen):
+        if self._unseen_list(chosen) or self._unseen_items(chosen, transcript.language):
             return True
         meaning = _meaning(chosen)
         scores = dict(transcript.scored)
@@ -63,6 +64,18 @@ class Doubts:
             if rival is not None and _meaning(rival) != meaning:
                 return True
         return False
+
+    def _unseen_items(self, match: IntentMatch, language: str) -> bool:
+        said = match.text("item")
+        if not said or self.household is None or match.name != "HassListAddItem":
+            return False
+        from homemind.skills.lists import split_items
+
+        merchant = self.household.orders.merchant
+        return any(
+            not (self.household.lists.seen(item) or merchant.find(item, language))
+            for item in split_items(said, language)
+        )
 
     def _unseen_list(self, match: IntentMatch) -> bool:
         said = match.text("list_name")
