@@ -60,12 +60,16 @@ def multi_turn(directory: Path = DIALOGUES) -> dict[str, dict[str, Any]]:
             bucket = "asked"
         else:
             bucket = "not_understood"
-        stats["items"] += 1
-        stats[bucket] += 1
-        if bucket != "done_right":
-            problems = [f"{t.turn.say!r}: {'; '.join(t.problems)}" for t in turns if t.problems]
-            stats["misses"].append({"id": scenario.id, "bucket": bucket, "problems": problems})
+        problems = [f"{t.turn.say!r}: {'; '.join(t.problems)}" for t in turns if t.problems]
+        _count(stats, bucket, {"id": scenario.id, "bucket": bucket, "problems": problems})
     return report
+
+
+def _count(stats: dict[str, Any], bucket: str, miss: dict[str, Any]) -> None:
+    stats["items"] += 1
+    stats[bucket] += 1
+    if bucket != "done_right":
+        stats["misses"].append(miss)
 
 
 def single_turn() -> dict[str, dict[str, Any]]:
@@ -101,12 +105,7 @@ def single_turn() -> dict[str, dict[str, Any]]:
                 bucket = "asked"
             else:
                 bucket = "not_understood"
-            stats["items"] += 1
-            stats[bucket] += 1
-            if bucket != "done_right":
-                stats["misses"].append(
-                    {"text": step.text, "bucket": bucket, "problem": problem or str(wrong)}
-                )
+            _count(stats, bucket, {"text": step.text, "bucket": bucket, "problem": problem or str(wrong)})
     return report
 
 

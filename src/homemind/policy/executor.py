@@ -22,7 +22,7 @@ from homemind.core.backend import DeviceBackend
 from homemind.core.events import Context
 from homemind.core.i18n import Duration
 from homemind.core.model import Entity, EntityState, Home, Member
-from homemind.core.services import SERVICES, ActionError, needs_code, validate_call
+from homemind.core.services import SERVICES, ActionError, ServiceCall, needs_code, validate_call
 from homemind.core.states import StateRegistry
 from homemind.policy.auth import Auth
 from homemind.policy.rules import Decision, Policy, Verdict, classify
@@ -236,12 +236,7 @@ class Executor:
             data = {k: v for k, v in data.items() if k not in _SECRET_FIELDS}
         outcome = ActionOutcome(entity_id, service, data, Result.ERROR)
         try:
-            if not is_clean_text(entity_id, service, data):
-                raise ActionError("error.invalid_text")
-            entity = self.home.entities.get(entity_id)
-            if entity is None:
-                raise ActionError("error.unknown_entity", entity_id=entity_id)
-            call = validate_call(entity, service, data, actor.context())
+            entity, call = self._validated(actor, entity_id, service, data)
             outcome.data = call.data
             if actor.direct:
                 outcome.decision = "direct"
@@ -283,12 +278,7 @@ class Executor:
         data = {k: v for k, v in (data or {}).items() if k not in _SECRET_FIELDS}
         outcome = ActionOutcome(entity_id, service, data, Result.ERROR)
         try:
-            if not is_clean_text(entity_id, service, data):
-                raise ActionError("error.invalid_text")
-            entity = self.home.entities.get(entity_id)
-            if entity is None:
-                raise ActionError("error.unknown_entity", entity_id=entity_id)
-            call = validate_call(entity, service, data, actor.context())
+            entity, call = self._validated(actor, entity_id, service, data)
             outcome.data = call.data
             verdict = self.policy.decide(actor.member, entity, service, call.data)
             outcome.decision = verdict.decision.value
@@ -299,6 +289,17 @@ class Executor:
         except ActionError as exc:
             outcome.error = exc
         return outcome
+
+    def _validated(
+        self, actor: Actor, entity_id: str, service: str, data: dict[str, Any]
+    ) -> tuple[Entity, ServiceCall]:
+        """The entity and the checked call, or :class:`ActionError` (bad text, unknown entity, bad call)."""
+        if not is_clean_text(entity_id, service, data):
+            raise ActionError("error.invalid_text")
+        entity = self.home.entities.get(entity_id)
+        if entity is None:
+            raise ActionError("error.unknown_entity", entity_id=entity_id)
+        return entity, validate_call(entity, service, data, actor.context())
 
     def _hold(
         self,

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from homemind.core import i18n
-from homemind.household.lists import SHOPPING, TODO, ListChange, list_key
+from homemind.household.lists import SHOPPING, TODO, ListChange, ListItem, list_key
 from homemind.skills.acting import CONFIRMATION_SECONDS
 from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Pending, Reply, Status
 
@@ -170,13 +170,18 @@ class CompleteItems(_ChangeItems):
     done_key = "list.completed"
 
 
+def _read(request: IntentRequest) -> tuple[str, list[ListItem], str]:
+    """The list named (or the default one): its key, the rows the speaker may read, its title."""
+    key, rows = request.house.lists.read(request.actor, _list_of(request))
+    return key, rows, list_title(key, request.language)
+
+
 class ReadList(IntentHandler):
     intent_type = "HomemindListRead"
     slots = {"list_name": "which list"}
 
     async def handle(self, request: IntentRequest) -> Reply:
-        key, rows = request.house.lists.read(request.actor, _list_of(request))
-        title = list_title(key, request.language)
+        _key, rows, title = _read(request)
         if not rows:
             return request.reply(Status.ANSWERED, "list.empty", list=title)
         items = [r.item if not r.done else request.t("list.done_mark", item=r.item) for r in rows]
@@ -209,8 +214,7 @@ class ClearList(IntentHandler):
     slots = {"list_name": "which list"}
 
     async def handle(self, request: IntentRequest) -> Reply:
-        key, rows = request.house.lists.read(request.actor, _list_of(request))
-        title = list_title(key, request.language)
+        key, rows, title = _read(request)
         if not rows:
             return request.reply(Status.ANSWERED, "list.empty", list=title)
         skill = {"kind": "list_clear", "list": key}
