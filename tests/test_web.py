@@ -625,6 +625,40 @@ def test_timers_and_calendar_pages(page: Page) -> None:
     expect(page.get_by_role("heading", name="计时与提醒")).to_be_visible()
 
 
+def test_automations_page_switches_and_removes_one_made_by_talking(page: Page, api: httpx.Client) -> None:
+    english(page)
+    balcony = api.get("/api/entities/light.balcony").json()["state"]
+    assert "OK?" in say(page, "every day at 7pm turn on the balcony light").inner_text()
+    say(page, "yes")
+    made = [a for a in api.get("/api/automations").json() if a["creator"] == "bo"]
+    assert len(made) == 1 and made[0]["enabled"], made
+    said = page.locator(f"[data-automation='{made[0]['id']}']")
+    goto(page, "/automations", "Automations")
+    expect(said).to_contain_text("Balcony Light")
+    expect(said).to_contain_text("“every day at 7pm turn on the balcony light”")
+    expect(said).to_contain_text(re.compile(r"next \w{3} \d{1,2} \w{3},? 19:00"))  # the home's time
+    expect(page.locator("[data-automation='door_at_night']")).to_be_visible()  # the home file's
+    count, unnamed = _unnamed_controls(page)
+    assert count > 8 and unnamed == [], unnamed
+
+    # The switch turns the automation off, not its devices.
+    switch = said.get_by_role("switch")
+    expect(switch).to_be_checked()
+    switch.click()
+    eventually(
+        lambda: [a["enabled"] for a in api.get("/api/automations").json() if a["id"] == made[0]["id"]],
+        lambda enabled: enabled == [False],
+    )
+    expect(switch).not_to_be_checked()
+    assert api.get("/api/entities/light.balcony").json()["state"] == balcony
+
+    said.get_by_role("button", name=re.compile("Remove the automation")).click()
+    expect(said).to_have_count(0)
+    assert all(a["id"] != made[0]["id"] for a in api.get("/api/automations").json())
+    page.get_by_role("button", name="中文").click()
+    expect(page.get_by_role("heading", name="自动化")).to_be_visible()
+
+
 def test_a_childs_order_is_approved_by_an_adult_live(
     browser: Browser, home: tuple[Server, Path], api: httpx.Client
 ) -> None:

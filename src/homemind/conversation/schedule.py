@@ -39,6 +39,10 @@ i18n.register(
             "en": "I can't watch for “{condition}” yet, so I haven't done anything.",
             "zh": "我还不能判断“{condition}”，所以还没有执行。",
         },
+        "schedule.say_again": {
+            "en": "Please say it again with its time or condition; I haven't done anything.",
+            "zh": "请连同时间或条件再说一遍；我还没有执行。",
+        },
         "schedule.no_action": {
             "en": "I heard a time or a condition, but not what to do then; I haven't done anything.",
             "zh": "听到了时间或条件，但没听懂到时要做什么；我还没有执行。",
@@ -66,8 +70,14 @@ class Schedules:
         self.handlers = handlers
         self.household = household
 
-    async def propose(self, readings: list[Reading], actor: Actor, language: str, now: datetime) -> Reply:
-        """Plan each command for later, under the one clause they share; read the plan back."""
+    async def propose(
+        self, readings: list[Reading], actor: Actor, language: str, now: datetime, sentence: str
+    ) -> Reply:
+        """Plan each command for later, under the one clause they share; read the plan back.
+
+        ``sentence`` is the whole turn: kept as what was said unless the reading is a part
+        of it that holds its own clause.
+        """
         clause = readings[0].clause
         assert clause is not None
         if clause.problem is not None:
@@ -89,7 +99,9 @@ class Schedules:
                 return Reply(reply.status, reply.speech)
         if not planner.planned:
             return Reply(Status.NOT_UNDERSTOOD, i18n.translate("schedule.no_action", language))
-        return self._read_back(planner, clause, actor, language, now, readings[0].text)
+        part = readings[0].text
+        said = part if clause.said and clause.said.casefold() in part.casefold() else sentence
+        return self._read_back(planner, clause, actor, language, now, said)
 
     def _read_back(
         self, planner: PlanningExecutor, clause: Clause, actor: Actor, language: str, now: datetime, said: str

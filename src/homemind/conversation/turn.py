@@ -101,7 +101,7 @@ class Turn:
         scheduled = [r for r in readings if r.clause is not None and r.match is not None]
         if len(scheduled) > 1 and len(scheduled) == len(readings):
             # One time or condition for several commands: one automation, read back once.
-            reply = await self.c.schedules.propose(scheduled, self.actor, self.language, self.now)
+            reply = await self.c.schedules.propose(scheduled, self.actor, self.language, self.now, self.text)
             return [Outcome(reply, scheduled[0].match)], True
         outcomes = []
         for reading in readings:
@@ -136,8 +136,11 @@ class Turn:
         scheduled_text = question.metadata.get("scheduled")
         if isinstance(scheduled_text, str):
             # The question was about a scheduled command: the answer completes the schedule.
-            reading = Reading(scheduled_text, answer.match, self.c.understanding.clauses.find(
-                scheduled_text, question.language, self.now))  # fmt: skip
+            clause = self.c.understanding.clauses.find(scheduled_text, question.language, self.now)
+            if clause is None:  # never done now for want of its time
+                speech = i18n.translate("schedule.say_again", self.language)
+                return Outcome(Reply(Status.NOT_UNDERSTOOD, speech))
+            reading = Reading(scheduled_text, answer.match, clause)
         outcome = await self.carry_out(reading)
         self._remember([outcome])
         return outcome
@@ -257,9 +260,12 @@ class Turn:
             return Outcome(Reply(Status.NOT_UNDERSTOOD, speech))
         if reading.clause is not None and match.name in DEVICE_INTENTS:
             actor = replace(self.actor, intent=match.name)
-            reply = await self.c.schedules.propose([reading], actor, self.language, self.now)
+            reply = await self.c.schedules.propose([reading], actor, self.language, self.now, self.text)
             if reply.ask is not None:
-                match = replace(match, metadata={**match.metadata, "scheduled": reading.text})
+                # Kept with its time or condition, so that the answer is scheduled, never done now.
+                own = reading.clause.said.casefold() in reading.text.casefold()
+                said = reading.text if own else self.text
+                match = replace(match, metadata={**match.metadata, "scheduled": said})
             return Outcome(reply, match)
         handler = self.c.handlers.get(match.name)
         if handler is None:

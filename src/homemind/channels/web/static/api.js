@@ -133,6 +133,11 @@ export const api = {
   weather: (language) => ok(request('GET', `/api/weather?lang=${encodeURIComponent(language)}`)),
   alerts: (language) => ok(request('GET', `/api/alerts?lang=${encodeURIComponent(language)}`)),
   energy: () => ok(request('GET', '/api/energy')),
+  automations: () => ok(request('GET', '/api/automations')),
+  /** Switch the automation itself on or off (never its devices). */
+  switchAutomation: (id, enabled) => ok(request('POST', `/api/automations/${path(id, enabled ? 'enable' : 'disable')}`)),
+  /** Remove one made by talking. */
+  removeAutomation: (id) => ok(request('DELETE', `/api/automations/${path(id)}`)),
 };
 
 /**

@@ -10,6 +10,7 @@ import { LoginView } from './login.js';
 import { ListsView, TimersView, CalendarView, ApprovalsView, MembersView, AuditView } from './pages.js';
 import { AlertBanner, EnergyView, WeatherBadge } from './outdoors.js';
 import { DocumentsView } from './documents.js';
+import { AutomationsView } from './automations.js';
 
 const isAdmin = (me) => Boolean(me) && me.role === 'admin';
 const approves = (me) => Boolean(me) && (me.role === 'admin' || me.role === 'adult');
@@ -26,6 +27,7 @@ export const ROUTES = [
   { path: '/approvals', label: 'nav.approvals', view: ApprovalsView, allow: approves, household: true },
   { path: '/energy', label: 'nav.energy', view: EnergyView, allow: member, household: true },
   { path: '/documents', label: 'nav.documents', view: DocumentsView, allow: () => true },
+  { path: '/automations', label: 'nav.automations', view: AutomationsView, allow: member, household: true },
   { path: '/admin/members', label: 'nav.members', view: MembersView, allow: isAdmin },
   { path: '/admin/audit', label: 'nav.audit', view: AuditView, allow: isAdmin },
 ];
