@@ -27,7 +27,7 @@ EN_ACTIONS = [
     "set the floor lamp to 30%", "turn on the tv", "arm the alarm", "set the water heater to 55 degrees",
     "turn on the exhaust fan",
     "unlock the front door", "turn on the lights in the kitchen and the living room",
-    "turn on the ac",  # which one? the answer is scheduled too
+    "turn on the ac", "turn on the kitchen light and the ac",  # which one? the answer is for later too
 ]  # fmt: skip
 EN_WHEN = [
     "every day at 7pm", "at 10 tonight", "in 20 minutes", "tomorrow morning", "on weekdays at 6:30",
@@ -38,7 +38,7 @@ EN_WHEN = [
 ZH_ACTIONS = [
     "打开阳台灯", "关掉厨房灯", "打开窗帘", "把卧室空调调到二十四度", "打开电水壶", "让扫地机器人开始打扫",
     "把落地灯亮度调到百分之三十", "打开电视", "布防", "把热水器调到五十五度", "打开排气扇", "把大门打开",
-    "把客厅灯和卧室灯都打开", "打开空调",
+    "把客厅灯和卧室灯都打开", "打开空调", "打开厨房灯和空调",
 ]  # fmt: skip
 ZH_WHEN = [
     "每天晚上七点", "今晚十点", "二十分钟后", "明早六点半", "工作日早上六点半", "每周一早上八点",

@@ -72,36 +72,37 @@ class Schedules:
 
     async def propose(
         self, readings: list[Reading], actor: Actor, language: str, now: datetime, sentence: str
-    ) -> Reply:
+    ) -> tuple[Reply, int | None]:
         """Plan each command for later, under the one clause they share; read the plan back.
 
         ``sentence`` is the whole turn: kept as what was said unless the reading is a part
-        of it that holds its own clause.
+        of it that holds its own clause. With the reply comes the index of the reading that
+        asks a question ("which one?"), if one does.
         """
         clause = readings[0].clause
         assert clause is not None
         if clause.problem is not None:
-            return _problem(clause, language)
+            return _problem(clause, language), None
         planner = PlanningExecutor(self.executor)
-        for reading in readings:
+        for index, reading in enumerate(readings):
             match = reading.match
             handler = self.handlers.get(match.name) if match is not None else None
             if match is None or handler is None or self.household is None:
-                return Reply(Status.NOT_UNDERSTOOD, i18n.translate("schedule.no_action", language))
+                return Reply(Status.NOT_UNDERSTOOD, i18n.translate("schedule.no_action", language)), None
             request = IntentRequest(
                 match, actor, language, self.home, self.states, planner, household=self.household
             )
             reply = await run_handler(handler, request)
             if reply.ask is not None:
-                return reply  # "which one?": the answer is planned again, with the same clause
+                return reply, index  # "which one?": the answer is planned again, with the same clause
             if reply.status is not Status.DONE:
                 # Refused, impossible, or nothing to do: say so; nothing was changed either way.
-                return Reply(reply.status, reply.speech)
+                return Reply(reply.status, reply.speech), None
         if not planner.planned:
-            return Reply(Status.NOT_UNDERSTOOD, i18n.translate("schedule.no_action", language))
+            return Reply(Status.NOT_UNDERSTOOD, i18n.translate("schedule.no_action", language)), None
         part = readings[0].text
         said = part if clause.said and clause.said.casefold() in part.casefold() else sentence
-        return self._read_back(planner, clause, actor, language, now, said)
+        return self._read_back(planner, clause, actor, language, now, said), None
 
     def _read_back(
         self, planner: PlanningExecutor, clause: Clause, actor: Actor, language: str, now: datetime, said: str

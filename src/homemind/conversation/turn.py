@@ -101,8 +101,9 @@ class Turn:
         scheduled = [r for r in readings if r.clause is not None and r.match is not None]
         if len(scheduled) > 1 and len(scheduled) == len(readings):
             # One time or condition for several commands: one automation, read back once.
-            reply = await self.c.schedules.propose(scheduled, self.actor, self.language, self.now, self.text)
-            return [Outcome(reply, scheduled[0].match)], True
+            outcome = await self._schedule_together(scheduled, self.text)
+            self._remember([outcome])
+            return [outcome], True
         outcomes = []
         for reading in readings:
             outcomes.append(await self.carry_out(reading))
@@ -134,6 +135,17 @@ class Turn:
         assert answer.match is not None
         reading = Reading(self.text, answer.match)
         scheduled_text = question.metadata.get("scheduled")
+        part = question.metadata.get("part")
+        if isinstance(scheduled_text, str) and isinstance(part, int):
+            # One part of several scheduled together: the answer fills it, the rest stay as said.
+            readings = self._readings(scheduled_text)
+            if 0 <= part < len(readings) and all(r.clause is not None and r.match for r in readings):
+                readings[part].match = answer.match
+                outcome = await self._schedule_together(readings, scheduled_text)
+                self._remember([outcome])
+                return outcome
+            speech = i18n.translate("schedule.say_again", self.language)
+            return Outcome(Reply(Status.NOT_UNDERSTOOD, speech))
         if isinstance(scheduled_text, str):
             # The question was about a scheduled command: the answer completes the schedule.
             clause = self.c.understanding.clauses.find(scheduled_text, question.language, self.now)
@@ -194,13 +206,25 @@ class Turn:
 
     # --- commands -----------------------------------------------------------------------------
 
-    def _readings(self) -> list[Reading]:
+    async def _schedule_together(self, scheduled: list[Reading], text: str) -> Outcome:
+        """Several commands under one time or condition; a part asking "which one?" is kept with it."""
+        reply, asked = await self.c.schedules.propose(scheduled, self.actor, self.language, self.now, text)
+        match = scheduled[0].match
+        if reply.ask is not None and asked is not None:
+            part = scheduled[asked].match
+            assert part is not None
+            match = replace(part, metadata={**part.metadata, "scheduled": text, "part": asked})
+        return Outcome(reply, match)
+
+    def _readings(self, text: str | None = None) -> list[Reading]:
+        """The turn's commands (or, for an answer, those of the sentence the question was about)."""
+        text = self.text if text is None else text
         u = self.c.understanding
-        whole_template = self._template(self.text)
+        whole_template = self._template(text)
         if whole_template is not None and whole_template.name not in DEVICE_INTENTS:
             # "Add eggs and milk to the shopping list": the template knows it whole; never cut.
-            return [u.read(self.text, self.language, self.state.context, self.actor.area, self.now)]
-        clause = u.clauses.find(self.text, self.language, self.now)
+            return [u.read(text, self.language, self.state.context, self.actor.area, self.now)]
+        clause = u.clauses.find(text, self.language, self.now)
         if clause is not None and clause.rest:
             # "Turn on the kitchen and living room lights every day at 7pm": the time is for
             # every part, and no part may act now.
@@ -209,9 +233,9 @@ class Turn:
                 for reading in readings:
                     reading.clause = clause
                 return readings
-        readings = self._parts(self.text, whole_template)
+        readings = self._parts(text, whole_template)
         if len(readings) > 1 and whole_template is not None and any(r.match is None for r in readings):
-            return [u.read(self.text, self.language, self.state.context, self.actor.area, self.now)]
+            return [u.read(text, self.language, self.state.context, self.actor.area, self.now)]
         return readings
 
     def _parts(self, text: str, whole_template: IntentMatch | None) -> list[Reading]:
@@ -260,7 +284,7 @@ class Turn:
             return Outcome(Reply(Status.NOT_UNDERSTOOD, speech))
         if reading.clause is not None and match.name in DEVICE_INTENTS:
             actor = replace(self.actor, intent=match.name)
-            reply = await self.c.schedules.propose([reading], actor, self.language, self.now, self.text)
+            reply, _ = await self.c.schedules.propose([reading], actor, self.language, self.now, self.text)
             if reply.ask is not None:
                 # Kept with its time or condition, so that the answer is scheduled, never done now.
                 own = reading.clause.said.casefold() in reading.text.casefold()
