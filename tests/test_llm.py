@@ -8,6 +8,7 @@ that a model can only ask, through the same executor, as the same member.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -335,7 +336,8 @@ def test_no_endpoint_no_tier(data_dir: Path) -> None:
 
 def test_the_tier_speaks_the_persons_language(hub: HubDriver, llm: ScriptedLLM) -> None:
     llm.answer(tool_call("turn_on", entity_id="light.living_room_ceiling"), text("好的"))
-    result = hub.ask("屋里好暗，给我点光吧")
+    # ("屋里好暗" is the local tiers' own: "which room?", asked of a speaker with no room.)
+    result = hub.ask("我想要点光")
     assert result.intent is not None and result.intent.tier == "llm"
     assert result.response == "已打开客厅灯。"
     assert "Simplified Chinese" in llm.requests[0]["messages"][0]["content"]
@@ -434,7 +436,9 @@ def test_llm_check_without_a_section(data_dir: Path) -> None:
 
 
 def test_a_time_or_a_condition_never_changes_a_device_now(hub: HubDriver, llm: ScriptedLLM) -> None:
-    for said in ("flibbertigibbet the balcony every day at 7pm", "门开的时候叽里咕噜阳台"):
+    # Words no local tier reads even without their time (the learned tier takes "flibbertigibbet
+    # the balcony" for the vacuum, and answers there is none there: nothing changes either way).
+    for said in ("do the balcony flibbertigibbet every day at 7pm", "门开的时候叽里咕噜阳台那边"):
         llm.answer(tool_call("turn_on", entity_id="light.balcony"), text("Done, it's on."))
         before = len(llm.requests)
         result = hub.ask(said)
@@ -444,3 +448,70 @@ def test_a_time_or_a_condition_never_changes_a_device_now(hub: HubDriver, llm: S
         assert hub.state("light.balcony") == "off"
         assert "never changes a device now" in llm.requests[before + 1]["messages"][-1]["content"]
         assert result.response in ("I didn't change anything.", "我没有做任何改动。")
+
+
+# The conversation's own time and condition forms (tests/test_schedules.py) plus events the
+# hub cannot watch for: whatever the model asks for, a device never changes now. Asked of
+# the model tier itself: the local tiers before it may take some of these words.
+_LATER_EN = [
+    "every day at 7pm", "in 20 minutes", "tomorrow morning", "when the front door opens",
+    "if it gets above 28 degrees", "later", "weekly", "until I come back", "after dinner",
+]  # fmt: skip
+_LATER_ZH = ["每天晚上七点", "二十分钟后", "明早六点半", "门开的时候", "没人的时候", "等会儿", "晚饭之后"]
+
+
+@pytest.mark.parametrize(
+    ("said", "language"),
+    [(f"flibbertigibbet the balcony {when}", "en") for when in _LATER_EN]
+    + [(f"{when}叽里咕噜阳台", "zh") for when in _LATER_ZH],
+)
+def test_the_conversations_schedule_detector_keeps_the_model_from_acting_now(
+    hub: HubDriver, llm: ScriptedLLM, said: str, language: str
+) -> None:
+    tier = next(f for f in hub.hub.conversation.fallbacks if f.name == "llm")
+    llm.answer(tool_call("turn_on", entity_id="light.balcony"), text("Done, it's on."))
+    before = len(llm.requests)
+    actor = hub.hub.actor(None, channel="test")
+    reply = asyncio.run(tier.answer(said, actor, language, "later"))
+    assert reply is not None
+    assert "turn_on" not in _tools_offered(llm.requests[before])
+    assert "never changes a device now" in llm.requests[before + 1]["messages"][-1]["content"]
+    assert hub.state("light.balcony") == "off"
+    assert not [a for a in reply.actions if a.result.value == "ok"]
+
+
+def test_a_plain_command_to_the_model_may_change_a_device(hub: HubDriver, llm: ScriptedLLM) -> None:
+    """The same words without a time: the detector leaves the device tools in."""
+    tier = next(f for f in hub.hub.conversation.fallbacks if f.name == "llm")
+    llm.answer(tool_call("turn_on", entity_id="light.balcony"), text("Done."))
+    before = len(llm.requests)
+    reply = asyncio.run(
+        tier.answer("flibbertigibbet the balcony", hub.hub.actor(None, channel="test"), "en", "now")
+    )
+    assert reply is not None and "turn_on" in _tools_offered(llm.requests[before])
+    assert hub.state("light.balcony") == "on"
+
+
+def test_the_hubs_own_question_is_answered_before_the_model_and_both_turns_are_history(
+    hub: HubDriver, llm: ScriptedLLM
+) -> None:
+    """ "Which one?" is dialogue state: its answer never reaches the model, and the history a
+    model is shown later has both turns, with what the hub did."""
+    asked = hub.ask("turn the heating up", conversation_id="ac")
+    assert asked.question is not None and asked.question["kind"] == "which"
+    assert hub.hub.conversation.awaiting_answer("ac", hub.hub.actor(None, channel="test"))
+    done = hub.ask("the bedroom one", conversation_id="ac")
+    assert done.status.value == "done" and hub.state("climate.bedroom_ac") == "heat"
+    assert done.intent is not None and done.intent.tier == "follow-up"
+    assert llm.requests == []
+    history = hub.hub.conversation.history
+    assert history is not None
+    turns = history.recent("ac", "alice")
+    assert [next(iter(t)) for t in turns] == ["member said", "hub did"] * 2
+    assert turns[2]["member said"] == "the bedroom one"
+    assert "climate.bedroom_ac: ok" in turns[3]["hub did"]
+    # Something no local tier reads, in the same conversation: the model is asked, and shown them.
+    llm.answer(text("Sure."))
+    assert hub.ask("do the balcony flibbertigibbet", conversation_id="ac").intent.tier == "llm"
+    shown = [m for m in llm.requests[0]["messages"] if m["role"] == "tool"]
+    assert len(shown) == 1 and "the bedroom one" in shown[0]["content"]

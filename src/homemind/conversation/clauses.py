@@ -25,7 +25,8 @@ from homemind.nlu.vocabulary import HomeVocabulary
 _NUM = r"(?:\d+|[零〇一二两三四五六七八九十百]+)"
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _EN_TIMES = [
-    r"every\s*day|everyday|daily|each day|every (?:morning|evening|night|afternoon|weekday|weekend|week)",
+    r"every\s*day|everyday|daily|weekly|nightly|each day|(?:every|each) (?:morning|evening|night|afternoon"
+    r"|weekday|weekend|week)",
     rf"(?:every|on) weekdays?|weekdays|(?:every|on) weekends?|(?:every|each) {_WEEKDAY}s?|on {_WEEKDAY}s",
     r"tonight|tomorrow(?: (?:morning|afternoon|evening|night))?|the day after tomorrow",
     r"this (?:morning|afternoon|evening)",
@@ -108,6 +109,9 @@ _ACTION = re.compile(
 _FILLER = frozenset(["please", "and", "then", "it", "the", "a", "do", "that", "please", "ok", "okay", "also"])
 # "If you don't mind": politeness, not a condition.
 _POLITE_IF = re.compile(r"\bif (you|u) (don'?t mind|can|could|would|please|like)\b.*$", re.IGNORECASE)
+# A bound or an event to wait for ("until I come back", "晚饭之后"): asked about, never done now.
+_EN_UNTIL = re.compile(r"\b(?:until|till|after)\b\s*(?P<cond>.+)$", re.IGNORECASE)
+_ZH_AFTER = re.compile(r"^(?P<cond>.{1,12}?)(?:以后|之后)[，,]?(?:再|就)?(?P<rest>.+)$")
 _HUMID = re.compile(r"humid|湿度|潮")
 _GENERIC_DOORS = re.compile(r"\bdoor\b|门")
 _GENERIC_WINDOWS = re.compile(r"\bwindow\b|窗")
@@ -135,7 +139,11 @@ class Clauses:
     def find(self, text: str, language: str, now: datetime) -> Clause | None:
         """The clause in ``text`` (a condition before a time), or None for a plain command."""
         folded = re.sub(r"[\s.!?。！？]+$", "", text.strip())
-        return self._condition(folded, language) or self._time(folded, language, now)
+        return (
+            self._condition(folded, language)
+            or self._time(folded, language, now)
+            or self._wait(folded, language)
+        )
 
     def from_spans(self, spans: list[str], language: str, now: datetime) -> Clause:
         """The times the learned tier tagged on a device command, read as a schedule."""
@@ -216,6 +224,20 @@ class Clauses:
             return Clause("condition", condition, rest, problem="schedule.unknown_condition",
                           params={"condition": condition})  # fmt: skip
         return Clause("condition", condition, rest, trigger=trigger)
+
+    @staticmethod
+    def _wait(text: str, language: str) -> Clause | None:
+        """ "Until I come back", "after dinner", "晚饭之后": an event the hub cannot watch for."""
+        if language == "zh":
+            found = _ZH_AFTER.match(text)
+            condition, rest = (found["cond"], found["rest"]) if found else ("", "")
+        else:
+            found = _EN_UNTIL.search(text)
+            condition, rest = (found["cond"], text[: found.start()].strip(" ,")) if found else ("", "")
+        if not (found and rest):
+            return None
+        return Clause("condition", condition, rest, problem="schedule.unknown_condition",
+                      params={"condition": condition})  # fmt: skip
 
     @staticmethod
     def _en_split(text: str) -> tuple[str, str] | None:

@@ -31,7 +31,16 @@ from homemind.household import Household
 from homemind.nlu.language import detect_language
 from homemind.nlu.types import ExplainsFailure, IntentMatch, Recognizer, Slot
 from homemind.policy import ActionOutcome, Actor, Executor, is_clean_text
-from homemind.skills import HandlerRegistry, IntentHandler, IntentRequest, Pending, PlannedCall, Reply, Status, act
+from homemind.skills import (
+    HandlerRegistry,
+    IntentHandler,
+    IntentRequest,
+    Pending,
+    PlannedCall,
+    Reply,
+    Status,
+    act,
+)
 from homemind.skills.acting import CONFIRMATION_SECONDS
 from homemind.skills.asking import Ask
 from homemind.skills.base import Confirmer, run_handler

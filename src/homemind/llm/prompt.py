@@ -12,10 +12,8 @@ from __future__ import annotations
 import math
 import re
 import secrets
-from datetime import datetime
 
 from homemind.core.model import Home
-from homemind.household.when import WhenError, extract
 from homemind.policy import redact_pins
 
 SYSTEM_PROMPT = """You are a home hub's voice assistant. Act only through the tools, for the person \
@@ -126,22 +124,3 @@ _CLAIM = re.compile(
 def claims_action(text: str) -> bool:
     """Whether a model's text says something was done ("I've locked the door", "已经关灯了")."""
     return bool(_CLAIM.search(text))
-
-
-_CONDITION = re.compile(
-    r"\b(when|whenever|if|once|as soon as|every|each|daily|weekly|tonight|tomorrow|later|until)\b"
-    r"|的时候|如果|要是|每天|每周|每当|以后|之后|明天|今晚|待会|一会儿",
-    re.IGNORECASE,
-)
-
-
-def has_schedule(text: str, language: str, now: datetime) -> bool:
-    """Whether ``text`` attaches a time or a condition ("every day at 7pm", "when the door
-    opens", "门开的时候"): such a sentence never changes a device now (an automation would)."""
-    if _CONDITION.search(text):
-        return True
-    try:
-        found, _ = extract(text, language, now)
-    except WhenError:
-        return True  # a time it cannot use is still a time
-    return found is not None

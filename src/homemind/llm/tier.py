@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from homemind.conversation.clauses import Clauses
 from homemind.conversation.history import History
 from homemind.conversation.pipeline import is_bare_answer, spoken_code
 from homemind.core import i18n
@@ -37,7 +38,6 @@ from homemind.llm.endpoint import Endpoint, EndpointError, ModelTurn, ToolCall
 from homemind.llm.prompt import (
     claims_action,
     for_model,
-    has_schedule,
     is_distress,
     is_question,
     leaks,
@@ -45,6 +45,7 @@ from homemind.llm.prompt import (
     system_prompt,
 )
 from homemind.llm.tools import ToolBox, ToolResult
+from homemind.nlu.vocabulary import HomeVocabulary
 from homemind.policy import ActionOutcome, Actor, Executor, Policy
 from homemind.skills import HandlerRegistry, Reply, Status
 from homemind.store import Store
@@ -119,6 +120,10 @@ class ModelTier:
         self.history = history
         self.clock = clock
         self.endpoint = endpoint or Endpoint(settings)
+        # The conversation's own detector of times and conditions ("every day at 7pm", "门开的
+        # 时候"): what it finds makes a device command an automation there, and here leaves
+        # out every tool that would change a device now.
+        self.clauses = Clauses(home, HomeVocabulary(home))
 
     async def answer(self, text: str, actor: Actor, language: str, conversation_id: str) -> Reply | None:
         if is_distress(text) or spoken_code(text) is not None or is_bare_answer(text):
@@ -128,8 +133,10 @@ class ModelTier:
         if self.store.model_turns_since(actor.member.id, now - 3600) >= self.settings.turns_per_hour:
             return Reply(Status.ERROR, i18n.translate("llm.busy", language))
         self.store.note_model_turn(actor.member.id, now)
-        schedule = has_schedule(text, language, datetime.now(ZoneInfo(self.home.timezone)))
-        turn = _Turn(text, actor, language, is_question(text), devices_now=not schedule)
+        schedule = self.clauses.find(
+            text, language, datetime.fromtimestamp(now, ZoneInfo(self.home.timezone))
+        )
+        turn = _Turn(text, actor, language, is_question(text), devices_now=schedule is None)
         turn.messages = self.messages(text, actor, language, conversation_id, turn.canary)
         try:
             async with asyncio.timeout(self.settings.timeout_s), self.endpoint.client() as client:
