@@ -50,6 +50,7 @@ from homemind.policy import Actor, Auth, Executor, Policy
 from homemind.policy.auth import hash_secret
 from homemind.skills import HandlerRegistry, default_registry
 from homemind.store import Store
+from homemind.weather.conditions import RainCheck
 
 if TYPE_CHECKING:
     from homemind.llm.tools import ToolBox
@@ -232,6 +233,8 @@ class Hub:
         if model_available():
             recognizers.append(LearnedRecognizer(home))  # the model itself loads on first use
         household = Household(executor, bus, clock, states)
+        if home.weather is not None:  # "if it will rain tomorrow, …": checked from the home's forecast
+            household.automations.forecast = RainCheck(home.weather, store, home.timezone, clock.now)
         documents = LibraryHandle(directory, policy)
         fallbacks: list[Fallback] = [DocumentsAnswerer(documents)]  # the model tier goes after
         conversation = Conversation(

@@ -129,6 +129,8 @@ class Clause:
     # Set when the clause was found but cannot be scheduled: the reply's message key.
     problem: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    # Steps said with it that are no device command: "remind me to …", "tell everyone".
+    steps: tuple[dict[str, Any], ...] = ()
 
 
 class Clauses:
@@ -138,9 +140,12 @@ class Clauses:
 
     def find(self, text: str, language: str, now: datetime) -> Clause | None:
         """The clause in ``text`` (a condition before a time), or None for a plain command."""
+        from homemind.conversation import outdoor_clauses  # it builds Clauses: imported when used
+
         folded = re.sub(r"[\s.!?。！？]+$", "", text.strip())
         return (
-            self._condition(folded, language)
+            outdoor_clauses.find(folded, language, now, self.home)
+            or self._condition(folded, language)
             or self._time(folded, language, now)
             or self._wait(folded, language)
         )

@@ -18,7 +18,7 @@ from homemind.core import i18n
 from homemind.core.model import Home
 from homemind.core.states import StateRegistry
 from homemind.household import Household
-from homemind.household.spoken import action_words, trigger_words
+from homemind.household.spoken import action_words, only_time, trigger_words
 from homemind.policy import Actor, Executor
 from homemind.skills import HandlerRegistry, IntentRequest, Pending, Reply, Status
 from homemind.skills.acting import CONFIRMATION_SECONDS
@@ -46,6 +46,28 @@ i18n.register(
         "schedule.no_action": {
             "en": "I heard a time or a condition, but not what to do then; I haven't done anything.",
             "zh": "听到了时间或条件，但没听懂到时要做什么；我还没有执行。",
+        },
+        "schedule.no_tariff": {
+            "en": "I don't know this home's electricity tariff, so I can't tell when it's cheapest"
+            " (add a tariff to the energy section of the home file); I haven't set anything up.",
+            "zh": "我不知道这个家的电价，没法判断什么时候电最便宜（在家庭文件的 energy 部分加上 tariff）；"
+            "还没有设置任何东西。",
+        },
+        "schedule.no_weather": {
+            "en": "This home has no weather forecast set up (add a weather section to the home file),"
+            " so I can't check for rain; I haven't set anything up.",
+            "zh": "这个家还没有设置天气预报（在家庭文件里加上 weather 部分），没法判断会不会下雨；"
+            "还没有设置任何东西。",
+        },
+        "schedule.rain_which_day": {
+            "en": "Rain on which day: today or tomorrow? I haven't set anything up.",
+            "zh": "是哪天下雨：今天还是明天？还没有设置任何东西。",
+        },
+        "schedule.no_warnings": {
+            "en": "This home follows no weather warning feeds (add a warnings section to the home file),"
+            " so I can't watch for warnings; I haven't set anything up.",
+            "zh": "这个家还没有订阅天气预警（在家庭文件里加上 warnings 部分），没法在发布预警时执行；"
+            "还没有设置任何东西。",
         },
         "schedule.not_now": {
             "en": "{problem} Nothing was changed.",
@@ -86,6 +108,8 @@ class Schedules:
         planner = PlanningExecutor(self.executor)
         for index, reading in enumerate(readings):
             match = reading.match
+            if match is None and clause.steps:
+                continue  # "if it rains tomorrow, remind me …": only a notification, planned below
             handler = self.handlers.get(match.name) if match is not None else None
             if match is None or handler is None or self.household is None:
                 return Reply(Status.NOT_UNDERSTOOD, i18n.translate("schedule.no_action", language)), None
@@ -98,7 +122,7 @@ class Schedules:
             if reply.status is not Status.DONE:
                 # Refused, impossible, or nothing to do: say so; nothing was changed either way.
                 return Reply(reply.status, reply.speech), None
-        if not planner.planned:
+        if not planner.planned and not clause.steps:
             return Reply(Status.NOT_UNDERSTOOD, i18n.translate("schedule.no_action", language)), None
         part = readings[0].text
         said = part if clause.said and clause.said.casefold() in part.casefold() else sentence
@@ -110,10 +134,10 @@ class Schedules:
         trigger = _trigger(clause)
         steps = [
             {"service": c.service, "entity_id": c.entity.entity_id, "data": c.data} for c in planner.planned
-        ]
+        ] + [dict(s) for s in clause.steps]
         when = trigger_words(self.home, trigger, now, language)
         action = action_words(self.home, [_step(s) for s in steps], language)
-        key = "schedule.readback_time" if "at" in trigger else "schedule.readback_condition"
+        key = "schedule.readback_time" if only_time(trigger) else "schedule.readback_condition"
         speech = i18n.translate(key, language, when=when, action=action)
         pending = Pending(
             calls=[],
@@ -135,10 +159,10 @@ class Schedules:
 
 
 def _trigger(clause: Clause) -> dict[str, Any]:
-    if clause.when is not None:
-        return {"at": clause.when.at.isoformat(), "recurrence": clause.when.recurrence}
-    assert clause.trigger is not None
-    return dict(clause.trigger)
+    if clause.trigger is not None:
+        return dict(clause.trigger)
+    assert clause.when is not None
+    return {"at": clause.when.at.isoformat(), "recurrence": clause.when.recurrence}
 
 
 def _step(payload: dict[str, Any]) -> Any:

@@ -95,6 +95,11 @@ class Turn:
         direction = undo.wants(self.text)
         if direction is not None:
             return [await self._undo(direction)], True
+        clause = self.c.understanding.clauses.find(self.text, self.language, self.now)
+        if clause is not None and clause.steps and not clause.rest:
+            # "If it will rain tomorrow, remind me …": only telling, read back like any schedule.
+            outcome = await self._schedule_together([Reading(self.text, None, clause)], self.text)
+            return [outcome], True
         readings = self._readings()
         if all(r.match is None for r in readings):
             return [], False

@@ -15,6 +15,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 STATE_CHANGED = "state_changed"
+WEATHER_WARNING = "weather_warning"  # published by weather/alerts.py; automations react to it
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from homemind.core import i18n
-from homemind.core.events import STATE_CHANGED, Event
+from homemind.core.events import STATE_CHANGED, WEATHER_WARNING, Event
 from homemind.core.model import Automation, Home, Step
 from homemind.core.states import StateRegistry
-from homemind.household import spoken
+from homemind.household import spoken, telling
 from homemind.household.errors import Conflict, NotAllowed, NotFound
 from homemind.household.house import House
 from homemind.household.spoken import Spoken
@@ -108,6 +108,8 @@ class Automations:
         self.executor = house.executor
         self.states = states
         self.runs: list[tuple[str, list[ActionOutcome]]] = []  # this process's runs, newest last
+        # Set by the composition root when the home has a forecast: "if it will rain tomorrow …".
+        self.forecast: telling.ForecastCheck | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -168,6 +170,8 @@ class Automations:
         (the device can do it, the member may, with no yes or PIN needed), and again whenever it runs."""
         self.house.require(actor, "automations", "create", subject="automation")
         for step in steps:
+            if step.service == spoken.NOTIFY:
+                continue  # telling the maker or the household: no device, nothing for the executor
             checked = self.executor.check(actor, step.entity_id or "", step.service, dict(step.data))
             if checked.result is not Result.OK:
                 self.house.audit(actor, "automations", "create", "automation", "refused", decision="deny")
@@ -218,7 +222,17 @@ class Automations:
         if actor is None:
             log.warning("automation %s: its maker %s is no longer a member", said.id, said.creator)
             return
-        outcomes = await run_steps(self.house.home, self.executor, actor, said.steps)
+        now = self.house.now()
+        if "forecast" in said.trigger:
+            rain = None if self.forecast is None else await self.forecast(said.trigger["forecast"], now)
+            if rain is None:
+                telling.tell_unknown_forecast(self.house, said, now)
+            if not rain:
+                self.runs.append((said.id, []))
+                return
+        outcomes = await run_steps(self.house.home, self.executor, actor, said.device_steps)
+        if said.notify_steps:
+            telling.tell(self.house, said, outcomes, now)
         self.runs.append((said.id, outcomes))
 
     async def _tick_spoken(self, now_epoch: float) -> None:
@@ -266,6 +280,15 @@ class Automations:
             ):
                 self._start(self._run_spoken(said))
 
+    def on_warning(self, event: Event) -> None:
+        """The bus listener for warning triggers: a newly issued warning of the hazard (or any)."""
+        if event.data.get("notice") != "warning.issued":
+            return  # an update or a cancellation of one already acted on
+        for said in spoken.all_spoken(self.house.store):
+            wanted = said.trigger.get("warning")
+            if said.enabled and wanted is not None and wanted in ("any", event.data.get("hazard")):
+                self._start(self._run_spoken(said))
+
     def _start(self, run: Any) -> None:
         task = asyncio.get_running_loop().create_task(run)
         self._tasks.add(task)
@@ -273,6 +296,7 @@ class Automations:
 
     def listen(self) -> None:
         self.house.bus.subscribe(self.on_state, STATE_CHANGED)
+        self.house.bus.subscribe(self.on_warning, WEATHER_WARNING)
 
     async def settle(self) -> None:
         """Wait for runs started by state triggers (tests, and an orderly stop)."""

@@ -10,7 +10,13 @@ Triggers (JSON in ``spoken_automation.trigger``):
 - ``{"at": ISO time, "recurrence": RRULE | null}``: a time, repeating or once (a one-off
   scheduled action is removed once it has run);
 - ``{"entity_id": ..., "to": state}``: a device reaching a state ("when the door opens");
-- ``{"entity_id": ..., "above": n}`` / ``{"below": n}``: a reading crossing a value.
+- ``{"entity_id": ..., "above": n}`` / ``{"below": n}``: a reading crossing a value;
+- ``{"at": ..., "cheapest": kind, "until": ...}``: the start of the cheapest electricity;
+- ``{"at": check, "forecast": {"rain": day, "part": ...}}``: at ``check``, only if rain is
+  forecast for ``day`` (the check itself is the composition root's, ``Automations.forecast``);
+- ``{"warning": hazard | "any", "names": {...}}``: when such a warning is issued.
+
+A step with the service ``notify`` (no entity) tells its maker (``to: maker``) or every member.
 
 This module also says what an automation does, in either language: the conversation
 reads a schedule back with the same words the list shows.
@@ -30,6 +36,7 @@ from homemind.household.when import describe, describe_repeat, next_occurrence
 from homemind.store import Store
 
 PREFIX = "said_"
+NOTIFY = "notify"  # a step that tells someone rather than changes a device
 
 i18n.register(
     {
@@ -48,6 +55,19 @@ i18n.register(
             "zh": "{entity}低于{value}{unit}的时候",
         },
         "cond.state": {"en": "when {entity} becomes {state}", "zh": "{entity}变成{state}的时候"},
+        "cond.cheapest": {
+            "en": "when electricity is cheapest (the {kind} period, {at})",
+            "zh": "电价最便宜的时候（{kind}，{at}）",
+        },
+        "cond.rain": {
+            "en": "if rain is forecast for {day} (I'll check the forecast {at})",
+            "zh": "{day}有雨的话（{at}查看天气预报）",
+        },
+        "cond.warning": {"en": "when a {hazard} warning is issued", "zh": "发布{hazard}预警的时候"},
+        "plan.remind_maker": {"en": "remind you to {text}", "zh": "提醒你{text}"},
+        "plan.remind_maker_plain": {"en": "remind you", "zh": "提醒你"},
+        "plan.tell_everyone": {"en": "tell everyone: {text}", "zh": "通知大家：{text}"},
+        "plan.tell_everyone_plain": {"en": "tell everyone", "zh": "通知大家"},
         "plan.turn_on": {"en": "turn on {names}", "zh": "打开{names}"},
         "plan.turn_on_brightness": {
             "en": "set {names} to {brightness}% brightness",
@@ -107,6 +127,14 @@ class Spoken:
     @property
     def once(self) -> bool:
         return "at" in self.trigger and not self.trigger.get("recurrence")
+
+    @property
+    def device_steps(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.service != NOTIFY)
+
+    @property
+    def notify_steps(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.service == NOTIFY)
 
     @property
     def entity_ids(self) -> list[str]:
@@ -224,8 +252,18 @@ def _crossed(old: Any, new: Any, value: float, *, up: bool) -> bool:
 # --- saying what an automation does ------------------------------------------------------
 
 
+def only_time(trigger: dict[str, Any]) -> bool:
+    """A plain time ("tomorrow at 7:00"), read back as one; not the cheapest hour or a forecast."""
+    return "at" in trigger and not ({"cheapest", "forecast"} & trigger.keys())
+
+
 def trigger_words(home: Home, trigger: dict[str, Any], now: datetime, language: str) -> str:
     """ "every day at 19:00", "tomorrow at 6:30", "when the Front Door Sensor opens"."""
+    if "warning" in trigger:
+        names = trigger.get("names") or {}
+        return i18n.translate("cond.warning", language, hazard=names.get(language, trigger["warning"]))
+    if "cheapest" in trigger or "forecast" in trigger:
+        return _outdoor_words(trigger, now, language)
     if "at" in trigger:
         at = datetime.fromisoformat(trigger["at"]).astimezone(now.tzinfo)
         recurrence = trigger.get("recurrence")
@@ -253,6 +291,32 @@ def trigger_words(home: Home, trigger: dict[str, Any], now: datetime, language: 
     return i18n.translate(key, language, entity=subject)
 
 
+def _outdoor_words(trigger: dict[str, Any], now: datetime, language: str) -> str:
+    at = datetime.fromisoformat(trigger["at"]).astimezone(now.tzinfo)
+    if "forecast" in trigger:
+        day = datetime.fromisoformat(trigger["forecast"]["rain"]).date()
+        day_said = day_words(day, now, language)
+        return i18n.translate("cond.rain", language, day=day_said, at=describe(at, now, language))
+    until = datetime.fromisoformat(trigger["until"]).astimezone(now.tzinfo)
+    end = f"{until.hour}:{until.minute:02d}"
+    if at <= now:
+        span = f"now until {end}" if language == "en" else f"现在起到{end}"
+    else:
+        gap = " " if language == "en" else ""
+        span = f"{day_words(at.date(), now, language)}{gap}{at.hour}:{at.minute:02d}–{end}"
+    kind = f"energy.kind.{trigger['cheapest']}"
+    named = i18n.translate(kind, language) if i18n.known(kind) else str(trigger["cheapest"])
+    return i18n.translate("cond.cheapest", language, kind=named, at=span)
+
+
+def day_words(day: Any, now: datetime, language: str) -> str:
+    """ "tomorrow" / "明天", or the date further off."""
+    ahead = (day - now.date()).days
+    if language == "zh":
+        return {0: "今天", 1: "明天", 2: "后天"}.get(ahead) or f"{day.month}月{day.day}日"
+    return {0: "today", 1: "tomorrow"}.get(ahead) or f"{day:%A %B} {day.day}"
+
+
 def action_words(home: Home, steps: Sequence[Step], language: str) -> str:
     """ "turn on the Balcony Light and set the Bedroom AC to 26 °C" / "打开阳台灯和把卧室空调调到26度"."""
     groups: dict[tuple[str, str], list[Step]] = {}
@@ -277,6 +341,12 @@ def action_words(home: Home, steps: Sequence[Step], language: str) -> str:
         if "percentage" in data:
             params["percentage"] = data["percentage"]
         phrases.append(i18n.translate(key, language, **params))
+    for step in steps:
+        if step.service == NOTIFY:
+            whom = "maker" if step.data.get("to") == "maker" else "everyone"
+            text = str(step.data.get("text") or "")
+            key = f"plan.remind_{whom}" if whom == "maker" else f"plan.tell_{whom}"
+            phrases.append(i18n.translate(key if text else f"{key}_plain", language, text=text))
     return i18n.join_names(phrases, language)
 
 

@@ -15,7 +15,7 @@ from homemind.core import i18n
 from homemind.core.model import Step
 from homemind.household.automations import AutomationInfo
 from homemind.household.errors import Conflict
-from homemind.household.spoken import action_words, trigger_words
+from homemind.household.spoken import action_words, only_time, trigger_words
 from homemind.skills.asking import Ask, Choice
 from homemind.skills.base import HandlerRegistry, IntentHandler, IntentRequest, Reply, Status
 
@@ -172,7 +172,7 @@ class RemoveAutomation(IntentHandler):
 async def save_automation(request: IntentRequest, payload: dict[str, Any]) -> Reply:
     """The "yes" to a read-back schedule: store it, to run with the maker's permissions."""
     steps = [
-        Step(service=s["service"], entity_id=s["entity_id"], data=dict(s.get("data") or {}))
+        Step(service=s["service"], entity_id=s.get("entity_id"), data=dict(s.get("data") or {}))
         for s in payload["steps"]
     ]
     language = request.language
@@ -181,7 +181,7 @@ async def save_automation(request: IntentRequest, payload: dict[str, Any]) -> Re
     )
     when = trigger_words(request.home, info.trigger, request.house.now(), language)
     action = action_words(request.home, steps, language)
-    key = "automation.saved" if "at" in info.trigger else "automation.saved_condition"
+    key = "automation.saved" if only_time(info.trigger) else "automation.saved_condition"
     return request.reply(Status.DONE, key, when=when, when_cap=when[:1].upper() + when[1:], action=action)
 
 

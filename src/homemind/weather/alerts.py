@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from homemind.core.events import Event
+from homemind.core.events import WEATHER_WARNING, Event
 from homemind.core.outdoors import Feed, WarningSettings
 from homemind.weather.cap import SEVERITIES, Alert, CapError, parse_feed
 from homemind.weather.geo import in_circle, in_polygon
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WARNING_EVENT = "weather_warning"
+WARNING_EVENT = WEATHER_WARNING
 MAX_BYTES = 1_000_000
 ACTIVE = "active"
 

@@ -4,10 +4,14 @@ laundry in"): plain functions of a forecast, so a scheduled action (issue 21) ne
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from homemind.core.outdoors import WeatherSettings
+from homemind.store import Store
 from homemind.weather.forecast import Forecast
 from homemind.weather.question import spans
+from homemind.weather.service import WeatherService
 
 # A day counts as rainy from this chance of rain (percent), or this much rain (mm).
 RAIN_CHANCE = 50.0
@@ -34,3 +38,25 @@ def temperature_below(forecast: Forecast, when: str, now: datetime, limit: float
     asked = spans(when, now)
     values = [v for s in asked for v in forecast.hourly_values("temperature_2m", s.start, s.end)]
     return None if not values else min(values) < limit
+
+
+class RainCheck:
+    """The forecast condition of a spoken automation (``household.telling.ForecastCheck``):
+    whether rain is forecast for its day, seen at the moment of the check."""
+
+    def __init__(self, settings: WeatherSettings, store: Store, timezone: str, now: Any) -> None:
+        self.service = WeatherService(settings, store, timezone, now)
+
+    async def __call__(self, condition: dict[str, Any], now: datetime) -> bool | None:
+        snapshot = await self.service.get()
+        if snapshot.forecast is None:
+            return None
+        local = now.replace(tzinfo=None)
+        day = date.fromisoformat(condition["rain"])
+        words = {local.date(): "today", local.date() + timedelta(days=1): "tomorrow"}
+        when = words.get(day)
+        if when is None:
+            return None  # checked on the evening before or the day itself: never further off
+        if condition.get("part") == "night":
+            when = "tonight" if when == "today" else "tomorrow_night"
+        return will_rain(snapshot.forecast, when, local)
