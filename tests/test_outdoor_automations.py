@@ -436,3 +436,19 @@ def test_without_warning_feeds_it_says_so(tmp_path: Path, said: str, reply: str)
         await home.hub.stop()
 
     run(scenario)
+
+
+@pytest.mark.parametrize(
+    "said", ["警报响的时候打开客厅灯", "when the alarm alert sounds, turn on the living room light"]
+)
+def test_an_alarm_is_not_a_weather_warning(tmp_path: Path, said: str) -> None:
+    home = Home(tmp_path / "data", demo_home_text())
+
+    async def scenario() -> None:
+        await home.hub.start()
+        _, answer = await home.say(said, "alice")
+        assert "预警" not in answer and "warning" not in answer, answer
+        assert home.state("light.living_room_ceiling") == "off"
+        await home.hub.stop()
+
+    run(scenario)

@@ -157,11 +157,13 @@ def _warning(text: str, language: str, now: datetime, home: Home) -> Clause | No
     if found is None:
         return None
     said = found.group("cond").strip()
+    folded = said.casefold()
+    kind = next((h for h in HAZARDS if any(n in folded for n in h[1])), None)
+    if kind is None and not re.search(r"\bwarning|预警|weather alert|气象警报", folded):
+        return None  # "when the alarm's alert sounds", "警报响的时候": a device, not the weather
     rest, steps = _tell(_cut(text, found.start(), found.end(), language), language)
     if home.warnings is None:
         return Clause("condition", said, rest, problem="schedule.no_warnings", steps=steps)
-    folded = said.casefold()
-    kind = next((h for h in HAZARDS if any(n in folded for n in h[1])), None)
     trigger: dict[str, Any] = {"warning": "any", "names": {"en": "weather", "zh": "天气"}}
     if kind is not None:
         trigger = {"warning": kind[0], "names": {"en": kind[2], "zh": kind[3]}}
