@@ -415,6 +415,26 @@ def test_a_child_the_policy_keeps_from_the_curtains_cannot_set_it_up(tmp_path: P
     run(scenario)
 
 
+def test_a_child_may_not_set_up_a_message_to_everyone(tmp_path: Path) -> None:
+    """Telling every member is the policy's notifications.broadcast: refused when said, nothing stored."""
+    home = Warned(tmp_path)
+
+    async def scenario() -> None:
+        await home.hub.start()
+        status, answer = await home.say("when a typhoon warning is issued, tell everyone", "lily")
+        assert status == "refused", answer
+        status, answer = await home.say("发布台风预警的时候通知大家", "lily")
+        assert status == "refused" and "通知全家" in answer, answer
+        assert (await home.say("yes", "lily"))[0] != "done"
+        assert home.spoken() == []
+        await home.poll("typhoon-1.xml")
+        assert all(home.told(m) == [] for m in home.hub.home.members)
+        home.server.close()
+        await home.hub.stop()
+
+    run(scenario)
+
+
 @pytest.mark.parametrize(
     ("said", "reply"),
     [

@@ -17,7 +17,7 @@ from homemind.conversation.understanding import Reading
 from homemind.core import i18n
 from homemind.core.model import Home
 from homemind.core.states import StateRegistry
-from homemind.household import Household
+from homemind.household import Household, NotAllowed
 from homemind.household.spoken import action_words, only_time, trigger_words
 from homemind.policy import Actor, Executor
 from homemind.skills import HandlerRegistry, IntentRequest, Pending, Reply, Status
@@ -124,6 +124,11 @@ class Schedules:
                 return Reply(reply.status, reply.speech), None
         if not planner.planned and not clause.steps:
             return Reply(Status.NOT_UNDERSTOOD, i18n.translate("schedule.no_action", language)), None
+        if self.household is not None and clause.steps:
+            try:  # "… and tell everyone": refused now, not after the yes
+                self.household.automations.require_telling(actor, [_step(s) for s in clause.steps])
+            except NotAllowed as exc:
+                return Reply(Status.REFUSED, exc.message(language)), None
         part = readings[0].text
         said = part if clause.said and clause.said.casefold() in part.casefold() else sentence
         return self._read_back(planner, clause, actor, language, now, said), None

@@ -169,6 +169,7 @@ class Automations:
         """Store an automation a member asked for; each step is checked now as that member would be
         (the device can do it, the member may, with no yes or PIN needed), and again whenever it runs."""
         self.house.require(actor, "automations", "create", subject="automation")
+        self.require_telling(actor, steps)
         for step in steps:
             if step.service == spoken.NOTIFY:
                 continue  # telling the maker or the household: no device, nothing for the executor
@@ -184,6 +185,12 @@ class Automations:
         )
         self.house.audit(actor, "automations", "create", f"automation.{made.id}", "ok")
         return self.describe_spoken(made)
+
+    def require_telling(self, actor: Actor, steps: Sequence[Step]) -> None:
+        """A step that tells every member is a message to the whole household: the policy's
+        ``notifications.broadcast`` (a child's automation may remind her, not message everyone)."""
+        if any(s.service == spoken.NOTIFY and s.data.get("to") != "maker" for s in steps):
+            self.house.require(actor, "notifications", "broadcast", subject="notifications")
 
     def remove(self, actor: Actor, automation_id: str) -> AutomationInfo:
         """Remove one made by talking (its maker, adults and admins); the home file's stay in the file."""

@@ -60,6 +60,7 @@ i18n.register(
             ("orders.read", "see that order", "查看这个订单"),
             ("orders.approve", "approve orders", "批准订单"),
             ("notifications.read", "read those notifications", "查看这些通知"),
+            ("notifications.broadcast", "set up messages to everyone", "设置通知全家的消息"),
             ("automations.read", "see the automations", "查看自动化"),
             ("automations.switch", "switch automations on or off", "开关自动化"),
             ("automations.create", "create automations", "创建自动化"),

@@ -36,7 +36,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "reminders": ("read", "set", "change"),
     "calendar": ("read", "add", "change"),
     "orders": ("read", "approve"),
-    "notifications": ("read",),
+    "notifications": ("read", "broadcast"),  # broadcast: an automation that tells everyone
     "automations": ("read", "switch", "create", "remove"),
 }
 # Data a guest never reads unless it is their own, whatever the file says.
