@@ -221,7 +221,7 @@ class Hub:
             raise
         cutoff = datetime.now(UTC) - timedelta(days=policy.retention_days)
         store.prune_actions(cutoff.isoformat(timespec="milliseconds"))
-        bus = EventBus()
+        bus = EventBus(defer=store.after_commit)  # events go out once what caused them is committed
         states = StateRegistry(home, bus, persist=store.save_state)
         states.restore(store.load_states())
         backend = make_backend(home)

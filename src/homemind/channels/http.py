@@ -36,6 +36,7 @@ from homemind import __version__
 from homemind.app import Hub
 from homemind.channels import web
 from homemind.channels.docs import SecurityHeaders
+from homemind.channels.http_commands import CommandPerRequest
 from homemind.channels.limits import JSON_BODY_BYTES, BodyLimit
 from homemind.conversation.pipeline import MAX_TEXT_CHARS
 from homemind.core.events import STATE_CHANGED, Event
@@ -361,6 +362,7 @@ def create_app(
     # Loopback alone does not stop a web page from reaching us through DNS rebinding;
     # refusing foreign Host headers does.
     hosts = ["localhost", "127.0.0.1", "[::1]", "::1", *(allowed_hosts or [])]
+    app.add_middleware(CommandPerRequest)  # one commit per request, before the answer
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     if trusted_proxies:  # outermost: the client's address and scheme are set before anything
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)

@@ -230,7 +230,23 @@ class Executor:
         ``confirmed`` is the same member's "yes" in a later turn; ``pin`` the PIN (or device
         code) they gave in a later turn. Codes inside ``data`` count only for the owner's
         direct call: a code said in the same sentence as "unlock" is never a PIN.
+
+        A call on its own (the API, ``homemind call``, an automation's step) is a command
+        of its own for the store; inside a conversation it joins the conversation's.
         """
+        with self.store.command():
+            return await self._execute(actor, entity_id, service, data, confirmed=confirmed, pin=pin)
+
+    async def _execute(
+        self,
+        actor: Actor,
+        entity_id: str,
+        service: str,
+        data: dict[str, Any] | None,
+        *,
+        confirmed: bool,
+        pin: str | None,
+    ) -> ActionOutcome:
         data = dict(data or {})
         if not actor.direct:
             data = {k: v for k, v in data.items() if k not in _SECRET_FIELDS}

@@ -1,8 +1,16 @@
 """The SQLite store.
 
-WAL mode with ``synchronous=FULL``: each state change is committed before the
-hub reports it done, so ``kill -9`` can never lose a change somebody was told
-of. Several processes (the server and a CLI command) may share the file.
+One transaction per command: everything a command writes (device states, the
+audit, the conversation's context, household rows) joins one transaction that
+:meth:`Store.command` opens at the first write and commits when the command
+ends, before it is answered; the events it caused go out after the commit. A
+fan-out to hundreds of devices is one commit.
+
+WAL mode with ``synchronous=NORMAL``: a COMMIT is in the write-ahead log, through
+the operating system, when it returns, so ``kill -9`` never loses anything that
+was answered. The fsync that makes it survive a power cut follows each commit in
+a thread of its own (:mod:`homemind.store.syncer`), so no answer waits for the
+disk. Several processes (the server and a CLI command) may share the file.
 """
 
 from __future__ import annotations
@@ -10,13 +18,15 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from homemind.store.migrations import MIGRATIONS
+from homemind.store.syncer import WalSyncer
 from homemind.store.turns import TurnStore
 
 
@@ -77,13 +87,21 @@ def _statements(script: str) -> Iterator[str]:
 class Store(TurnStore):
     def __init__(self, path: Path) -> None:
         self.path = path
+        # Whether this task (or thread) is inside a command (see command()).
+        self._in_command: ContextVar[bool] = ContextVar(f"homemind-command-{id(self)}", default=False)
+        self._open = False  # a transaction is open on the connection
+        self._savepoints = 0
+        self._after_commit: list[Callable[[], None]] = []
+        self.commits = 0  # transactions committed by this connection: tests count them
+        self._syncer = WalSyncer(path)
         try:
             # Created owner-only: it holds PIN and password hashes. SQLite gives the WAL and
             # shared-memory files the database file's mode.
             os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA wal_autocheckpoint=0")  # the syncer's thread checkpoints
             self._db.execute("PRAGMA foreign_keys=ON")
             self.migrate()
         except sqlite3.DatabaseError as exc:
@@ -108,15 +126,104 @@ class Store(TurnStore):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        """All or nothing: the block's writes, inside the command's transaction when there is one.
+
+        Inside a command (or while another command's transaction is open on this
+        connection: the hub is one writer) the block is a savepoint, undone alone if it
+        fails, and committed with the command. Outside, it is a transaction of its own.
+        """
+        if not (self._open or self._in_command.get()):
+            self._db.execute("BEGIN IMMEDIATE")
+            self._open = True
+            try:
+                yield self._db
+            except BaseException:
+                self._open = False
+                self._after_commit.clear()
+                self._db.execute("ROLLBACK")
+                raise
+            self.commit()
+            return
+        if not self._open:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._open = True
+        self._savepoints += 1
+        name, waiting = f"block_{self._savepoints}", len(self._after_commit)
+        self._db.execute(f"SAVEPOINT {name}")
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            del self._after_commit[waiting:]  # nothing is announced of what was undone
+            if self._db.in_transaction:
+                self._db.execute(f"ROLLBACK TO {name}")
+                self._db.execute(f"RELEASE {name}")
+            else:  # SQLite gave up the whole transaction (a full disk): so does the command
+                self._open = False
+                self._after_commit.clear()
             raise
-        self._db.execute("COMMIT")
+        finally:
+            self._savepoints -= 1
+        self._db.execute(f"RELEASE {name}")
+
+    @contextmanager
+    def command(self) -> Iterator[None]:
+        """One command: every write inside joins one transaction, committed when the command ends.
+
+        Opened by whatever starts a command (the conversation pipeline, the executor,
+        an API request); nested uses join the outer one. The transaction begins at the
+        first write, so a command that writes nothing costs nothing. It commits even
+        when the command fails half-way: what a device already did, and its audit,
+        must not be lost; a failed block inside was already undone alone.
+        """
+        if self._in_command.get():
+            yield
+            return
+        token = self._in_command.set(True)
+        try:
+            yield
+        finally:
+            self._in_command.reset(token)
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit the open transaction (if any), then run what waited for it (publishing events)."""
+        if not self._open:
+            return
+        self._open = False
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            self._after_commit.clear()  # what was not stored is not announced
+            raise StoreError(f"{self.path}: could not save: {exc}") from exc
+        self._committed()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once what has been written so far is committed (now, if nothing is open)."""
+        if self._open:
+            self._after_commit.append(callback)
+        else:
+            callback()
+
+    def _committed(self) -> None:
+        self.commits += 1
+        self._syncer.committed()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def wait_durable(self, timeout: float | None = None) -> bool:
+        """Block until every commit so far has been fsynced (tests and benchmarks)."""
+        return self._syncer.wait(timeout)
+
+    @property
+    def fsyncs(self) -> int:
+        return self._syncer.fsyncs
 
     def close(self) -> None:
+        self.commit()
+        self._syncer.close()
         self._db.close()
 
     def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
@@ -176,7 +283,9 @@ class Store(TurnStore):
 
     def take_pending(self, conversation_id: str, member: str) -> tuple[dict[str, Any], float] | None:
         """Remove and return the member's pending confirmation: each can be answered once."""
-        with self.transaction() as db:
+        if not self.has_pending(conversation_id, member):
+            return None  # the usual turn: read, without taking the write lock
+        with self.transaction() as db:  # read again under the lock: another process may have taken it
             row = db.execute(
                 "SELECT member, payload, expires_at FROM pending_confirmation WHERE conversation_id = ?",
                 (conversation_id,),
