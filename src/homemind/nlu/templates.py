@@ -22,6 +22,7 @@ from home_assistant_intents import get_intents
 
 from homemind.core.model import Home, Names
 from homemind.nlu.normalize import normalize
+from homemind.nlu.prefilter import Prefilter, TemplateIndex
 from homemind.nlu.types import IntentMatch, Slot
 
 # Words that glue a sentence together, never part of a device's name.
@@ -96,6 +97,11 @@ def _parsed_intents(language: str, intent_types: tuple[str, ...]) -> Intents:
     return Intents.from_dict(build_intent_data(language, intent_types))
 
 
+@cache
+def _template_index(language: str, intent_types: tuple[str, ...]) -> TemplateIndex:
+    return TemplateIndex(_parsed_intents(language, intent_types))
+
+
 def _slot_values(pairs: Iterable[tuple[str, str, dict[str, Any]]]) -> TextSlotList:
     # allow_template=False: a device called "Lamp [old]" is a name, not template syntax.
     return TextSlotList.from_tuples(pairs, allow_template=False)
@@ -154,13 +160,26 @@ class TemplateRecognizer:
         self._types = list(intent_types)
         self._intents: dict[str, Intents] = {}
         self._slot_lists: dict[str, dict[str, SlotList]] = {}
+        self._prefilters: dict[str, Prefilter] = {}
 
     def _language(self, language: str) -> tuple[Intents, dict[str, SlotList]]:
+        """Every template and every name of the home (what hassil would be given without the prefilter)."""
         # Built on first use: a one-shot `homemind ask` in English never loads Chinese.
         if language not in self._intents:
             self._intents[language] = _parsed_intents(language, tuple(self._types))
             self._slot_lists[language] = self._home_lists(self._home, language)
         return self._intents[language], self._slot_lists[language]
+
+    def _plan(
+        self, normalized: str, language: str, *, strict: bool
+    ) -> tuple[Intents, dict[str, SlotList]] | None:
+        """Only the templates and names that can occur in the sentence (nlu/prefilter.py); None: none can."""
+        prefilter = self._prefilters.get(language)
+        if prefilter is None:
+            _, lists = self._language(language)
+            index = _template_index(language, tuple(self._types))
+            prefilter = self._prefilters[language] = Prefilter(index, lists)
+        return prefilter.plan(normalized, strict=strict)
 
     @staticmethod
     def _home_lists(home: Home, language: str) -> dict[str, SlotList]:
@@ -197,7 +216,10 @@ class TemplateRecognizer:
     def _best(self, normalized: str, language: str, *, allow_unmatched: bool) -> RecognizeResult | None:
         if not normalized:
             return None
-        intents, slot_lists = self._language(language)
+        plan = self._plan(normalized, language, strict=not allow_unmatched)
+        if plan is None:
+            return None  # no template can match: hassil is not asked
+        intents, slot_lists = plan
         return recognize_best(
             normalized,
             intents,
@@ -239,9 +261,10 @@ class TemplateRecognizer:
         lets the name and area slots take any words, used only to explain a failure.
         """
         normalized = normalize(text, language)
-        if not normalized:
+        plan = self._plan(normalized, language, strict=False) if normalized else None
+        if plan is None:
             return None
-        intents, slot_lists = self._language(language)
+        intents, slot_lists = plan
         results = recognize_all(
             normalized,
             intents,
