@@ -120,6 +120,8 @@ def is_clean_text(*values: Any) -> bool:
     code points anywhere: text that cannot be stored, shown, or meant by a person."""
     for value in values:
         if isinstance(value, str):
+            if value.isprintable():
+                continue  # no control, surrogate, private or unassigned code point: the usual case, in C
             if any(unicodedata.category(c) in _UNREADABLE and c not in "\t\n\r" for c in value):
                 return False
         elif isinstance(value, dict):
@@ -268,6 +270,10 @@ class Executor:
                     call = validate_call(entity, service, {**data, "code": pin}, actor.context())
             if needs_code(entity, service):
                 self._verify_code(entity, call.data.get("code"))
+            if getattr(self.backend, "waits", False):
+                # A device that answers over the network may take seconds: what the command
+                # wrote so far is committed first, so the store is never locked while it waits.
+                self.store.commit()
             await self.backend.call(call)
             outcome.result = Result.OK
             outcome.state = self.states.get(entity_id)

@@ -1,32 +1,15 @@
-"""The SQLite store.
+"""The SQLite store: what the hub keeps, over one connection with one transaction per command.
 
-One transaction per command: everything a command writes (device states, the
-audit, the conversation's context, household rows) joins one transaction that
-:meth:`Store.command` opens at the first write and commits when the command
-ends, before it is answered; the events it caused go out after the commit. A
-fan-out to hundreds of devices is one commit.
-
-WAL mode with ``synchronous=NORMAL``: a COMMIT is in the write-ahead log, through
-the operating system, when it returns, so ``kill -9`` never loses anything that
-was answered. The fsync that makes it survive a power cut follows each commit in
-a thread of its own (:mod:`homemind.store.syncer`), so no answer waits for the
-disk. Several processes (the server and a CLI command) may share the file.
+How commits, durability and commands work is in :mod:`homemind.store.connection`.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
-from homemind.store.migrations import MIGRATIONS
-from homemind.store.syncer import WalSyncer
+from homemind.store.connection import Connection
 from homemind.store.turns import TurnStore
 
 
@@ -61,201 +44,34 @@ class StoredState:
 
 def _storable(text: str | None) -> str | None:
     """Text SQLite can hold: a lone surrogate becomes a visible escape instead of an error."""
-    if text is None:
-        return None
+    if text is None or text.isprintable():
+        return text  # printable text has no lone surrogate: nothing to escape
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-class StoreError(RuntimeError):
-    pass
-
-
-def _statements(script: str) -> Iterator[str]:
-    """Split a migration into statements; a trigger's body holds semicolons of its own.
-
-    Not ``executescript``: it commits first, and a migration must be all or nothing.
-    """
-    buffer = ""
-    for piece in script.split(";"):
-        buffer += piece + ";"
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip(" \n;"):
-                yield buffer
-            buffer = ""
-
-
-class Store(TurnStore):
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        # Whether this task (or thread) is inside a command (see command()).
-        self._in_command: ContextVar[bool] = ContextVar(f"homemind-command-{id(self)}", default=False)
-        self._open = False  # a transaction is open on the connection
-        self._savepoints = 0
-        self._after_commit: list[Callable[[], None]] = []
-        self.commits = 0  # transactions committed by this connection: tests count them
-        self._syncer = WalSyncer(path)
-        try:
-            # Created owner-only: it holds PIN and password hashes. SQLite gives the WAL and
-            # shared-memory files the database file's mode.
-            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-            self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA wal_autocheckpoint=0")  # the syncer's thread checkpoints
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self.migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: cannot open the store: {exc}") from None
-
-    @property
-    def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
-
-    def migrate(self) -> None:
-        version = self.schema_version
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path}: schema version {version} is newer than this homemind knows"
-                f" ({len(MIGRATIONS)}); upgrade homemind"
-            )
-        for number in range(version + 1, len(MIGRATIONS) + 1):
-            with self.transaction() as db:
-                for statement in _statements(MIGRATIONS[number - 1]):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All or nothing: the block's writes, inside the command's transaction when there is one.
-
-        Inside a command (or while another command's transaction is open on this
-        connection: the hub is one writer) the block is a savepoint, undone alone if it
-        fails, and committed with the command. Outside, it is a transaction of its own.
-        """
-        if not (self._open or self._in_command.get()):
-            self._db.execute("BEGIN IMMEDIATE")
-            self._open = True
-            try:
-                yield self._db
-            except BaseException:
-                self._open = False
-                self._after_commit.clear()
-                self._db.execute("ROLLBACK")
-                raise
-            self.commit()
-            return
-        if not self._open:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._open = True
-        self._savepoints += 1
-        name, waiting = f"block_{self._savepoints}", len(self._after_commit)
-        self._db.execute(f"SAVEPOINT {name}")
-        try:
-            yield self._db
-        except BaseException:
-            del self._after_commit[waiting:]  # nothing is announced of what was undone
-            if self._db.in_transaction:
-                self._db.execute(f"ROLLBACK TO {name}")
-                self._db.execute(f"RELEASE {name}")
-            else:  # SQLite gave up the whole transaction (a full disk): so does the command
-                self._open = False
-                self._after_commit.clear()
-            raise
-        finally:
-            self._savepoints -= 1
-        self._db.execute(f"RELEASE {name}")
-
-    @contextmanager
-    def command(self) -> Iterator[None]:
-        """One command: every write inside joins one transaction, committed when the command ends.
-
-        Opened by whatever starts a command (the conversation pipeline, the executor,
-        an API request); nested uses join the outer one. The transaction begins at the
-        first write, so a command that writes nothing costs nothing. It commits even
-        when the command fails half-way: what a device already did, and its audit,
-        must not be lost; a failed block inside was already undone alone.
-        """
-        if self._in_command.get():
-            yield
-            return
-        token = self._in_command.set(True)
-        try:
-            yield
-        finally:
-            self._in_command.reset(token)
-            self.commit()
-
-    def commit(self) -> None:
-        """Commit the open transaction (if any), then run what waited for it (publishing events)."""
-        if not self._open:
-            return
-        self._open = False
-        try:
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            self._after_commit.clear()  # what was not stored is not announced
-            raise StoreError(f"{self.path}: could not save: {exc}") from exc
-        self._committed()
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once what has been written so far is committed (now, if nothing is open)."""
-        if self._open:
-            self._after_commit.append(callback)
-        else:
-            callback()
-
-    def _committed(self) -> None:
-        self.commits += 1
-        self._syncer.committed()
-        callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
-            callback()
-
-    def wait_durable(self, timeout: float | None = None) -> bool:
-        """Block until every commit so far has been fsynced (tests and benchmarks)."""
-        return self._syncer.wait(timeout)
-
-    @property
-    def fsyncs(self) -> int:
-        return self._syncer.fsyncs
-
-    def close(self) -> None:
-        self.commit()
-        self._syncer.close()
-        self._db.close()
-
-    def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
-        """Rows as dicts, for the household skills' own tables (writes go through transaction())."""
-        cursor = self._db.execute(sql, params)
-        names = [c[0] for c in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-    def data_version(self) -> int:
-        """Changes whenever another connection (another homemind process) commits."""
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+class Store(Connection, TurnStore):
+    """The data each part of the hub keeps: states, confirmations, context, audit, credentials;
+    conversation turns and model-tier use come from :class:`TurnStore`."""
 
     # --- entity state -------------------------------------------------------------
 
     def save_state(self, state: StateRow) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO entity_state"
-                " (entity_id, state, attributes, last_changed, last_updated, context)"
-                " VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(entity_id) DO UPDATE SET state=excluded.state,"
-                " attributes=excluded.attributes, last_changed=excluded.last_changed,"
-                " last_updated=excluded.last_updated, context=excluded.context",
-                (
-                    state.entity_id,
-                    state.state,
-                    json.dumps(state.attributes, ensure_ascii=False),
-                    state.last_changed,
-                    state.last_updated,
-                    json.dumps(state.context) if state.context else None,
-                ),
-            )
+        self.write(
+            "INSERT INTO entity_state"
+            " (entity_id, state, attributes, last_changed, last_updated, context)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(entity_id) DO UPDATE SET state=excluded.state,"
+            " attributes=excluded.attributes, last_changed=excluded.last_changed,"
+            " last_updated=excluded.last_updated, context=excluded.context",
+            (
+                state.entity_id,
+                state.state,
+                json.dumps(state.attributes, ensure_ascii=False),
+                state.last_changed,
+                state.last_updated,
+                json.dumps(state.context) if state.context else None,
+            ),
+        )
 
     def load_states(self) -> dict[str, StoredState]:
         rows = self._db.execute(
@@ -347,8 +163,7 @@ class Store(TurnStore):
         row["data"] = json.dumps(entry.get("data") or {}, ensure_ascii=False)
         columns = ", ".join(self._AUDIT_COLUMNS)
         values = ", ".join(f":{c}" for c in self._AUDIT_COLUMNS)
-        with self.transaction() as db:
-            db.execute(f"INSERT INTO action_log ({columns}) VALUES ({values})", row)
+        self.write(f"INSERT INTO action_log ({columns}) VALUES ({values})", row)
 
     def actions(
         self, limit: int | None = 100, *, member: str | None = None, since: str | None = None
@@ -379,14 +194,15 @@ class Store(TurnStore):
 
     def prune_actions(self, before: str) -> int:
         """Remove audit entries older than ``before`` (ISO time): the retention setting."""
+        if self._db.execute("SELECT 1 FROM action_log WHERE time < ? LIMIT 1", (before,)).fetchone() is None:
+            return 0  # the usual start: nothing to prune, and no write lock taken for it
         with self.transaction() as db:
             return db.execute("DELETE FROM action_log WHERE time < ?", (before,)).rowcount
 
     # --- credentials: argon2 hashes of passwords and PINs -------------------------
 
     def set_credential(self, member: str, kind: str, hashed: str, now: float) -> None:
-        with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO credential VALUES (?, ?, ?, ?)", (member, kind, hashed, now))
+        self.write("INSERT OR REPLACE INTO credential VALUES (?, ?, ?, ?)", (member, kind, hashed, now))
 
     def credential(self, member: str, kind: str) -> str | None:
         row = self._db.execute(
@@ -443,8 +259,7 @@ class Store(TurnStore):
             return cursor.rowcount == 1
 
     def touch_token(self, token_id: str, now: float) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE api_token SET last_used = ? WHERE id = ?", (now, token_id))
+        self.write("UPDATE api_token SET last_used = ? WHERE id = ?", (now, token_id))
 
     def has_authentication(self) -> bool:
         """Whether any way to log in exists: a live token or a password."""
@@ -489,8 +304,7 @@ class Store(TurnStore):
         return [float(r[0]) for r in rows]
 
     def clear_failures(self, key: str) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM failed_attempt WHERE key = ?", (key,))
+        self.write("DELETE FROM failed_attempt WHERE key = ?", (key,))
 
     # --- members added with `homemind member add` ----------------------------------------
 
