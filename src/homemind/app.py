@@ -42,7 +42,7 @@ from homemind.household.automations import Automations
 from homemind.household.scheduler import Scheduler
 from homemind.library import LIBRARY_FILE, LibraryHandle
 from homemind.library.answerer import DocumentsAnswerer
-from homemind.nlu.learned.model import model_available
+from homemind.nlu.learned.files import model_available
 from homemind.nlu.learned.resolve import LearnedRecognizer
 from homemind.nlu.templates import TemplateRecognizer
 from homemind.nlu.types import Recognizer
@@ -262,11 +262,25 @@ class Hub:
             documents,
         )
 
-    def warm_up(self) -> None:
-        """Pay every tier's start-up cost (templates, model) before the first command, not during it."""
+    def warm_up(self, *, blocking: bool = True) -> None:
+        """Pay every tier's start-up cost (templates, model) before the first command, not during it.
+
+        ``blocking=False`` warms only the tiers that do not load a network (the server
+        warms the model in a thread while it already answers: a command that needs the
+        model meanwhile waits for it in its own worker thread).
+        """
         for recognizer in self.conversation.recognizers:
+            if not blocking and getattr(recognizer, "blocking", False):
+                continue
             warm = getattr(recognizer, "warm_up", None)
             if warm is not None:
+                warm()
+
+    def warm_up_networks(self) -> None:
+        """The tiers :meth:`warm_up` leaves out with ``blocking=False`` (call it from a thread)."""
+        for recognizer in self.conversation.recognizers:
+            warm = getattr(recognizer, "warm_up", None)
+            if warm is not None and getattr(recognizer, "blocking", False):
                 warm()
 
     def sync_from_store(self) -> None:

@@ -318,9 +318,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub = Hub.open(directory)
-        hub.warm_up()
+        hub.warm_up(blocking=False)  # the templates now; the model below, while already serving
         await hub.start()
         app.state.hub = hub
+        warming = asyncio.create_task(asyncio.to_thread(hub.warm_up_networks))
 
         async def follow_store() -> None:
             while True:
@@ -339,6 +340,7 @@ def create_app(
             await asyncio.gather(outdoors, return_exceptions=True)
             scheduler.cancel()
             follower.cancel()
+            await warming  # a model half loaded in a thread cannot be stopped: let it finish
             await hub.stop()
 
     # FastAPIOffline serves the /docs assets from the package: no CDN, as befits a local hub.

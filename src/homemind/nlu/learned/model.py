@@ -23,18 +23,19 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from homemind.nlu.learned.ensemble import feeds, member_prefix
+from homemind.nlu.learned.files import (  # noqa: F401 (where the model is: re-exported for callers)
+    ENSEMBLE_FILE,
+    MODEL_DIR,
+    MODEL_FILES,
+    TOKENIZER_FILE,
+    ModelMissing,
+    member_dirs,
+    model_available,
+    model_dir,
+)
 from homemind.nlu.learned.words import Word, split_words
 
-MODEL_DIR = Path(__file__).parent / "model"
-MODEL_FILES = ("model.onnx", "tokenizer.json.gz", "labels.json")
-TOKENIZER_FILE = "tokenizer.json.gz"  # gzip: the tokenizer's JSON is 0.8 MB, a quarter of that packed
 log = logging.getLogger(__name__)
-
-
-def model_dir() -> Path:
-    """The packaged model, unless $HOMEMIND_NLU_MODEL points at one built with `homemind nlu train --out`."""
-    override = os.environ.get("HOMEMIND_NLU_MODEL")
-    return Path(override) if override else MODEL_DIR
 
 
 @dataclass(frozen=True)
@@ -64,27 +65,6 @@ class Prediction:
 
     def all(self, kind: str) -> list[Entity]:
         return [e for e in self.entities if e.type == kind]
-
-
-class ModelMissing(RuntimeError):
-    """The model files are not there (a source checkout before ``homemind nlu train``)."""
-
-
-ENSEMBLE_FILE = "ensemble.json"  # {"members": [subdirectory, ...]}: several models voting as one
-
-
-def member_dirs(directory: Path) -> list[Path]:
-    """The model directories that make up ``directory``: itself, or the members its ensemble lists."""
-    listing = directory / ENSEMBLE_FILE
-    if not listing.is_file():
-        return [directory]
-    try:
-        names = json.loads(listing.read_text(encoding="utf-8"))["members"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ModelMissing(f"unreadable {listing}: {exc}") from None
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        raise ModelMissing(f"{listing} lists no members")
-    return [directory / name for name in names]
 
 
 class _Member:
@@ -353,12 +333,3 @@ def shared_model() -> LearnedModel:
         if _shared is None:
             _shared = LearnedModel()
         return _shared
-
-
-def model_available(directory: Path | None = None) -> bool:
-    directory = directory or model_dir()
-    try:
-        members = member_dirs(directory)
-    except ModelMissing:
-        return False
-    return all((member / name).is_file() for member in members for name in MODEL_FILES)
