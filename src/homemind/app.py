@@ -222,7 +222,7 @@ class Hub:
         cutoff = datetime.now(UTC) - timedelta(days=policy.retention_days)
         store.prune_actions(cutoff.isoformat(timespec="milliseconds"))
         bus = EventBus(defer=store.after_commit)  # events go out once what caused them is committed
-        states = StateRegistry(home, bus, persist=store.save_state)
+        states = StateRegistry(home, bus, persist=store.save_state, on_rollback=store.on_rollback)
         states.restore(store.load_states())
         backend = make_backend(home)
         clock = clock or SystemClock()  # one clock for the hub: confirmations and schedules agree

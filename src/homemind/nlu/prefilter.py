@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import ahocorasick
+import hassil.util
 from hassil import Intents, SlotList, TextSlotList
 from hassil.expression import Alternative, Expression, Group, ListReference, RuleReference, Sentence
 from hassil.intents import Intent, IntentData, TextSlotValue
@@ -51,9 +53,21 @@ _MAX_DEPTH = 24  # as hassil: expansion rules that refer to each other
 _CACHED = 1024  # subsets and pruned lists kept for sentences seen again
 
 
+# The fold hassil's own prefilter uses (hassil >= 3.13: fold_case, which also unifies the Turkish
+# dotless and dotted I as re.IGNORECASE does; before: str.casefold): the haystack must be folded
+# exactly as its fragments are.
+_fold_like_hassil: Callable[[str], str] = getattr(hassil.util, "fold_case", str.casefold)
+_TURKISH_I = str.maketrans({"ı": "i", "İ": "i"})
+
+
 def skeleton(text: str) -> str:
-    """Case-folded letters and digits: what is left of a name whatever hassil strips around it."""
-    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalnum())
+    """Folded letters and digits: what is left of a name whatever hassil strips around it.
+
+    At least as permissive as hassil's ``re.IGNORECASE``: case-folded, with the two
+    Turkish i's that casefold leaves apart unified, so a name is never missed.
+    """
+    folded = unicodedata.normalize("NFKC", text).translate(_TURKISH_I).casefold()
+    return "".join(c for c in folded if c.isalnum())
 
 
 def required_lists(expression: Expression, rules: dict[str, Sentence], depth: int = 0) -> frozenset[str]:
@@ -146,7 +160,7 @@ class TemplateIndex:
         without_skip = with_skip.copy()
         if self._skip_words:
             remove_skip_words_tracked(without_skip, self._skip_words, self._ignore_whitespace)
-        haystack = f"{with_skip.text.casefold()}\n{without_skip.text.casefold()}"
+        haystack = f"{_fold_like_hassil(with_skip.text)}\n{_fold_like_hassil(without_skip.text)}"
         if self._ignore_whitespace:
             haystack += "\n" + CJK_WHITESPACE.sub("", haystack)
         return haystack

@@ -59,6 +59,7 @@ class Connection:
         self._open = False  # a transaction is open on the connection
         self._savepoints = 0
         self._after_commit: list[Callable[[], None]] = []
+        self._on_rollback: list[Callable[[], None]] = []
         self.commits = 0  # transactions committed by this connection: tests count them
         self._syncer = WalSyncer(path)
         try:
@@ -106,8 +107,8 @@ class Connection:
                 yield self._db
             except BaseException:
                 self._open = False
-                self._after_commit.clear()
                 self._db.execute("ROLLBACK")
+                self._abandon()
                 raise
             self.commit()
             return
@@ -115,18 +116,18 @@ class Connection:
             self._db.execute("BEGIN IMMEDIATE")
             self._open = True
         self._savepoints += 1
-        name, waiting = f"block_{self._savepoints}", len(self._after_commit)
+        name, marks = f"block_{self._savepoints}", (len(self._after_commit), len(self._on_rollback))
         self._db.execute(f"SAVEPOINT {name}")
         try:
             yield self._db
         except BaseException:
-            del self._after_commit[waiting:]  # nothing is announced of what was undone
             if self._db.in_transaction:
                 self._db.execute(f"ROLLBACK TO {name}")
                 self._db.execute(f"RELEASE {name}")
+                self._abandon(marks)
             else:  # SQLite gave up the whole transaction (a full disk): so does the command
                 self._open = False
-                self._after_commit.clear()
+                self._abandon()
             raise
         finally:
             self._savepoints -= 1
@@ -162,7 +163,7 @@ class Connection:
         except sqlite3.Error as exc:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
-            self._after_commit.clear()  # what was not stored is not announced
+            self._abandon()
             raise StoreError(f"{self.path}: could not save: {exc}") from exc
         self._committed()
 
@@ -173,11 +174,28 @@ class Connection:
         else:
             callback()
 
+    def on_rollback(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` if what has been written so far is undone instead of committed.
+
+        The state registry puts a device's state back in memory this way when the
+        write that recorded it never reaches the disk (a full disk at commit).
+        """
+        if self._open:
+            self._on_rollback.append(callback)
+
     def _committed(self) -> None:
         self.commits += 1
         self._syncer.committed()
         callbacks, self._after_commit = self._after_commit, []
+        self._on_rollback.clear()
         for callback in callbacks:
+            callback()
+
+    def _abandon(self, marks: tuple[int, int] = (0, 0)) -> None:
+        """Writes since ``marks`` were undone: nothing of them is announced, and memory follows."""
+        undo = self._on_rollback[marks[1] :]
+        del self._after_commit[marks[0] :], self._on_rollback[marks[1] :]
+        for callback in reversed(undo):
             callback()
 
     def wait_durable(self, timeout: float | None = None) -> bool:
@@ -211,7 +229,7 @@ class Connection:
         except sqlite3.Error:
             if not self._db.in_transaction:  # SQLite gave up the whole transaction (a full disk)
                 self._open = False
-                self._after_commit.clear()
+                self._abandon()
             raise
 
     def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
