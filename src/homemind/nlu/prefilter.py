@@ -95,7 +95,7 @@ class _Template:
     intent: str
     block: int  # index of the intent's data block
     sentence: Sentence
-    clauses: tuple[frozenset[str], ...]  # hassil's required fragments, in CNF
+    clauses: tuple[int, ...]  # hassil's required fragments, in CNF: one bit per fragment
     lists: frozenset[str]  # shared lists it cannot match without
     requires: dict[str, Any]  # the block's requires_context / excludes_context: hassil
     excludes: dict[str, Any]  # skips list values whose own context disagrees
@@ -118,6 +118,7 @@ class TemplateIndex:
         self._always: list[int] = []  # templates without a required fragment: always candidates
         self._fragments = ahocorasick.Automaton()
         by_fragment: dict[str, list[int]] = {}
+        bits: dict[str, int] = {}  # each fragment's bit in the clause masks
         for name, intent in intents.intents.items():
             for block, data in enumerate(intent.data):
                 rules = {**intents.expansion_rules, **data.expansion_rules}
@@ -125,21 +126,17 @@ class TemplateIndex:
                 local = set(data.slot_lists) | set(data.wildcard_list_names)
                 for sentence in data.sentences:
                     clauses = tuple(sentence.get_required_clauses(rules))
+                    for fragment in itertools.chain.from_iterable(clauses):
+                        by_fragment.setdefault(fragment, [])  # looked for, to check every clause
+                        bits.setdefault(fragment, 1 << len(bits))
+                    masks = tuple(sum(bits[f] for f in clause) for clause in clauses)
                     lists = required_lists(sentence.expression, rules) - local
                     self._templates.append(
                         _Template(
-                            name,
-                            block,
-                            sentence,
-                            clauses,
-                            lists,
-                            data.requires_context,
-                            data.excludes_context,
+                            name, block, sentence, masks, lists, data.requires_context, data.excludes_context
                         )
                     )
                     number = len(self._templates) - 1
-                    for fragment in itertools.chain.from_iterable(clauses):
-                        by_fragment.setdefault(fragment, [])  # looked for, to check every clause
                     if not clauses:
                         self._always.append(number)
                         continue
@@ -148,7 +145,7 @@ class TemplateIndex:
                     for fragment in trigger:
                         by_fragment.setdefault(fragment, []).append(number)
         for fragment, numbers in by_fragment.items():
-            self._fragments.add_word(fragment, (fragment, tuple(numbers)))
+            self._fragments.add_word(fragment, (bits[fragment], tuple(numbers)))
         self._fragments.make_automaton()
         self._skip_words = list(intents.skip_words)
         self._ignore_whitespace = intents.settings.ignore_whitespace
@@ -175,16 +172,16 @@ class TemplateIndex:
         would take (not when unmatched entities are allowed: then a name may be any
         words).
         """
-        present: set[str] = set()
+        present = 0  # one bit per fragment found
         chosen = set(self._always)
-        for _end, (fragment, numbers) in self._fragments.iter(haystack):
-            if fragment not in present:
-                present.add(fragment)
+        for _end, (bit, numbers) in self._fragments.iter(haystack):
+            if not present & bit:
+                present |= bit
                 chosen.update(numbers)
         survivors = []
         for number in sorted(chosen):
             template = self._templates[number]
-            if not all(clause & present for clause in template.clauses):
+            if not all(mask & present for mask in template.clauses):
                 continue
             if need_lists and not all(
                 any(template.takes(v) for v in kept[name]) for name in template.lists if name in kept
@@ -297,13 +294,23 @@ class Prefilter:
     def __init__(self, index: TemplateIndex, home_lists: dict[str, SlotList]) -> None:
         self.index = index
         self.values = ValueIndex({**index.intents.slot_lists, **home_lists})
+        self._plans: dict[tuple[str, bool], tuple[Intents, dict[str, SlotList]] | None] = {}
 
     def plan(self, text: str, *, strict: bool = True) -> tuple[Intents, dict[str, SlotList]] | None:
         """The intents and lists to give hassil for ``text``; None when no template can match.
 
         ``strict=False`` is for hassil's ``allow_unmatched_entities``, where a template
-        needing a name may still match with words that are no name of this home.
+        needing a name may still match with words that are no name of this home. A
+        plan depends on nothing but the sentence, so one said again reuses it.
         """
+        key = (text, strict)
+        if key not in self._plans:
+            if len(self._plans) >= _CACHED:
+                self._plans.clear()
+            self._plans[key] = self._plan(text, strict)
+        return self._plans[key]
+
+    def _plan(self, text: str, strict: bool) -> tuple[Intents, dict[str, SlotList]] | None:
         haystack = self.index.haystack(text)
         lists, kept = self.values.prune(haystack)
         numbers = self.index.candidates(haystack, kept, need_lists=strict)

@@ -53,6 +53,8 @@ class Store(Connection, TurnStore):
     """The data each part of the hub keeps: states, confirmations, context, audit, credentials;
     conversation turns and model-tier use come from :class:`TurnStore`."""
 
+    _context_swept = 0.0  # when this process last removed day-old conversation contexts
+
     # --- entity state -------------------------------------------------------------
 
     def save_state(self, state: StateRow) -> None:
@@ -121,12 +123,13 @@ class Store(Connection, TurnStore):
     # --- conversation context (what "it" and "the bedroom too" refer to) -----------
 
     def put_context(self, conversation_id: str, member: str, payload: dict[str, Any], now: float) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM conversation_context WHERE updated_at < ?", (now - 86400,))
-            db.execute(
-                "INSERT OR REPLACE INTO conversation_context VALUES (?, ?, ?, ?)",
-                (conversation_id, member, json.dumps(payload, ensure_ascii=False), now),
-            )
+        self.write(
+            "INSERT OR REPLACE INTO conversation_context VALUES (?, ?, ?, ?)",
+            (conversation_id, member, json.dumps(payload, ensure_ascii=False), now),
+        )
+        if now - self._context_swept > 3600:  # contexts older than a day go, looked for once an hour
+            self._context_swept = now
+            self.write("DELETE FROM conversation_context WHERE updated_at < ?", (now - 86400,))
 
     def get_context(self, conversation_id: str, member: str) -> tuple[dict[str, Any], float] | None:
         """The last turn's context, only for the member who spoke it."""
