@@ -167,3 +167,26 @@ def test_a_sentence_without_a_known_name_or_verb_never_reaches_hassil(
 def test_skeletons_ignore_what_hassil_ignores() -> None:
     assert skeleton("Grandma's Light") == skeleton("grandmas-light") == "grandmaslight"
     assert skeleton("ＴＶ 音量") == skeleton("tv音量")
+
+
+def test_a_sentence_said_again_is_answered_from_what_was_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second time, hassil is not asked; the answer is the same, and each caller gets its own."""
+    from homemind.nlu import templates
+
+    recognizer = TemplateRecognizer(HOMES["demo"](), default_registry().intent_types)
+    first = recognizer.recognize("turn on the kitchen light", "en")
+    missed = recognizer.recognize("the weather was lovely yesterday afternoon", "en")
+    called: list[str] = []
+    real = templates.recognize_best
+    monkeypatch.setattr(
+        templates, "recognize_best", lambda text, *a, **k: called.append(text) or real(text, *a, **k)
+    )
+    again = recognizer.recognize("turn on the kitchen light!", "en")  # the same once normalized
+    assert recognizer.recognize("the weather was lovely yesterday afternoon", "en") is missed is None
+    assert called == []
+    assert first is not None and again is not None and again == first
+    again.slots.clear()  # one caller's copy: the next caller's answer is whole
+    assert recognizer.recognize("turn on the kitchen light", "en") == first
+    recognizer.forget()
+    assert recognizer.recognize("turn on the kitchen light", "en") == first
+    assert called == [normalize("turn on the kitchen light", "en")]

@@ -78,6 +78,10 @@ class EventBus:
 
         return unsubscribe
 
+    def listens(self, event_type: str) -> bool:
+        """Whether anyone would hear an event of this type (else it need not even be built)."""
+        return any(kind is None or kind == event_type for kind, _ in self._listeners)
+
     def publish(self, event: Event) -> None:
         if self._defer is not None:
             self._defer(lambda: self._deliver(event))

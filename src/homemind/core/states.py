@@ -122,11 +122,12 @@ class StateRegistry:
             if self._on_rollback is not None:
                 self._on_rollback(lambda: self._put_back(old, new))
         self._states[entity_id] = new
-        self._bus.publish(
-            Event(
-                STATE_CHANGED,
-                {"entity_id": entity_id, "old_state": old.as_dict(), "new_state": new.as_dict()},
-                context=context,
+        if self._bus.listens(STATE_CHANGED):  # a fan-out to a thousand devices nobody watches builds none
+            self._bus.publish(
+                Event(
+                    STATE_CHANGED,
+                    {"entity_id": entity_id, "old_state": old.as_dict(), "new_state": new.as_dict()},
+                    context=context,
+                )
             )
-        )
         return new

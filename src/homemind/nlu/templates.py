@@ -11,7 +11,10 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -50,6 +53,9 @@ _EN_GRAMMAR = frozenset(
     }
 )
 _ZH_GRAMMAR = frozenset("都全部把将给了吗呢吧调开关和所有它")
+
+# Sentences whose template-tier answer is kept (each a few hundred bytes).
+RESULTS_KEPT = 1024
 
 # home-assistant-intents names Simplified Chinese zh-CN; homemind says zh.
 _HA_LANGUAGE = {"en": "en", "zh": "zh-CN"}
@@ -161,6 +167,10 @@ class TemplateRecognizer:
         self._intents: dict[str, Intents] = {}
         self._slot_lists: dict[str, dict[str, SlotList]] = {}
         self._prefilters: dict[str, Prefilter] = {}
+        # What a sentence said before matched (or did not): the home's names cannot change under
+        # a recognizer, so the answer is the same. Home Assistant's default agent keeps one too.
+        self._results: OrderedDict[tuple[str, str], IntentMatch | None] = OrderedDict()
+        self._lock = threading.Lock()  # the voice service recognizes from a worker thread
 
     def _language(self, language: str) -> tuple[Intents, dict[str, SlotList]]:
         """Every template and every name of the home (what hassil would be given without the prefilter)."""
@@ -231,6 +241,25 @@ class TemplateRecognizer:
 
     def recognize(self, text: str, language: str) -> IntentMatch | None:
         normalized = normalize(text, language)  # once: hassil matches it, wildcards are read back from it
+        key = (language, normalized)
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                cached = self._results[key]
+                return None if cached is None else replace(cached, slots=dict(cached.slots))
+        match = self._match(normalized, language)
+        with self._lock:
+            self._results[key] = match
+            if len(self._results) > RESULTS_KEPT:
+                self._results.popitem(last=False)
+        return None if match is None else replace(match, slots=dict(match.slots))
+
+    def forget(self) -> None:
+        """Drop the kept answers (benchmarks time sentences heard for the first time)."""
+        with self._lock:
+            self._results.clear()
+
+    def _match(self, normalized: str, language: str) -> IntentMatch | None:
         result = self._best(normalized, language, allow_unmatched=False)
         if result is None:
             return None

@@ -159,14 +159,19 @@ class Store(Connection, TurnStore):
         "detail",
     )
 
+    _LOG_ACTION = "INSERT INTO action_log ({}) VALUES ({})".format(
+        ", ".join(_AUDIT_COLUMNS), ", ".join("?" * len(_AUDIT_COLUMNS))
+    )
+
     def log_action(self, entry: dict[str, Any]) -> None:
         """Append one audit entry; the table's triggers refuse edits and early deletes."""
-        row = {k: entry.get(k) for k in self._AUDIT_COLUMNS}
-        row = {k: _storable(v) if isinstance(v, str) else v for k, v in row.items()}
-        row["data"] = json.dumps(entry.get("data") or {}, ensure_ascii=False)
-        columns = ", ".join(self._AUDIT_COLUMNS)
-        values = ", ".join(f":{c}" for c in self._AUDIT_COLUMNS)
-        self.write(f"INSERT INTO action_log ({columns}) VALUES ({values})", row)
+        row = [
+            json.dumps(entry.get("data") or {}, ensure_ascii=False)
+            if column == "data"
+            else (_storable(value) if isinstance(value := entry.get(column), str) else value)
+            for column in self._AUDIT_COLUMNS
+        ]
+        self.write(self._LOG_ACTION, row)
 
     def actions(
         self, limit: int | None = 100, *, member: str | None = None, since: str | None = None
