@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -24,6 +25,7 @@ from hassil import Intents, RecognizeResult, SlotList, TextSlotList, recognize_a
 from home_assistant_intents import get_intents
 
 from homemind.core.model import Home, Names
+from homemind.nlu.compiled import cache_key, load_or_build
 from homemind.nlu.normalize import normalize
 from homemind.nlu.prefilter import Prefilter, TemplateIndex
 from homemind.nlu.types import IntentMatch, Slot
@@ -104,8 +106,17 @@ def _parsed_intents(language: str, intent_types: tuple[str, ...]) -> Intents:
 
 
 @cache
-def _template_index(language: str, intent_types: tuple[str, ...]) -> TemplateIndex:
-    return TemplateIndex(_parsed_intents(language, intent_types))
+def _template_index(
+    language: str, intent_types: tuple[str, ...], kept_in: Path | None = None
+) -> TemplateIndex:
+    """Parsed and indexed once per process, and kept in ``kept_in`` between runs (nlu/compiled.py)."""
+    return load_or_build(
+        kept_in,
+        f"templates-{language}",
+        cache_key(language, intent_types),
+        lambda: TemplateIndex(_parsed_intents(language, intent_types)),
+        TemplateIndex,
+    )
 
 
 def _slot_values(pairs: Iterable[tuple[str, str, dict[str, Any]]]) -> TextSlotList:
@@ -161,9 +172,11 @@ def routine_variants(phrase: str, language: str) -> list[str]:
 class TemplateRecognizer:
     tier = "template"
 
-    def __init__(self, home: Home, intent_types: Iterable[str]) -> None:
+    def __init__(self, home: Home, intent_types: Iterable[str], cache_dir: Path | None = None) -> None:
+        """``cache_dir``: where the parsed templates are kept between runs (the hub's data dir)."""
         self._home = home
         self._types = list(intent_types)
+        self._cache_dir = cache_dir
         self._intents: dict[str, Intents] = {}
         self._slot_lists: dict[str, dict[str, SlotList]] = {}
         self._prefilters: dict[str, Prefilter] = {}
@@ -176,9 +189,12 @@ class TemplateRecognizer:
         """Every template and every name of the home (what hassil would be given without the prefilter)."""
         # Built on first use: a one-shot `homemind ask` in English never loads Chinese.
         if language not in self._intents:
-            self._intents[language] = _parsed_intents(language, tuple(self._types))
+            self._intents[language] = self._index(language).intents
             self._slot_lists[language] = self._home_lists(self._home, language)
         return self._intents[language], self._slot_lists[language]
+
+    def _index(self, language: str) -> TemplateIndex:
+        return _template_index(language, tuple(self._types), self._cache_dir)
 
     def _plan(
         self, normalized: str, language: str, *, strict: bool
@@ -187,8 +203,7 @@ class TemplateRecognizer:
         prefilter = self._prefilters.get(language)
         if prefilter is None:
             _, lists = self._language(language)
-            index = _template_index(language, tuple(self._types))
-            prefilter = self._prefilters[language] = Prefilter(index, lists)
+            prefilter = self._prefilters[language] = Prefilter(self._index(language), lists)
         return prefilter.plan(normalized, strict=strict)
 
     @staticmethod
