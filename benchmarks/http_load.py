@@ -7,23 +7,35 @@ What it measures, in one run:
    real client's would be).
 2. **Load**: for each client count (``--clients``, default 1 10 50), that many
    keep-alive HTTP/1.1 connections from this process, each sending
-   ``POST /api/conversation`` with "turn on the kitchen light" / "turn off the
-   kitchen light" in turn (so every command changes a device and writes to the
-   store), as fast as the answers come, for ``--seconds`` after a short warm-up.
-   Requests per second, and the p50 / p99 of each request's round trip (from
-   writing the request to reading the whole answer). Every answer must be a 200
-   with status ``done``; failures are counted, never timed. The client is a
-   minimal asyncio HTTP/1.1 client written here, so that the load generator
-   costs the 2 cores as little as possible.
-3. **The same command in-process**, in the same run: a hub opened in this process
-   on its own copy of the demo home, ``await hub.conversation.process(text)``,
-   timed the same way (between the load phases too), so the HTTP figures can be
-   read as a multiple of the pipeline's own time.
+   ``POST /api/conversation`` as fast as the answers come, for ``--seconds`` after a
+   short warm-up, in two series:
+
+   * *new each time*: "set the floor lamp to 37%", "把客厅灯的亮度调到62%"... every
+     dimmable light of the demo home by each of its names, in both languages, at
+     every brightness from 1 to 100 (over 2,000 sentences, more than the template
+     tier keeps, taken in turn), so each request is a sentence the hub has not just
+     heard and the whole pipeline works for it. The targets are judged on this one.
+   * *said again*: "turn on the kitchen light" / "turn off the kitchen light" in
+     turn, answered from what the template tier kept.
+
+   Every command changes a device and writes to the store. Requests per second,
+   and the p50 / p99 of each request's round trip (from writing the request to
+   reading the whole answer). Every answer must be a 200 with status ``done``;
+   failures are counted, never timed. The client is a minimal asyncio HTTP/1.1
+   client written here, so that the load generator costs the 2 cores as little
+   as possible.
+3. **The same commands in-process**, in the same run: a hub opened in this process
+   on its own copy of the demo home, ``await hub.conversation.process(text)``, the
+   same series timed the same way (between the load phases too), so the HTTP
+   figures can be read as a multiple of the pipeline's own time.
 4. **Server RSS** (VmRSS from ``/proc/<pid>/status``) before the first request
    (after start-up) and after the last.
+5. **Start-up**: seconds from starting ``homemind serve`` until ``/api/health``
+   answers, and until its first command is answered.
 
-Targets, as ratios in the run: HTTP p50 with one client ≤ 2 × the pipeline's p50;
-throughput ≥ 150 requests a second (the best of the client counts). No timing
+Targets, as ratios in the run, on the *new each time* series: HTTP p50 with one
+client ≤ 2 × the pipeline's p50; throughput ≥ 150 requests a second (the best of
+the client counts). No timing
 assertions: it reports. A table on stdout and JSON (default
 ``benchmarks/results/http_load.json``). Run from the repo root with the venv
 active (Linux)::
@@ -38,6 +50,7 @@ import asyncio
 import json
 import os
 import platform
+import random
 import socket
 import subprocess
 import sys
@@ -52,6 +65,23 @@ from latency import latency_stats
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "http_load.json"
 TEXTS = ("turn on the kitchen light", "turn off the kitchen light")
+
+
+def new_each_time() -> list[str]:
+    """Brightness commands for every dimmable demo light by each of its names: more than 2,000."""
+    from homemind.app import demo_home_text
+    from homemind.core.homefile import parse_home
+
+    home = parse_home(demo_home_text(), "demo")
+    texts = []
+    for entity in home.entities.values():
+        if entity.domain.value != "light" or not entity.supports("brightness"):
+            continue
+        for percent in range(1, 101):
+            texts += [f"set the {name} to {percent}%" for name in entity.names.all_for("en")]
+            texts += [f"把{name}的亮度调到{percent}%" for name in entity.names.all_for("zh")]
+    random.Random(22).shuffle(texts)
+    return texts
 
 
 def free_port() -> int:
@@ -108,7 +138,9 @@ class Connection:
         self.writer.close()
 
 
-async def load(port: int, token: str, clients: int, seconds: float, warmup: float) -> dict[str, Any]:
+async def load(
+    port: int, token: str, texts: Sequence[str], clients: int, seconds: float, warmup: float
+) -> dict[str, Any]:
     connections = [await Connection.open(port, token) for _ in range(clients)]
     times: list[float] = []
     failures: list[str] = []
@@ -119,7 +151,7 @@ async def load(port: int, token: str, clients: int, seconds: float, warmup: floa
     async def client(connection: Connection) -> None:
         nonlocal counter
         while time.monotonic() < stop_at:
-            text = TEXTS[counter % 2]
+            text = texts[counter % len(texts)]
             counter += 1
             start = time.perf_counter_ns()
             status, answer = await connection.post(text)
@@ -147,7 +179,8 @@ async def load(port: int, token: str, clients: int, seconds: float, warmup: floa
     }
 
 
-async def in_process(data: Path, rounds: int) -> dict[str, Any]:
+async def in_process(data: Path, series: dict[str, Sequence[str]], rounds: int) -> dict[str, Any]:
+    """Each series' commands through a hub in this process, timed like the requests."""
     from homemind.app import Hub
 
     hub = Hub.open(data)
@@ -155,17 +188,31 @@ async def in_process(data: Path, rounds: int) -> dict[str, Any]:
     hub.warm_up()
     try:
         actor = hub.actor(None, "bench")
-        for text in TEXTS * 5:
-            await hub.conversation.process(text, actor)
-        times = []
-        for i in range(rounds):
-            start = time.perf_counter_ns()
-            result = await hub.conversation.process(TEXTS[i % 2], actor)
-            times.append((time.perf_counter_ns() - start) / 1e6)
-            assert result.status.value == "done", result.response
-        return latency_stats(times)
+        out = {}
+        for name, texts in series.items():
+            for text in texts[:10]:
+                await hub.conversation.process(text, actor)
+            times = []
+            for i in range(rounds):
+                text = texts[(i + 10) % len(texts)]
+                start = time.perf_counter_ns()
+                result = await hub.conversation.process(text, actor)
+                times.append((time.perf_counter_ns() - start) / 1e6)
+                assert result.status.value == "done", (text, result.response)
+            out[name] = latency_stats(times)
+        return out
     finally:
         await hub.stop()
+
+
+async def first_command(port: int, token: str) -> dict[str, Any]:
+    """The first command after start-up (the model may still be loading in the background)."""
+    connection = await Connection.open(port, token)
+    try:
+        status, answer = await connection.post(TEXTS[0])
+    finally:
+        connection.close()
+    return {"http": status, "status": answer.get("status")}
 
 
 def start_server(data: Path, port: int) -> subprocess.Popen[bytes]:
@@ -202,27 +249,34 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         [*homemind_command(), "member", "token", "alice", "--data", str(served), "--name", "bench"],
         check=True, capture_output=True, text=True, env=env,
     ).stdout.split()[-1]  # fmt: skip
+    series: dict[str, Sequence[str]] = {"new each time": new_each_time(), "said again": TEXTS}
     port = free_port()
     started = time.perf_counter()
     server = start_server(served, port)
     ready_s = time.perf_counter() - started
+    first = asyncio.run(first_command(port, token))
+    first_answer_s = time.perf_counter() - started
     try:
         rss_before = rss_kib(server.pid)
-        pipeline = [asyncio.run(in_process(local, args.pipeline_rounds))]
-        phases = []
+        pipeline = [asyncio.run(in_process(local, series, args.pipeline_rounds))]
+        phases: dict[str, list[dict[str, Any]]] = {name: [] for name in series}
         for clients in args.clients:
-            phases.append(asyncio.run(load(port, token, clients, args.seconds, args.warmup)))
-            pipeline.append(asyncio.run(in_process(local, args.pipeline_rounds)))
+            for name, texts in series.items():
+                phases[name].append(asyncio.run(load(port, token, texts, clients, args.seconds, args.warmup)))
+            pipeline.append(asyncio.run(in_process(local, series, args.pipeline_rounds)))
         rss_after = rss_kib(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    best = min(pipeline, key=lambda p: p["p50_ms"])
     return {
         "server_ready_seconds": round(ready_s, 2),
+        "first_command_answered_seconds": round(first_answer_s, 2),
+        "first_command": first,
+        "sentences": {name: len(texts) for name, texts in series.items()},
         "phases": phases,
         "pipeline": pipeline,
-        "pipeline_p50_ms": best["p50_ms"],
+        # The best of the in-process measurements: the ratio is judged against the pipeline at its fastest.
+        "pipeline_p50_ms": {name: min(p[name]["p50_ms"] for p in pipeline) for name in series},
         "server_rss_kib": {"before": rss_before, "after": rss_after},
     }
 
@@ -231,21 +285,25 @@ def print_report(report: dict[str, Any]) -> None:
     result = report["result"]
     print()
     print(f"POST /api/conversation, {report['config']['seconds']} s per client count (ms)")
-    print(f"{'clients':>7} {'req/s':>7} {'p50':>7} {'p99':>8} {'requests':>9} {'failures':>9}")
-    for phase in result["phases"]:
-        print(
-            f"{phase['clients']:>7} {phase['requests_per_second']:>7.1f} {phase['p50_ms']:>7.2f}"
-            f" {phase['p99_ms']:>8.2f} {phase['requests']:>9} {phase['failures']:>9}"
-        )
-    pipeline = result["pipeline"]
-    print(
-        "In-process pipeline, same command, p50 per measurement: "
-        + ", ".join(f"{p['p50_ms']:.2f}" for p in pipeline)
-        + f" ms (best {result['pipeline_p50_ms']:.2f})"
-    )
+    print(f"{'series':14} {'clients':>7} {'req/s':>7} {'p50':>7} {'p99':>8} {'requests':>9} {'failures':>9}")
+    for name, phases in result["phases"].items():
+        for phase in phases:
+            print(
+                f"{name:14} {phase['clients']:>7} {phase['requests_per_second']:>7.1f}"
+                f" {phase['p50_ms']:>7.2f} {phase['p99_ms']:>8.2f} {phase['requests']:>9}"
+                f" {phase['failures']:>9}"
+            )
+    for name in result["phases"]:
+        runs = ", ".join(f"{p[name]['p50_ms']:.2f}" for p in result["pipeline"])
+        print(f"In-process pipeline, {name}: p50 {runs} ms (best {result['pipeline_p50_ms'][name]:.2f})")
+    print(f"Sentences per series: {result['sentences']}")
     rss = result["server_rss_kib"]
     print(f"Server RSS: {rss['before'] / 1024:.0f} MiB before, {rss['after'] / 1024:.0f} MiB after")
-    print(f"Server ready (process start to first answer): {result['server_ready_seconds']} s")
+    print(
+        f"Server start: answering /api/health {result['server_ready_seconds']} s after the process"
+        f" started, first command answered ({result['first_command']['status']}) at"
+        f" {result['first_command_answered_seconds']} s"
+    )
     for check in report["targets"]:
         print(f"  [{'met' if check['met'] else 'NOT met'}] {check['what']}: {check['value']}")
     print(
@@ -255,14 +313,18 @@ def print_report(report: dict[str, Any]) -> None:
 
 
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
-    one = next((p for p in result["phases"] if p["clients"] == 1), None)
     checks = []
-    if one is not None:
-        ratio = round(one["p50_ms"] / result["pipeline_p50_ms"], 2)
-        checks.append({"what": "1 client: HTTP p50 <= 2 x pipeline p50", "value": ratio, "met": ratio <= 2})
-    best = max(p["requests_per_second"] for p in result["phases"])
-    checks.append({"what": "throughput >= 150 requests/s", "value": best, "met": best >= 150})
-    failures = sum(p["failures"] for p in result["phases"])
+    for name, phases in result["phases"].items():
+        one = next((p for p in phases if p["clients"] == 1), None)
+        judged = name == "new each time"
+        if one is not None:
+            ratio = round(one["p50_ms"] / result["pipeline_p50_ms"][name], 2)
+            what = f"{name}, 1 client: HTTP p50 <= 2 x pipeline p50" + ("" if judged else " (not judged)")
+            checks.append({"what": what, "value": ratio, "met": ratio <= 2 or not judged})
+        best = max(p["requests_per_second"] for p in phases)
+        what = f"{name}: throughput >= 150 requests/s" + ("" if judged else " (not judged)")
+        checks.append({"what": what, "value": best, "met": best >= 150 or not judged})
+    failures = sum(p["failures"] for phases in result["phases"].values() for p in phases)
     checks.append({"what": "no failed requests", "value": failures, "met": failures == 0})
     return checks
 
@@ -272,7 +334,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per client count")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each")
-    parser.add_argument("--pipeline-rounds", type=int, default=200)
+    parser.add_argument("--pipeline-rounds", type=int, default=300)
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
     return parser.parse_args(argv)
 
