@@ -274,9 +274,8 @@ async def warm_benchmarks(data: Path, rounds: int) -> dict[str, Any]:
 
 
 def homemind_command() -> list[str]:
-    script = Path(sys.executable).parent / "homemind"
-    if script.exists():
-        return [str(script)]
+    # `python -m homemind`, not the console script: it runs whichever homemind is on PYTHONPATH,
+    # so the same benchmark can time another checkout.
     return [sys.executable, "-m", "homemind"]
 
 

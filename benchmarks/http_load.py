@@ -91,8 +91,9 @@ def free_port() -> int:
 
 
 def homemind_command() -> list[str]:
-    script = Path(sys.executable).parent / "homemind"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "homemind"]
+    # `python -m homemind`, not the console script: it runs whichever homemind is on PYTHONPATH,
+    # so the same benchmark can time another checkout.
+    return [sys.executable, "-m", "homemind"]
 
 
 def rss_kib(pid: int) -> int | None:
