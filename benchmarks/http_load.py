@@ -61,7 +61,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from latency import latency_stats
+from latency import latency_stats, load_average, print_checks, write_json
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "http_load.json"
 TEXTS = ("turn on the kitchen light", "turn off the kitchen light")
@@ -305,12 +305,7 @@ def print_report(report: dict[str, Any]) -> None:
         f" started, first command answered ({result['first_command']['status']}) at"
         f" {result['first_command_answered_seconds']} s"
     )
-    for check in report["targets"]:
-        print(f"  [{'met' if check['met'] else 'NOT met'}] {check['what']}: {check['value']}")
-    print(
-        f"Load average before / after: {report['config']['load_before']} / {report['config']['load_after']}"
-    )
-    print(f"JSON: {report['config']['json']}")
+    print_checks(report["targets"], report["config"])
 
 
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -342,7 +337,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    load_before = [round(x, 2) for x in os.getloadavg()]
+    load_before = load_average()
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="homemind-http-") as tmp:
         result = run(args, Path(tmp))
@@ -357,14 +352,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "versions": {pkg: metadata.version(pkg) for pkg in ("homemind", "uvicorn", "fastapi")},
             "load_before": load_before,
-            "load_after": [round(x, 2) for x in os.getloadavg()],
+            "load_after": load_average(),
             "total_seconds": round(time.perf_counter() - began, 1),
         },
         "result": result,
         "targets": targets(result),
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_json(args.json, report)
     print_report(report)
     return 0
 

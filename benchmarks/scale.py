@@ -70,7 +70,7 @@ from typing import Any
 
 import yaml
 
-from latency import latency_stats
+from latency import latency_stats, load_average, print_checks, write_json
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "scale.json"
 OK_STATUSES = {"done", "answered", "needs_confirmation"}
@@ -211,82 +211,61 @@ def zh_number(n: int) -> str:
     return text + (_ZH_DIGITS[ones] if ones or not tens else "")
 
 
-def sentences(document: dict[str, Any], language: str, count: int = 50) -> list[str]:
-    """``count`` everyday sentences about this home, the same patterns at every size (fixed seed)."""
-    rng = random.Random(f"scale-{language}")
-    entities = document["entities"]
-    lang = language
+# (times, what {x} is drawn from, English, Chinese): each time, one {x} (and one number) for the
+# whole group. The last five groups are said the way people talk, beyond the templates.
+PATTERNS: list[tuple[int, str | None, tuple[str, ...], tuple[str, ...]]] = [
+    (6, "lights", ("turn on the {x}", "turn off the {x}"), ("打开{x}", "关掉{x}")),
+    (1, "acs", ("turn on the {x}", "turn off the {x}"), ("打开{x}", "关掉{x}")),
+    (1, "lights", ("is the {x} on",), ("{x}开着吗",)),
+    (2, "switches", ("switch on the {x}", "switch off the {x}"), ("打开{x}", "关闭{x}")),
+    (1, "fans", ("turn on the {x}", "turn off the {x}"), ("打开{x}", "关掉{x}")),
+    (2, "areas", ("turn on the lights in the {x}", "turn off the lights in the {x}"),
+     ("打开{x}的灯", "关掉{x}的灯")),
+    (2, "covers", ("open the {x}", "close the {x}"), ("打开{x}", "关上{x}")),
+    (3, "dimmable", ("set the {x} to {percent}%",), ("把{x}亮度调到百分之{percent}",)),
+    (3, "acs", ("set the {x} to {degrees} degrees",), ("把{x}调到{degrees}度",)),
+    (2, "areas", ("what's the temperature in the {x}",), ("{x}现在多少度",)),
+    (1, None, ("lock the front door", "is the front door locked", "what time is it"),
+     ("把大门锁上", "大门锁了吗", "现在几点")),
+    (3, "areas", ("it's too dark in the {x}",), ("{x}太暗了",)),
+    (2, "lights", ("could you put the {x} on for me",), ("帮我把{x}打开吧",)),
+    (2, "areas", ("kill the lights in the {x}",), ("{x}的灯都关了吧",)),
+    (2, "areas", ("the {x} is way too bright",), ("{x}太亮了",)),
+    (1, "lights", ("no need for the {x} any more",), ("{x}不用开着了",)),
+]  # fmt: skip
 
-    def names(domain: str, *, feature: str | None = None) -> list[str]:
+
+def sentences(document: dict[str, Any], language: str) -> list[str]:
+    """50 everyday sentences about this home, from the same patterns at every size (fixed seed)."""
+    rng = random.Random(f"scale-{language}")
+
+    def names(domain: str, feature: str | None = None) -> list[str]:
         return [
-            e["name"][lang]
-            for e in entities
+            e["name"][language]
+            for e in document["entities"]
             if e["id"].startswith(domain + ".") and (feature is None or feature in e.get("features", ()))
         ]
 
-    def pick(choices: list[str]) -> str:
-        return rng.choice(choices)
-
-    lights, dimmable = names("light"), names("light", feature="brightness")
-    switches, fans, covers, acs = names("switch"), names("fan"), names("cover"), names("climate")
-    areas = [a["name"][lang] for a in document["areas"]]
+    pools = {
+        "lights": names("light"),
+        "dimmable": names("light", "brightness"),
+        "switches": names("switch"),
+        "fans": names("fan"),
+        "covers": names("cover"),
+        "acs": names("climate"),
+        "areas": [a["name"][language] for a in document["areas"]],
+    }
+    say = zh_number if language == "zh" else str
     out: list[str] = []
-    if language == "en":
-        for _ in range(6):
-            light = pick(lights)
-            out += [f"turn on the {light}", f"turn off the {light}"]
-        ac = pick(acs)
-        out += [f"turn on the {ac}", f"turn off the {ac}", f"is the {pick(lights)} on"]
-        for _ in range(2):
-            switch = pick(switches)
-            out += [f"switch on the {switch}", f"switch off the {switch}"]
-        fan = pick(fans)
-        out += [f"turn on the {fan}", f"turn off the {fan}"]
-        for _ in range(2):
-            area = pick(areas)
-            out += [f"turn on the lights in the {area}", f"turn off the lights in the {area}"]
-        for _ in range(2):
-            cover = pick(covers)
-            out += [f"open the {cover}", f"close the {cover}"]
-        out += [f"set the {pick(dimmable)} to {rng.choice([20, 40, 60, 80])}%" for _ in range(3)]
-        out += [f"set the {pick(acs)} to {rng.choice([22, 24, 25, 26])} degrees" for _ in range(3)]
-        out += [f"what's the temperature in the {pick(areas)}" for _ in range(2)]
-        out += ["lock the front door", "is the front door locked", "what time is it"]
-        # Said the way people talk: beyond the templates, for the learned tier.
-        out += [f"it's too dark in the {pick(areas)}" for _ in range(3)]
-        out += [f"could you put the {pick(lights)} on for me" for _ in range(2)]
-        out += [f"kill the lights in the {pick(areas)}" for _ in range(2)]
-        out += [f"the {pick(areas)} is way too bright" for _ in range(2)]
-        out += [f"no need for the {pick(lights)} any more"]
-    else:
-        for _ in range(6):
-            light = pick(lights)
-            out += [f"打开{light}", f"关掉{light}"]
-        ac = pick(acs)
-        out += [f"打开{ac}", f"关掉{ac}", f"{pick(lights)}开着吗"]
-        for _ in range(2):
-            switch = pick(switches)
-            out += [f"打开{switch}", f"关闭{switch}"]
-        fan = pick(fans)
-        out += [f"打开{fan}", f"关掉{fan}"]
-        for _ in range(2):
-            area = pick(areas)
-            out += [f"打开{area}的灯", f"关掉{area}的灯"]
-        for _ in range(2):
-            cover = pick(covers)
-            out += [f"打开{cover}", f"关上{cover}"]
-        out += [
-            f"把{pick(dimmable)}亮度调到百分之{zh_number(rng.choice([20, 40, 60, 80]))}" for _ in range(3)
-        ]
-        out += [f"把{pick(acs)}调到{zh_number(rng.choice([22, 24, 25, 26]))}度" for _ in range(3)]
-        out += [f"{pick(areas)}现在多少度" for _ in range(2)]
-        out += ["把大门锁上", "大门锁了吗", "现在几点"]
-        out += [f"{pick(areas)}太暗了" for _ in range(3)]
-        out += [f"帮我把{pick(lights)}打开吧" for _ in range(2)]
-        out += [f"{pick(areas)}的灯都关了吧" for _ in range(2)]
-        out += [f"{pick(areas)}太亮了" for _ in range(2)]
-        out += [f"{pick(lights)}不用开着了"]
-    assert len(out) == count, (language, len(out))
+    for times, pool, english, chinese in PATTERNS:
+        for _ in range(times):
+            x = rng.choice(pools[pool]) if pool else ""
+            numbers = {
+                "percent": say(rng.choice([20, 40, 60, 80])),
+                "degrees": say(rng.choice([22, 24, 25, 26])),
+            }
+            out += [text.format(x=x, **numbers) for text in (english if language == "en" else chinese)]
+    assert len(out) == 50, (language, len(out))
     return out
 
 
@@ -304,10 +283,6 @@ def rss_kib() -> dict[str, int]:
         if key in ("VmRSS", "VmHWM"):
             found[key] = int(value.split()[0])
     return found
-
-
-def load_average() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 # --- one home size, in a child process ---------------------------------------------------------
@@ -544,13 +519,7 @@ def print_report(report: dict[str, Any]) -> None:
             f" over {fsync['commands']['commands']} commands)"
         )
     print()
-    checks = report["targets"]
-    for check in checks:
-        print(f"  [{'met' if check['met'] else 'NOT met'}] {check['what']}: {check['value']}")
-    print(
-        f"Load average before / after: {report['config']['load_before']} / {report['config']['load_after']}"
-    )
-    print(f"JSON: {report['config']['json']}")
+    print_checks(report["targets"], report["config"])
 
 
 def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -622,8 +591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fsync": fsync,
     }
     report["targets"] = targets(report)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_json(args.json, report)
     print_report(report)
     return 0
 
