@@ -174,6 +174,7 @@ class WeatherService:
         self, client: httpx.AsyncClient, kind: str, url: str, params: dict[str, str], parse: Any
     ) -> bool:
         now = self._now()
+        self.store.commit()  # a command waiting on the network holds no lock on the store meanwhile
         try:
             data = await get_json(client, url, params)
             parse(data)  # only a readable answer replaces what we had
