@@ -375,6 +375,9 @@ class Conversation:
         self, text: str, actor: Actor, language: str, conversation_id: str
     ) -> ConversationResult | None:
         for fallback in self.fallbacks:
+            # A fallback may take long (a search in a worker thread, a model): what the command
+            # wrote so far is committed first, so the store is not locked meanwhile.
+            self.store.commit()
             reply = await fallback.answer(text, actor, language, conversation_id)
             if reply is not None:
                 name = f"Homemind{fallback.name.title()}"

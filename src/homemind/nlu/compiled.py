@@ -69,7 +69,7 @@ def load_or_build(directory: Path | None, name: str, key: str, build: Callable[[
 def _keep(path: Path, value: object) -> None:
     """Write atomically (another process may be reading or writing the same file); never fail."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private, as the data dir is
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=".tmp-", delete=False) as out:
             try:
                 pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
