@@ -3,6 +3,7 @@ loses nothing answered, events follow the commit, and the CLI and the server wri
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import json
 import os
@@ -13,12 +14,17 @@ import sys
 import textwrap
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
+import yaml
 
 from conftest import HubDriver, Server, run_cli
+from homemind.app import Hub
 from homemind.core.events import STATE_CHANGED, Event
+from homemind.household import ManualClock
 
 PIPELINE_WRITER = textwrap.dedent(
     """
@@ -216,3 +222,27 @@ def test_a_commit_that_fails_is_an_error_and_announces_nothing(data_dir: Path) -
     assert result["events"] == []
     assert result["memory"] == "off"  # as the demo home starts, and as far as the store knows
     assert result["stored"] == "never stored"
+
+
+def test_an_automation_run_is_one_commit_with_its_claim(data_dir: Path) -> None:
+    """A time trigger's claim and every step of its run commit together: a crash between them
+    cannot leave the run claimed and half done."""
+    home_file = data_dir / "home.yaml"
+    home = yaml.safe_load(home_file.read_text(encoding="utf-8"))
+    curtains = next(a for a in home["automations"] if a["id"] == "morning_curtains")
+    curtains["steps"].append({"service": "turn_on", "entity_id": "light.living_room_ceiling"})
+    home_file.write_text(yaml.safe_dump(home, allow_unicode=True), encoding="utf-8")
+    clock = ManualClock(datetime(2026, 11, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp())
+    hub = Hub.open(data_dir, clock=clock)
+    asyncio.run(hub.start())
+    try:
+        hub.automations.set_enabled(hub.actor(), "morning_curtains", True)
+        asyncio.run(hub.scheduler.tick())  # the next 07:00 is claimed from now on
+        clock.advance(21.5 * 3600)  # 07:30 tomorrow
+        before = hub.store.commits
+        asyncio.run(hub.scheduler.tick())
+        assert hub.states.get("cover.living_room_curtains").state == "open"
+        assert hub.states.get("light.living_room_ceiling").state == "on"
+        assert hub.store.commits - before == 1
+    finally:
+        asyncio.run(hub.stop())
