@@ -20,11 +20,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from hassil import Intents, RecognizeResult, SlotList, TextSlotList, recognize_all, recognize_best
 from home_assistant_intents import get_intents
 
 from homemind.core.model import Home, Names
+from homemind.core.yamltext import safe_load
 from homemind.nlu.compiled import cache_key, load_or_build
 from homemind.nlu.normalize import normalize
 from homemind.nlu.prefilter import Prefilter, TemplateIndex
@@ -66,7 +66,7 @@ _HA_LANGUAGE = {"en": "en", "zh": "zh-CN"}
 @cache
 def _own_sentences(language: str) -> dict[str, Any]:
     text = resources.files("homemind.nlu").joinpath(f"sentences/{language}.yaml").read_text("utf-8")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return dict(safe_load(text))
 
 
 def build_intent_data(language: str, intent_types: Iterable[str]) -> dict[str, Any]:
