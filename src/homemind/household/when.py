@@ -58,7 +58,7 @@ class When:
 def next_occurrence(first: datetime, recurrence: str | None, moment: datetime) -> datetime | None:
     if recurrence is None:
         return first if first > moment else None
-    from dateutil.rrule import rrulestr  # only repeats need it
+    from dateutil.rrule import rrulestr  # type: ignore[import-untyped]  # only repeats need it
 
     rule = rrulestr(recurrence, dtstart=first)
     found: datetime | None = rule.after(moment)
