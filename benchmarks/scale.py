@@ -288,6 +288,14 @@ def rss_kib() -> dict[str, int]:
 # --- one home size, in a child process ---------------------------------------------------------
 
 
+def write_home(data: Path, document: dict[str, Any]) -> None:
+    """The generated home file, private as a real data dir's (else every open warns it repaired the modes)."""
+    from homemind.datadir import make_private_dir, write_private
+
+    make_private_dir(data)
+    write_private(data / "home.yaml", yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+
+
 async def measure_size(size: int, rounds: int, data: Path) -> dict[str, Any]:
     from hassil import Intents, TextSlotList, recognize_best
     from home_assistant_intents import get_intents
@@ -295,8 +303,7 @@ async def measure_size(size: int, rounds: int, data: Path) -> dict[str, Any]:
     from homemind.app import Hub
 
     document = home_document(size)
-    data.mkdir(parents=True, exist_ok=True)
-    (data / "home.yaml").write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    write_home(data, document)
     started = time.perf_counter()
     hub = Hub.open(data)
     await hub.start()
@@ -419,8 +426,7 @@ async def fsync_child(data: Path, run_commands: bool) -> int:
     from homemind.app import Hub
 
     document = home_document(200)
-    data.mkdir(parents=True, exist_ok=True)
-    (data / "home.yaml").write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    write_home(data, document)
     hub = Hub.open(data)
     await hub.start()
     ran = 0
