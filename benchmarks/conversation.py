@@ -279,12 +279,23 @@ def homemind_command() -> list[str]:
     return [sys.executable, "-m", "homemind"]
 
 
-def run_child(argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Run one process; (wall seconds, exit code, stdout)."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_child(argv: list[str], env: dict[str, str]) -> tuple[float, int, str, float]:
+    """Run one process; (wall seconds, exit code, stdout, CPU seconds).
+
+    The CPU seconds (user + system, from the children's rusage before and after: one
+    child at a time) hardly move with what other processes on a shared box do, where
+    the wall time can double: both are reported.
+    """
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, check=False)
     wall = time.perf_counter() - start
-    return wall, done.returncode, done.stdout.decode("utf-8", "replace")
+    return wall, done.returncode, done.stdout.decode("utf-8", "replace"), _children_cpu() - cpu
 
 
 def child_peak_rss(argv: list[str], env: dict[str, str]) -> int | None:
@@ -338,13 +349,17 @@ def startup_benchmarks(data: Path, runs: int) -> dict[str, Any]:
         argv = [*command, "ask", "--json", text]
         walls: list[float] = []
         bare: list[float] = []
+        cpus: list[float] = []
+        bare_cpus: list[float] = []
         statuses: list[str] = []
         for _ in range(runs):
-            wall, code, stdout = run_child(argv, env)
+            wall, code, stdout, cpu = run_child(argv, env)
             walls.append(wall * 1000)
+            cpus.append(cpu * 1000)
             peer = [sys.executable, "-c", BARE_HASSIL, lang, text, *demo_names(lang)]
-            peer_wall, _, peer_out = run_child(peer, env)
+            peer_wall, _, peer_out, peer_cpu = run_child(peer, env)
             bare.append(peer_wall * 1000)
+            bare_cpus.append(peer_cpu * 1000)
             try:
                 statuses.append(json.loads(stdout)["status"])
             except (ValueError, KeyError):
@@ -357,6 +372,9 @@ def startup_benchmarks(data: Path, runs: int) -> dict[str, Any]:
             "bare_hassil_median_ms": statistics.median(bare),
             "bare_hassil_intent": peer_out.strip(),
             "ratio_to_bare_hassil": round(statistics.median(walls) / statistics.median(bare), 2),
+            "cpu_median_ms": statistics.median(cpus),
+            "bare_hassil_cpu_median_ms": statistics.median(bare_cpus),
+            "cpu_ratio_to_bare_hassil": round(statistics.median(cpus) / statistics.median(bare_cpus), 2),
             "statuses": statuses,
             # One extra run under GNU time, not timed: the child's own peak RSS.
             "peak_rss_kib": child_peak_rss(argv, env),
@@ -428,8 +446,8 @@ def print_report(report: dict[str, Any]) -> None:
     print()
     print(f"Start-up: `homemind ask --json <sentence>`, {report['config']['startup_runs']} runs")
     print(
-        f"{'lang':4} {'median ms':>10} {'min ms':>8} {'bare hassil':>11} {'ratio':>6} {'peak RSS KiB':>13}"
-        "  sentence / statuses"
+        f"{'lang':4} {'median ms':>10} {'min ms':>8} {'bare hassil':>11} {'ratio':>6}"
+        f" {'CPU ms':>7} {'bare CPU':>8} {'ratio':>6} {'peak RSS KiB':>13}  sentence / statuses"
     )
     for lang in STARTUP_SENTENCES:
         s = startup[lang]
@@ -437,9 +455,12 @@ def print_report(report: dict[str, Any]) -> None:
         rss_text = "n/a" if s["peak_rss_kib"] is None else str(s["peak_rss_kib"])
         print(
             f"{lang:4} {s['median_ms']:>10.0f} {s['min_ms']:>8.0f} {s['bare_hassil_median_ms']:>11.0f}"
-            f" {s['ratio_to_bare_hassil']:>6.2f} {rss_text:>13}  {s['text']} / {statuses}"
+            f" {s['ratio_to_bare_hassil']:>6.2f} {s['cpu_median_ms']:>7.0f}"
+            f" {s['bare_hassil_cpu_median_ms']:>8.0f} {s['cpu_ratio_to_bare_hassil']:>6.2f}"
+            f" {rss_text:>13}  {s['text']} / {statuses}"
         )
     print("bare hassil = a `python -c` process: import hassil, parse the intents, recognize the sentence.")
+    print("CPU = the process's user + system time (moves far less than the wall time on a shared box).")
     print(f"Load average at the end: {[round(x, 2) for x in os.getloadavg()]}")
 
     rss = report["rss_kib"]
