@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,6 +30,9 @@ from typing import Any
 
 from homemind.store.migrations import MIGRATIONS
 from homemind.store.syncer import WalSyncer
+
+# As SQLite's own busy timeout (sqlite3.connect(timeout=10)) for another process's lock.
+BUSY_SECONDS = 10.0
 
 
 class StoreError(RuntimeError):
@@ -57,6 +61,10 @@ class Connection:
         # Whether this task (or thread) is inside a command (see command()).
         self._in_command: ContextVar[bool] = ContextVar(f"homemind-command-{id(self)}", default=False)
         self._open = False  # a transaction is open on the connection
+        # The open transaction's thread. Another thread outside any command (a test's, a
+        # tool's) waits for its commit instead of beginning inside it (SQLite would refuse).
+        self._owner: int | None = None
+        self._held = threading.Lock()
         self._savepoints = 0
         self._after_commit: list[Callable[[], None]] = []
         self._on_rollback: list[Callable[[], None]] = []
@@ -100,21 +108,20 @@ class Connection:
         connection: the hub is one writer) the block is a savepoint, undone alone if it
         fails, and committed with the command. Outside, it is a transaction of its own.
         """
-        if not (self._open or self._in_command.get()):
-            self._db.execute("BEGIN IMMEDIATE")
-            self._open = True
+        if not self._joins():
+            self._begin()
             try:
                 yield self._db
             except BaseException:
                 self._open = False
                 self._db.execute("ROLLBACK")
+                self._release()
                 self._abandon()
                 raise
             self.commit()
             return
         if not self._open:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._open = True
+            self._begin()
         self._savepoints += 1
         name, marks = f"block_{self._savepoints}", (len(self._after_commit), len(self._on_rollback))
         self._db.execute(f"SAVEPOINT {name}")
@@ -127,6 +134,7 @@ class Connection:
                 self._abandon(marks)
             else:  # SQLite gave up the whole transaction (a full disk): so does the command
                 self._open = False
+                self._release()
                 self._abandon()
             raise
         finally:
@@ -163,9 +171,32 @@ class Connection:
         except sqlite3.Error as exc:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
+            self._release()
             self._abandon()
             raise StoreError(f"{self.path}: could not save: {exc}") from exc
+        self._release()
         self._committed()
+
+    def _joins(self) -> bool:
+        """Whether a write now joins the open (or next) transaction: inside a command, or on its thread."""
+        return self._in_command.get() or (self._open and self._owner == threading.get_ident())
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE on this thread, once another thread's transaction (if any) has ended."""
+        if not self._held.acquire(timeout=BUSY_SECONDS):
+            raise StoreError(f"{self.path}: busy: another thread kept the store for {BUSY_SECONDS:g} s")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._held.release()
+            raise
+        self._owner = threading.get_ident()
+        self._open = True
+
+    def _release(self) -> None:
+        if self._owner is not None:
+            self._owner = None
+            self._held.release()
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once what has been written so far is committed (now, if nothing is open)."""
@@ -218,17 +249,17 @@ class Connection:
         so unlike :meth:`transaction` it needs no savepoint: half the statements
         per write, which is most of a fan-out's cost.
         """
-        if not (self._open or self._in_command.get()):
+        if not self._joins():
             with self.transaction() as db:
                 return db.execute(sql, params)
         if not self._open:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._open = True
+            self._begin()
         try:
             return self._db.execute(sql, params)
         except sqlite3.Error:
             if not self._db.in_transaction:  # SQLite gave up the whole transaction (a full disk)
                 self._open = False
+                self._release()
                 self._abandon()
             raise
 
