@@ -23,7 +23,10 @@ every device domain of the demo home):
    a plain hassil user would not. Coverage is the fraction of sentences matched;
    "agrees" counts matches with the same intent name as homemind's.
 3. Start-up: wall time of ``homemind ask --json <sentence>`` as a new process,
-   ``--startup-runs`` times for one English and one Chinese sentence.
+   ``--startup-runs`` times for one English and one Chinese sentence, interleaved
+   with the peer: a bare hassil process (``python -c``: import hassil and
+   home-assistant-intents, parse the language's intents, ``recognize_best`` the
+   same sentence with the demo home's names as slot lists, print the intent).
 4. Peak RSS (KiB): of this process after the hub's warm-up and after all warm
    runs (``RUSAGE_SELF``), and of a ``homemind ask`` child: one extra run per
    language under GNU ``/usr/bin/time -f %M`` (if present), plus
@@ -67,7 +70,8 @@ from typing import Any
 from hassil import Intents, RecognizeResult, TextSlotList, recognize_best
 from home_assistant_intents import get_intents
 
-from homemind.app import Hub, init_data_dir
+from homemind.app import Hub, demo_home_text, init_data_dir
+from homemind.core.homefile import parse_home
 from homemind.nlu.normalize import normalize
 from latency import latency_stats, percentile
 from understanding_sets import multi_turn, print_sets, single_turn
@@ -270,18 +274,28 @@ async def warm_benchmarks(data: Path, rounds: int) -> dict[str, Any]:
 
 
 def homemind_command() -> list[str]:
-    script = Path(sys.executable).parent / "homemind"
-    if script.exists():
-        return [str(script)]
+    # `python -m homemind`, not the console script: it runs whichever homemind is on PYTHONPATH,
+    # so the same benchmark can time another checkout.
     return [sys.executable, "-m", "homemind"]
 
 
-def run_child(argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Run one process; (wall seconds, exit code, stdout)."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_child(argv: list[str], env: dict[str, str]) -> tuple[float, int, str, float]:
+    """Run one process; (wall seconds, exit code, stdout, CPU seconds).
+
+    The CPU seconds (user + system, from the children's rusage before and after: one
+    child at a time) hardly move with what other processes on a shared box do, where
+    the wall time can double: both are reported.
+    """
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, check=False)
     wall = time.perf_counter() - start
-    return wall, done.returncode, done.stdout.decode("utf-8", "replace")
+    return wall, done.returncode, done.stdout.decode("utf-8", "replace"), _children_cpu() - cpu
 
 
 def child_peak_rss(argv: list[str], env: dict[str, str]) -> int | None:
@@ -300,6 +314,33 @@ def child_peak_rss(argv: list[str], env: dict[str, str]) -> int | None:
     return int(lines[-1]) if lines and lines[-1].isdigit() else None
 
 
+# The peer's process: what a plain hassil user pays to understand one sentence from a cold start.
+# The demo home's names and areas come as JSON arguments, so the peer imports nothing of homemind.
+BARE_HASSIL = """
+import json, sys
+from hassil import Intents, TextSlotList, recognize_best
+from home_assistant_intents import get_intents
+lang, text, names, areas = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
+lists = {
+    "name": TextSlotList.from_tuples([(n, i, {"domain": d}) for n, i, d in names], allow_template=False),
+    "area": TextSlotList.from_tuples([(n, i, {"area": i}) for n, i in areas], allow_template=False),
+    "floor": TextSlotList("floor", []),
+}
+ha = "en" if lang == "en" else "zh-CN"
+intents = Intents.from_dict(get_intents(ha))
+result = recognize_best(text, intents, slot_lists=lists, language=ha, best_slot_name="name")
+print(result.intent.name if result else None)
+"""
+
+
+def demo_names(lang: str) -> tuple[str, str]:
+    """The demo home's names and areas in ``lang``, as the bare hassil process takes them."""
+    home = parse_home(demo_home_text(), "demo")
+    names = [[n, e.entity_id, e.domain.value] for e in home.entities.values() for n in e.names.all_for(lang)]
+    areas = [[n, a.id] for a in home.areas.values() for n in a.names.all_for(lang)]
+    return json.dumps(names, ensure_ascii=False), json.dumps(areas, ensure_ascii=False)
+
+
 def startup_benchmarks(data: Path, runs: int) -> dict[str, Any]:
     env = {**os.environ, "HOMEMIND_DATA": str(data)}
     command = homemind_command()
@@ -307,10 +348,18 @@ def startup_benchmarks(data: Path, runs: int) -> dict[str, Any]:
     for lang, text in STARTUP_SENTENCES.items():
         argv = [*command, "ask", "--json", text]
         walls: list[float] = []
+        bare: list[float] = []
+        cpus: list[float] = []
+        bare_cpus: list[float] = []
         statuses: list[str] = []
         for _ in range(runs):
-            wall, code, stdout = run_child(argv, env)
+            wall, code, stdout, cpu = run_child(argv, env)
             walls.append(wall * 1000)
+            cpus.append(cpu * 1000)
+            peer = [sys.executable, "-c", BARE_HASSIL, lang, text, *demo_names(lang)]
+            peer_wall, _, peer_out, peer_cpu = run_child(peer, env)
+            bare.append(peer_wall * 1000)
+            bare_cpus.append(peer_cpu * 1000)
             try:
                 statuses.append(json.loads(stdout)["status"])
             except (ValueError, KeyError):
@@ -320,6 +369,12 @@ def startup_benchmarks(data: Path, runs: int) -> dict[str, Any]:
             "median_ms": statistics.median(walls),
             "min_ms": min(walls),
             "wall_ms": walls,
+            "bare_hassil_median_ms": statistics.median(bare),
+            "bare_hassil_intent": peer_out.strip(),
+            "ratio_to_bare_hassil": round(statistics.median(walls) / statistics.median(bare), 2),
+            "cpu_median_ms": statistics.median(cpus),
+            "bare_hassil_cpu_median_ms": statistics.median(bare_cpus),
+            "cpu_ratio_to_bare_hassil": round(statistics.median(cpus) / statistics.median(bare_cpus), 2),
             "statuses": statuses,
             # One extra run under GNU time, not timed: the child's own peak RSS.
             "peak_rss_kib": child_peak_rss(argv, env),
@@ -390,14 +445,23 @@ def print_report(report: dict[str, Any]) -> None:
     startup = report["startup"]
     print()
     print(f"Start-up: `homemind ask --json <sentence>`, {report['config']['startup_runs']} runs")
-    print(f"{'lang':4} {'median ms':>10} {'min ms':>8} {'peak RSS KiB':>13}  sentence / statuses")
+    print(
+        f"{'lang':4} {'median ms':>10} {'min ms':>8} {'bare hassil':>11} {'ratio':>6}"
+        f" {'CPU ms':>7} {'bare CPU':>8} {'ratio':>6} {'peak RSS KiB':>13}  sentence / statuses"
+    )
     for lang in STARTUP_SENTENCES:
         s = startup[lang]
         statuses = ",".join(sorted(set(s["statuses"])))
         rss_text = "n/a" if s["peak_rss_kib"] is None else str(s["peak_rss_kib"])
         print(
-            f"{lang:4} {s['median_ms']:>10.0f} {s['min_ms']:>8.0f} {rss_text:>13}  {s['text']} / {statuses}"
+            f"{lang:4} {s['median_ms']:>10.0f} {s['min_ms']:>8.0f} {s['bare_hassil_median_ms']:>11.0f}"
+            f" {s['ratio_to_bare_hassil']:>6.2f} {s['cpu_median_ms']:>7.0f}"
+            f" {s['bare_hassil_cpu_median_ms']:>8.0f} {s['cpu_ratio_to_bare_hassil']:>6.2f}"
+            f" {rss_text:>13}  {s['text']} / {statuses}"
         )
+    print("bare hassil = a `python -c` process: import hassil, parse the intents, recognize the sentence.")
+    print("CPU = the process's user + system time (moves far less than the wall time on a shared box).")
+    print(f"Load average at the end: {[round(x, 2) for x in os.getloadavg()]}")
 
     rss = report["rss_kib"]
     print()

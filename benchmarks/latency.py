@@ -1,9 +1,13 @@
-"""Percentiles for the benchmarks, shared so that every table computes p50/p99 the same way."""
+"""What the benchmarks share: p50/p99 computed the same way, the box's load, the verdicts."""
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -25,3 +29,21 @@ def latency_stats(values: Sequence[float]) -> dict[str, float]:
         "p99_ms": round(percentile(values, 99), 3),
         "mean_ms": round(statistics.fmean(values), 3) if values else float("nan"),
     }
+
+
+def load_average() -> list[float]:
+    """1, 5 and 15 minute load averages: the box may be shared, and the figures say how much."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def print_checks(checks: Sequence[dict[str, Any]], config: dict[str, Any]) -> None:
+    """Each target met or not, the load around the run, and where the JSON went."""
+    for check in checks:
+        print(f"  [{'met' if check['met'] else 'NOT met'}] {check['what']}: {check['value']}")
+    print(f"Load average before / after: {config['load_before']} / {config['load_after']}")
+    print(f"JSON: {config['json']}")
+
+
+def write_json(path: Path, report: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

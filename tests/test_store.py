@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -111,6 +112,7 @@ def test_kill_9_mid_write_loses_nothing_acknowledged(data_dir: Path) -> None:
         acknowledged.append(proc.stdout.readline())
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    acknowledged += proc.stdout.readlines()  # printed before the kill, still in the pipe: answered too
     last = [line for line in acknowledged if line.strip()][-1].split()
     hub = HubDriver(data_dir)
     stored = hub.attr("climate.bedroom_ac", "temperature")
@@ -119,3 +121,28 @@ def test_kill_9_mid_write_loses_nothing_acknowledged(data_dir: Path) -> None:
     actions = hub.hub.store.actions(limit=1000)
     assert len(actions) >= int(last[0]) + 1
     hub.close()
+
+
+def test_a_thread_outside_the_command_waits_for_its_commit(tmp_path: Path) -> None:
+    """One connection, two threads: a write from a thread outside the open command (a test's,
+    a tool's) waits for that command's commit, rather than beginning inside it (SQLite refuses)."""
+    store = Store(tmp_path / "homemind.db")
+    entered = threading.Event()
+    errors: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            with store.transaction():
+                entered.set()
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=other)
+    with store.command():
+        with store.transaction():  # the command's transaction is now open, on this thread
+            pass
+        worker.start()
+        assert not entered.wait(0.3)  # not inside the command's transaction
+    worker.join(10)
+    assert errors == [] and entered.is_set()
+    store.close()

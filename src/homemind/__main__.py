@@ -1,3 +1,3 @@
-from homemind.channels.cli import main
+from homemind.channels.entry import run
 
-raise SystemExit(main())
+run()

@@ -7,6 +7,7 @@ temporary data dir exactly as the CLI and the server do.
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import time
@@ -42,7 +43,7 @@ from homemind.household.automations import Automations
 from homemind.household.scheduler import Scheduler
 from homemind.library import LIBRARY_FILE, LibraryHandle
 from homemind.library.answerer import DocumentsAnswerer
-from homemind.nlu.learned.model import model_available
+from homemind.nlu.learned.files import model_available
 from homemind.nlu.learned.resolve import LearnedRecognizer
 from homemind.nlu.templates import TemplateRecognizer
 from homemind.nlu.types import Recognizer
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
 # `init --demo` sets them, hashed; a real home starts with neither.
 DEMO_PIN = "2580"
 DEMO_CODE = "1234"
+CACHE_DIR = "cache"  # what can be rebuilt from the package at any time (parsed templates)
 
 
 class SetupError(RuntimeError):
@@ -175,6 +177,18 @@ def check_home(directory: Path) -> Home:
     return load_home(_require_home(directory))
 
 
+def settle_memory() -> None:
+    """A long-running hub is ready: what start-up built lives as long as it does.
+
+    Frozen out of the garbage collector's sight (parsed templates, indexes: hundreds
+    of thousands of objects it would otherwise walk on every full collection,
+    stalling a command now and then for tens of milliseconds), and the collector
+    resumed if the entry point paused it for the start (channels/entry.py).
+    """
+    gc.freeze()
+    gc.enable()
+
+
 def with_added_members(home: Home, store: Store) -> Home:
     """The home file's members plus those added with `homemind member add` (kept in the store).
 
@@ -221,14 +235,14 @@ class Hub:
             raise
         cutoff = datetime.now(UTC) - timedelta(days=policy.retention_days)
         store.prune_actions(cutoff.isoformat(timespec="milliseconds"))
-        bus = EventBus()
-        states = StateRegistry(home, bus, persist=store.save_state)
+        bus = EventBus(defer=store.after_commit)  # events go out once what caused them is committed
+        states = StateRegistry(home, bus, persist=store.save_state, on_rollback=store.on_rollback)
         states.restore(store.load_states())
         backend = make_backend(home)
         clock = clock or SystemClock()  # one clock for the hub: confirmations and schedules agree
         executor = Executor(home, states, backend, store, policy, clock=clock.now)
         handlers = default_registry()
-        templates = TemplateRecognizer(home, handlers.intent_types)
+        templates = TemplateRecognizer(home, handlers.intent_types, cache_dir=directory / CACHE_DIR)
         recognizers: list[Recognizer] = [templates]
         if model_available():
             recognizers.append(LearnedRecognizer(home))  # the model itself loads on first use
@@ -262,11 +276,26 @@ class Hub:
             documents,
         )
 
-    def warm_up(self) -> None:
-        """Pay every tier's start-up cost (templates, model) before the first command, not during it."""
+    def warm_up(self, *, blocking: bool = True) -> None:
+        """Pay every tier's start-up cost (templates, model) before the first command, not during it.
+
+        ``blocking=False`` warms only the tiers that do not load a network (the server
+        warms the model in a thread while it already answers: a command that needs the
+        model meanwhile waits for it in its own worker thread).
+        """
         for recognizer in self.conversation.recognizers:
+            if not blocking and getattr(recognizer, "blocking", False):
+                continue
             warm = getattr(recognizer, "warm_up", None)
             if warm is not None:
+                warm()
+        settle_memory()
+
+    def warm_up_networks(self) -> None:
+        """The tiers :meth:`warm_up` leaves out with ``blocking=False`` (call it from a thread)."""
+        for recognizer in self.conversation.recognizers:
+            warm = getattr(recognizer, "warm_up", None)
+            if warm is not None and getattr(recognizer, "blocking", False):
                 warm()
 
     def sync_from_store(self) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from homemind.core.yamltext import LOADER
 from homemind.policy.auth import PIN_PATTERN, Auth
 from homemind.policy.rules import POLICY_FILE
 
@@ -107,7 +108,7 @@ def plain_codes(text: str) -> list[tuple[str, str, int, int]]:
     if not _MAYBE_PLAIN.search(text):
         return []  # the usual case, without parsing the file a second time
     try:
-        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        root = yaml.compose(text, Loader=LOADER)
     except yaml.YAMLError:
         return []
     found = []

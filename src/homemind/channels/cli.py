@@ -34,6 +34,7 @@ from homemind.app import (
     check_home,
     data_dir,
     init_data_dir,
+    settle_memory,
 )
 from homemind.channels import assistant_cli, cli_device, cli_household, docs_cli, logs, outdoors_cli
 from homemind.core.homefile import HomeFileError
@@ -43,6 +44,8 @@ from homemind.policy.rules import POLICY_FILE, default_policy_text
 from homemind.store import Store, StoreError
 
 DEFAULT_PORT = 8321
+# Commands that keep running (serve and demo settle once their hub is warm: Hub.warm_up).
+_LONG_RUNNING = frozenset({"wyoming", "simulate", "nlu", "mcp"})
 _OK_STATUSES = {"done", "answered", "needs_confirmation"}
 
 
@@ -277,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command != "simulate":  # simulate says who is talking in its own lines
         logs.configure(tracebacks=args.command in ("serve", "demo", "wyoming"))
+    if args.command in _LONG_RUNNING or (args.command == "ask" and args.text == ["-"]):
+        settle_memory()  # runs for long: the garbage collector back on (see channels/entry.py)
     directory = data_dir(getattr(args, "data", None))
     try:
         if args.command == "init":
@@ -786,7 +791,10 @@ def _listen(host: str, port: int) -> socket.socket:
     """Bind before saying "serving", so a busy port is a clear error, not a traceback."""
     address = "127.0.0.1" if host == "localhost" else host
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off only on connections whose socket
+    # says TCP (base_events._set_nodelay); with proto 0 every keep-alive answer sent in two
+    # writes waited 40 ms for the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((address, port))

@@ -89,6 +89,7 @@ async def search(
     library = hub.documents.get() if hub.documents is not None else None
     if library is None:
         return {"results": []}
+    hub.store.commit()  # the request's writes (a token's use) are not held while it searches
     hits = await asyncio.to_thread(library.search, q, actor.member, k)
     return {"results": [h.as_dict() for h in hits]}
 
@@ -106,6 +107,9 @@ async def upload(
     language = actor.member.language
     if not hub.policy.may_manage_documents(actor.member):
         raise HTTPException(403, f"{actor.member.id} may not add documents (adults and admins may).")
+    # The body arrives over the network and is embedded for seconds in a thread: the request's
+    # writes so far (a token's use) are committed first, so the store is not locked meanwhile.
+    hub.store.commit()
     fd, tmp = tempfile.mkstemp(prefix=".upload-", dir=hub.data)  # 0600, beside the library
     try:
         size = 0

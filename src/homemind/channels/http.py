@@ -36,6 +36,7 @@ from homemind import __version__
 from homemind.app import Hub
 from homemind.channels import web
 from homemind.channels.docs import SecurityHeaders
+from homemind.channels.http_commands import CommandPerRequest
 from homemind.channels.limits import JSON_BODY_BYTES, BodyLimit
 from homemind.conversation.pipeline import MAX_TEXT_CHARS
 from homemind.core.events import STATE_CHANGED, Event
@@ -317,9 +318,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub = Hub.open(directory)
-        hub.warm_up()
+        hub.warm_up(blocking=False)  # the templates now; the model below, while already serving
         await hub.start()
         app.state.hub = hub
+        warming = asyncio.create_task(asyncio.to_thread(hub.warm_up_networks))
 
         async def follow_store() -> None:
             while True:
@@ -338,6 +340,7 @@ def create_app(
             await asyncio.gather(outdoors, return_exceptions=True)
             scheduler.cancel()
             follower.cancel()
+            await warming  # a model half loaded in a thread cannot be stopped: let it finish
             await hub.stop()
 
     # FastAPIOffline serves the /docs assets from the package: no CDN, as befits a local hub.
@@ -361,6 +364,7 @@ def create_app(
     # Loopback alone does not stop a web page from reaching us through DNS rebinding;
     # refusing foreign Host headers does.
     hosts = ["localhost", "127.0.0.1", "[::1]", "::1", *(allowed_hosts or [])]
+    app.add_middleware(CommandPerRequest)  # one commit per request, before the answer
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     if trusted_proxies:  # outermost: the client's address and scheme are set before anything
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)

@@ -291,16 +291,19 @@ class Conversation:
         "something went wrong", in the sentence's language, with the error logged and
         audited; never a 500 from the API or a traceback from the CLI.
         """
-        result = await self._turn(text, actor, language, conversation_id)
-        if self.history is not None and isinstance(text, str) and text.strip():
-            # A PIN answer is never kept, not even redacted: the turn shows it was one.
-            said = "***" if result.intent is not None and result.intent.tier == "confirmation" else text
-            actions = [(a.service, a.entity_id, a.result.value) for a in result.actions]
-            intent = result.intent.name if result.intent is not None else None
-            self.history.add(
-                result.conversation_id, actor.member.id, said, done(intent, result.status, actions)
-            )
-        return result
+        # One command for the store: its states, audit, context, turns and household rows commit
+        # together, before the answer is returned; its events go out after the commit.
+        with self.store.command():
+            result = await self._turn(text, actor, language, conversation_id)
+            if self.history is not None and isinstance(text, str) and text.strip():
+                # A PIN answer is never kept, not even redacted: the turn shows it was one.
+                said = "***" if result.intent is not None and result.intent.tier == "confirmation" else text
+                actions = [(a.service, a.entity_id, a.result.value) for a in result.actions]
+                intent = result.intent.name if result.intent is not None else None
+                self.history.add(
+                    result.conversation_id, actor.member.id, said, done(intent, result.status, actions)
+                )
+            return result
 
     async def _turn(
         self, text: str, actor: Actor, language: str | None, conversation_id: str | None
@@ -372,6 +375,9 @@ class Conversation:
         self, text: str, actor: Actor, language: str, conversation_id: str
     ) -> ConversationResult | None:
         for fallback in self.fallbacks:
+            # A fallback may take long (a search in a worker thread, a model): what the command
+            # wrote so far is committed first, so the store is not locked meanwhile.
+            self.store.commit()
             reply = await fallback.answer(text, actor, language, conversation_id)
             if reply is not None:
                 name = f"Homemind{fallback.name.title()}"

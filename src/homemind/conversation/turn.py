@@ -100,7 +100,7 @@ class Turn:
             # "If it will rain tomorrow, remind me …": only telling, read back like any schedule.
             outcome = await self._schedule_together([Reading(self.text, None, clause)], self.text)
             return [outcome], True
-        readings = self._readings()
+        readings = await self._readings()
         if all(r.match is None for r in readings):
             return [], False
         scheduled = [r for r in readings if r.clause is not None and r.match is not None]
@@ -143,7 +143,7 @@ class Turn:
         part = question.metadata.get("part")
         if isinstance(scheduled_text, str) and isinstance(part, int):
             # One part of several scheduled together: the answer fills it, the rest stay as said.
-            readings = self._readings(scheduled_text)
+            readings = await self._readings(scheduled_text)
             if 0 <= part < len(readings) and all(r.clause is not None and r.match for r in readings):
                 readings[part].match = answer.match
                 outcome = await self._schedule_together(readings, scheduled_text)
@@ -221,29 +221,29 @@ class Turn:
             match = replace(part, metadata={**part.metadata, "scheduled": text, "part": asked})
         return Outcome(reply, match)
 
-    def _readings(self, text: str | None = None) -> list[Reading]:
+    async def _readings(self, text: str | None = None) -> list[Reading]:
         """The turn's commands (or, for an answer, those of the sentence the question was about)."""
         text = self.text if text is None else text
         u = self.c.understanding
         whole_template = self._template(text)
         if whole_template is not None and whole_template.name not in DEVICE_INTENTS:
             # "Add eggs and milk to the shopping list": the template knows it whole; never cut.
-            return [u.read(text, self.language, self.state.context, self.actor.area, self.now)]
+            return [await u.read(text, self.language, self.state.context, self.actor.area, self.now)]
         clause = u.clauses.find(text, self.language, self.now)
         if clause is not None and clause.rest:
             # "Turn on the kitchen and living room lights every day at 7pm": the time is for
             # every part, and no part may act now.
-            readings = self._parts(clause.rest, None)
+            readings = await self._parts(clause.rest, None)
             if any(r.match is not None and r.match.name in DEVICE_INTENTS for r in readings):
                 for reading in readings:
                     reading.clause = clause
                 return readings
-        readings = self._parts(text, whole_template)
+        readings = await self._parts(text, whole_template)
         if len(readings) > 1 and whole_template is not None and any(r.match is None for r in readings):
-            return [u.read(text, self.language, self.state.context, self.actor.area, self.now)]
+            return [await u.read(text, self.language, self.state.context, self.actor.area, self.now)]
         return readings
 
-    def _parts(self, text: str, whole_template: IntentMatch | None) -> list[Reading]:
+    async def _parts(self, text: str, whole_template: IntentMatch | None) -> list[Reading]:
         """Each part of a (maybe compound) command, read in order; a part naming only targets borrows."""
         u = self.c.understanding
         pieces = self.c.splitter.pieces(text, self.language, self._template)
@@ -254,7 +254,7 @@ class Turn:
             if len(pieces) > 1 and not self.c.splitter.has_verb(piece):
                 readings.append(Reading(piece, None))  # only targets: borrowed from a neighbour below
                 continue
-            reading = u.read(piece, self.language, context, self.actor.area, self.now)
+            reading = await u.read(piece, self.language, context, self.actor.area, self.now)
             if donor is not None and reading.match is not None and reading.match.tier == "follow-up":
                 reading.match = replace(reading.match, tier=donor.tier)  # within the sentence
             readings.append(reading)

@@ -8,6 +8,7 @@ learned tier's own time spans on a device command count as such a clause too.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -68,7 +69,7 @@ class Understanding:
         self.follow_ups = FollowUps(home)
         self.clauses = Clauses(home, self.vocabulary)
 
-    def read(
+    async def read(
         self, text: str, language: str, context: Context | None, area: str | None, now: datetime
     ) -> Reading:
         if self._fragment(text):
@@ -76,10 +77,10 @@ class Understanding:
             return Reading(text, None)
         clause = self.clauses.find(text, language, now)
         if clause is not None and clause.rest:
-            action = self.match(clause.rest, language, context)
+            action = await self.match(clause.rest, language, context)
             if action is not None and action.name in DEVICE_INTENTS:
                 return Reading(text, self.here(action, area), clause)
-        match = self.match(text, language, context)
+        match = await self.match(text, language, context)
         if match is None:
             return Reading(text, None, clause)
         match = self.here(match, area)
@@ -101,7 +102,7 @@ class Understanding:
         rest = _FRAGMENT_WORDS.sub(" ", rest)
         return not re.search(r"[a-z0-9\u4e00-\u9fff]", rest)
 
-    def match(self, text: str, language: str, context: Context | None) -> IntentMatch | None:
+    async def match(self, text: str, language: str, context: Context | None) -> IntentMatch | None:
         """The last turn's context first (only when the sentence leans on it), then each tier."""
         if context is not None and context.intent in HOUSEHOLD_FOLLOWABLE:
             more = household_followups.resolve(text, language, context)
@@ -110,11 +111,16 @@ class Understanding:
         follow = self.follow_ups.resolve(text, language, context) if context is not None else None
         if follow is not None and not follow.metadata.get("complete"):
             return follow
-        return self.tiers(text, language) or follow
+        return await self.tiers(text, language) or follow
 
-    def tiers(self, text: str, language: str) -> IntentMatch | None:
+    async def tiers(self, text: str, language: str) -> IntentMatch | None:
         for recognizer in self.recognizers:
-            match = recognizer.recognize(text, language)
+            if getattr(recognizer, "blocking", False):
+                # A network (milliseconds of onnxruntime, which lets go of the GIL): in a worker
+                # thread, so the event loop goes on serving everyone else meanwhile.
+                match = await asyncio.to_thread(recognizer.recognize, text, language)
+            else:
+                match = recognizer.recognize(text, language)
             if match is not None:
                 return match
         return None

@@ -48,12 +48,14 @@ def undo_of(
     """How to reverse what ``actions`` changed, from the states noted before them."""
     back: list[UndoCall] = []
     again: list[UndoCall] = []
+    restored: set[str] = set()  # a set, not a scan of ``back``: "all the lights" of a big home is hundreds
     for outcome in actions:
         if outcome.result is not Result.OK or outcome.entity_id not in home.entities:
             continue
         again.append(UndoCall(outcome.entity_id, outcome.service, dict(outcome.data)))
         old = before.get(outcome.entity_id)
-        if old is not None and not any(c.entity_id == outcome.entity_id for c in back):
+        if old is not None and outcome.entity_id not in restored:
+            restored.add(outcome.entity_id)
             back += restore(home.entities[outcome.entity_id], old)
     return Undo(back, again, language) if back else None
 

@@ -16,6 +16,8 @@ from homemind.core.states import StateRegistry
 
 class DeviceBackend(Protocol):
     name: str
+    # Optional ``waits = True``: a call waits on a real device (the network), so the executor
+    # commits a command's writes before it, rather than holding the store locked meanwhile.
 
     async def start(self, states: StateRegistry) -> None:
         """Connect, and bring the registry up to date with the devices."""

@@ -53,11 +53,19 @@ class Event:
 
 
 Listener = Callable[[Event], None]
+# Runs a callback once what has been written so far is committed (the store's after_commit).
+Defer = Callable[[Callable[[], None]], None]
 
 
 class EventBus:
-    def __init__(self) -> None:
+    def __init__(self, defer: Defer | None = None) -> None:
+        """``defer``: hold each event until the store has committed what caused it.
+
+        A listener (the live stream, another screen) must never hear of a change that
+        a crash could still undo, so the hub passes the store's ``after_commit``.
+        """
         self._listeners: list[tuple[str | None, Listener]] = []
+        self._defer = defer
 
     def subscribe(self, listener: Listener, event_type: str | None = None) -> Callable[[], None]:
         """Call ``listener`` for each event (of one type, or all); returns an unsubscribe."""
@@ -70,7 +78,17 @@ class EventBus:
 
         return unsubscribe
 
+    def listens(self, event_type: str) -> bool:
+        """Whether anyone would hear an event of this type (else it need not even be built)."""
+        return any(kind is None or kind == event_type for kind, _ in self._listeners)
+
     def publish(self, event: Event) -> None:
+        if self._defer is not None:
+            self._defer(lambda: self._deliver(event))
+        else:
+            self._deliver(event)
+
+    def _deliver(self, event: Event) -> None:
         # A listener that fails must not undo or hide the change that already happened.
         for event_type, listener in list(self._listeners):
             if event_type is None or event_type == event.type:

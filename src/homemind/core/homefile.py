@@ -38,6 +38,7 @@ from homemind.core.model import (
     VoiceSettings,
     WakeWordSettings,
 )
+from homemind.core.yamltext import LOADER
 
 Language = Literal["en", "zh"]
 _SLUG = r"^[a-z0-9_]+$"
@@ -59,8 +60,8 @@ _CAPABILITIES: dict[Domain, dict[str, type | tuple[type, ...]]] = {
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
-# libyaml's parser when PyYAML was built with it: ten times faster, and every CLI command reads this file.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's parser (core/yamltext.py): every CLI command reads this file.
+_LOADER = LOADER
 
 
 _MAX_BYTES = 2_000_000

@@ -1,8 +1,10 @@
 """The one place an entity's live state is kept and changed.
 
 Backends report what a device is doing through :meth:`StateRegistry.set`; the
-registry writes it through to the store *before* it changes memory or tells
-anyone, so a crash can lose a change nobody saw, never one somebody was told of.
+registry writes it through to the store *before* it changes memory, and tells
+anyone only once the store has committed it (the bus waits for the commit), so a
+crash can lose a change nobody saw, never one somebody was told of. If the
+commit fails, memory goes back to what the store has.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from homemind.core.model import EntityState, Home
 from homemind.store import StateRow
 
 Persist = Callable[[EntityState], None]
+# The store's on_rollback: run a callback if the write it follows is undone instead of committed.
+OnRollback = Callable[[Callable[[], None]], None]
 
 
 def _now() -> str:
@@ -27,10 +31,13 @@ class UnknownEntityError(KeyError):
 
 
 class StateRegistry:
-    def __init__(self, home: Home, bus: EventBus, persist: Persist | None = None) -> None:
+    def __init__(
+        self, home: Home, bus: EventBus, persist: Persist | None = None, on_rollback: OnRollback | None = None
+    ) -> None:
         self._home = home
         self._bus = bus
         self._persist = persist
+        self._on_rollback = on_rollback
         self._states: dict[str, EntityState] = {}
         now = _now()
         for entity_id, (state, attributes) in home.initial_states.items():
@@ -78,6 +85,11 @@ class StateRegistry:
                     )
                 )
 
+    def _put_back(self, old: EntityState, new: EntityState) -> None:
+        """The write of ``new`` never reached the disk: memory goes back to ``old`` (unless changed since)."""
+        if self._states.get(old.entity_id) is new:
+            self._states[old.entity_id] = old
+
     def get(self, entity_id: str) -> EntityState:
         try:
             return self._states[entity_id]
@@ -107,12 +119,15 @@ class StateRegistry:
         new = EntityState(entity_id, state, merged, changed, now, context.as_dict() if context else None)
         if self._persist is not None:
             self._persist(new)
+            if self._on_rollback is not None:
+                self._on_rollback(lambda: self._put_back(old, new))
         self._states[entity_id] = new
-        self._bus.publish(
-            Event(
-                STATE_CHANGED,
-                {"entity_id": entity_id, "old_state": old.as_dict(), "new_state": new.as_dict()},
-                context=context,
+        if self._bus.listens(STATE_CHANGED):  # a fan-out to a thousand devices nobody watches builds none
+            self._bus.publish(
+                Event(
+                    STATE_CHANGED,
+                    {"entity_id": entity_id, "old_state": old.as_dict(), "new_state": new.as_dict()},
+                    context=context,
+                )
             )
-        )
         return new

@@ -255,7 +255,8 @@ class Automations:
 
     async def _run(self, a: Automation) -> None:
         actor = self.house_actor()
-        outcomes = await run_steps(self.house.home, self.executor, actor, a.steps)
+        with self.house.store.command():  # a run is one command: its steps commit together
+            outcomes = await run_steps(self.house.home, self.executor, actor, a.steps)
         self.runs.append((a.id, outcomes))
 
     def house_actor(self) -> Actor:
@@ -329,14 +330,15 @@ class Automations:
                 continue
             if float(due) > now_epoch:
                 continue
-            with self.house.store.transaction() as db:
-                claimed = db.execute(
-                    "UPDATE automation_state SET next_fire = ?, last_fired = ?"
-                    " WHERE id = ? AND next_fire = ?",
-                    (upcoming, now_epoch, a.id, due),
-                ).rowcount
-            if claimed and self.conditions_hold(a):
-                await self._run(a)
+            with self.house.store.command():  # the claim and the run's steps commit together
+                with self.house.store.transaction() as db:
+                    claimed = db.execute(
+                        "UPDATE automation_state SET next_fire = ?, last_fired = ?"
+                        " WHERE id = ? AND next_fire = ?",
+                        (upcoming, now_epoch, a.id, due),
+                    ).rowcount
+                if claimed and self.conditions_hold(a):
+                    await self._run(a)
 
     def _next_time(self, hhmm: str, now_epoch: float) -> float:
         now = self.house.local(now_epoch)

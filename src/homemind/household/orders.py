@@ -14,9 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Protocol
 
-import yaml
-
 from homemind.core import i18n
+from homemind.core.yamltext import safe_load
 from homemind.household.errors import Conflict, Invalid, NotAllowed, NotFound, OverBudget
 from homemind.household.house import House
 from homemind.household.notifications import Notifications
@@ -115,7 +114,7 @@ class LocalCatalogMerchant:
     @cache
     def builtin(cls) -> LocalCatalogMerchant:
         text = resources.files("homemind.household").joinpath("data/catalog.yaml").read_text("utf-8")
-        data = yaml.safe_load(text)
+        data = safe_load(text)
         items = [
             CatalogItem(
                 i["id"],

@@ -10,13 +10,15 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from homemind.library.store import LIBRARY_FILE
 from homemind.policy import Policy
 
 if TYPE_CHECKING:  # numpy and the rest load only when the library is first used
     from homemind.library.library import Library
 
 __all__ = ["LIBRARY_FILE", "LibraryHandle", "install_starter_library"]
+
+# Here, not in store.py: a home command names the file without importing numpy.
+LIBRARY_FILE = "library.db"
 
 
 class LibraryHandle:

@@ -14,12 +14,15 @@ import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from homemind.library import LibraryHandle
-from homemind.library.answer import Writer, not_found, quoted_answer, written_answer
-from homemind.library.search import Hit
 from homemind.policy import Actor
 from homemind.skills import Reply, Status
+
+if TYPE_CHECKING:  # numpy, jieba and the encoders load with the first question, not with the hub
+    from homemind.library.answer import Writer
+    from homemind.library.search import Hit
 
 # The cosine between the question and the best passage above which an answer is given: e5's
 # for a question in the document's own language, USE's for an English question about a Chinese
@@ -90,6 +93,8 @@ class DocumentsAnswerer:
         library = self.library.get()
         if library is None or not looks_like_question(text, language):
             return None  # a data dir without a library (made before it existed): as before
+        from homemind.library.answer import not_found, quoted_answer, written_answer
+
         hits = await asyncio.to_thread(library.search, text, actor.member, self.k)
         cued = has_cue(text, language)
         if not confident(hits, language, cued=cued):

@@ -25,7 +25,9 @@ from typing import Any
 
 import numpy as np
 
-LIBRARY_FILE = "library.db"
+from homemind.library import LIBRARY_FILE
+
+__all__ = ["HOUSEHOLD", "LIBRARY_FILE", "DocumentRow", "LibraryStore", "PassageRow"]
 HOUSEHOLD = "household"
 
 _SCHEMA = [

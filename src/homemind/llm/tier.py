@@ -168,6 +168,9 @@ class ModelTier:
             tools = self.tools.specs(
                 turn.actor.member, read_only=turn.reads_only, said=turn.said, devices_now=turn.devices_now
             )
+            # The model may take seconds: what the command wrote so far (the turn's count, a tool's
+            # device change) is committed first, so the store is not locked meanwhile.
+            self.store.commit()
             answer = await self.endpoint.chat(turn.messages, tools, deadline - time.monotonic(), client)
             if not answer.tool_calls:
                 turn.text = answer.content

@@ -11,17 +11,23 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-import yaml
 from hassil import Intents, RecognizeResult, SlotList, TextSlotList, recognize_all, recognize_best
 from home_assistant_intents import get_intents
 
 from homemind.core.model import Home, Names
+from homemind.core.yamltext import safe_load
+from homemind.nlu.compiled import cache_key, load_or_build
 from homemind.nlu.normalize import normalize
+from homemind.nlu.prefilter import Prefilter, TemplateIndex
 from homemind.nlu.types import IntentMatch, Slot
 
 # Words that glue a sentence together, never part of a device's name.
@@ -50,6 +56,9 @@ _EN_GRAMMAR = frozenset(
 )
 _ZH_GRAMMAR = frozenset("都全部把将给了吗呢吧调开关和所有它")
 
+# Sentences whose template-tier answer is kept (each a few hundred bytes).
+RESULTS_KEPT = 1024
+
 # home-assistant-intents names Simplified Chinese zh-CN; homemind says zh.
 _HA_LANGUAGE = {"en": "en", "zh": "zh-CN"}
 
@@ -57,7 +66,7 @@ _HA_LANGUAGE = {"en": "en", "zh": "zh-CN"}
 @cache
 def _own_sentences(language: str) -> dict[str, Any]:
     text = resources.files("homemind.nlu").joinpath(f"sentences/{language}.yaml").read_text("utf-8")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return dict(safe_load(text))
 
 
 def build_intent_data(language: str, intent_types: Iterable[str]) -> dict[str, Any]:
@@ -94,6 +103,20 @@ def build_intent_data(language: str, intent_types: Iterable[str]) -> dict[str, A
 def _parsed_intents(language: str, intent_types: tuple[str, ...]) -> Intents:
     """Parsed once per process: the templates do not depend on the home, only the slot lists do."""
     return Intents.from_dict(build_intent_data(language, intent_types))
+
+
+@cache
+def _template_index(
+    language: str, intent_types: tuple[str, ...], kept_in: Path | None = None
+) -> TemplateIndex:
+    """Parsed and indexed once per process, and kept in ``kept_in`` between runs (nlu/compiled.py)."""
+    return load_or_build(
+        kept_in,
+        f"templates-{language}",
+        cache_key(language, intent_types),
+        lambda: TemplateIndex(_parsed_intents(language, intent_types)),
+        TemplateIndex,
+    )
 
 
 def _slot_values(pairs: Iterable[tuple[str, str, dict[str, Any]]]) -> TextSlotList:
@@ -149,18 +172,39 @@ def routine_variants(phrase: str, language: str) -> list[str]:
 class TemplateRecognizer:
     tier = "template"
 
-    def __init__(self, home: Home, intent_types: Iterable[str]) -> None:
+    def __init__(self, home: Home, intent_types: Iterable[str], cache_dir: Path | None = None) -> None:
+        """``cache_dir``: where the parsed templates are kept between runs (the hub's data dir)."""
         self._home = home
         self._types = list(intent_types)
+        self._cache_dir = cache_dir
         self._intents: dict[str, Intents] = {}
         self._slot_lists: dict[str, dict[str, SlotList]] = {}
+        self._prefilters: dict[str, Prefilter] = {}
+        # What a sentence said before matched (or did not): the home's names cannot change under
+        # a recognizer, so the answer is the same. Home Assistant's default agent keeps one too.
+        self._results: OrderedDict[tuple[str, str], IntentMatch | None] = OrderedDict()
+        self._lock = threading.Lock()  # the voice service recognizes from a worker thread
 
     def _language(self, language: str) -> tuple[Intents, dict[str, SlotList]]:
+        """Every template and every name of the home (what hassil would be given without the prefilter)."""
         # Built on first use: a one-shot `homemind ask` in English never loads Chinese.
         if language not in self._intents:
-            self._intents[language] = _parsed_intents(language, tuple(self._types))
+            self._intents[language] = self._index(language).intents
             self._slot_lists[language] = self._home_lists(self._home, language)
         return self._intents[language], self._slot_lists[language]
+
+    def _index(self, language: str) -> TemplateIndex:
+        return _template_index(language, tuple(self._types), self._cache_dir)
+
+    def _plan(
+        self, normalized: str, language: str, *, strict: bool
+    ) -> tuple[Intents, dict[str, SlotList]] | None:
+        """Only the templates and names that can occur in the sentence (nlu/prefilter.py); None: none can."""
+        prefilter = self._prefilters.get(language)
+        if prefilter is None:
+            _, lists = self._language(language)
+            prefilter = self._prefilters[language] = Prefilter(self._index(language), lists)
+        return prefilter.plan(normalized, strict=strict)
 
     @staticmethod
     def _home_lists(home: Home, language: str) -> dict[str, SlotList]:
@@ -197,7 +241,10 @@ class TemplateRecognizer:
     def _best(self, normalized: str, language: str, *, allow_unmatched: bool) -> RecognizeResult | None:
         if not normalized:
             return None
-        intents, slot_lists = self._language(language)
+        plan = self._plan(normalized, language, strict=not allow_unmatched)
+        if plan is None:
+            return None  # no template can match: hassil is not asked
+        intents, slot_lists = plan
         return recognize_best(
             normalized,
             intents,
@@ -209,6 +256,25 @@ class TemplateRecognizer:
 
     def recognize(self, text: str, language: str) -> IntentMatch | None:
         normalized = normalize(text, language)  # once: hassil matches it, wildcards are read back from it
+        key = (language, normalized)
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                cached = self._results[key]
+                return None if cached is None else replace(cached, slots=dict(cached.slots))
+        match = self._match(normalized, language)
+        with self._lock:
+            self._results[key] = match
+            if len(self._results) > RESULTS_KEPT:
+                self._results.popitem(last=False)
+        return None if match is None else replace(match, slots=dict(match.slots))
+
+    def forget(self) -> None:
+        """Drop the kept answers (benchmarks time sentences heard for the first time)."""
+        with self._lock:
+            self._results.clear()
+
+    def _match(self, normalized: str, language: str) -> IntentMatch | None:
         result = self._best(normalized, language, allow_unmatched=False)
         if result is None:
             return None
@@ -239,9 +305,10 @@ class TemplateRecognizer:
         lets the name and area slots take any words, used only to explain a failure.
         """
         normalized = normalize(text, language)
-        if not normalized:
+        plan = self._plan(normalized, language, strict=False) if normalized else None
+        if plan is None:
             return None
-        intents, slot_lists = self._language(language)
+        intents, slot_lists = plan
         results = recognize_all(
             normalized,
             intents,

@@ -39,6 +39,9 @@ class IntentMatch:
 
 
 class Recognizer(Protocol):
+    """A tier. One that runs a network says ``blocking = True`` (a class attribute): the
+    pipeline then calls it from a worker thread, so the event loop keeps serving meanwhile."""
+
     tier: str
 
     def recognize(self, text: str, language: str) -> IntentMatch | None: ...

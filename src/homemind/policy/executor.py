@@ -120,6 +120,8 @@ def is_clean_text(*values: Any) -> bool:
     code points anywhere: text that cannot be stored, shown, or meant by a person."""
     for value in values:
         if isinstance(value, str):
+            if value.isprintable():
+                continue  # no control, surrogate, private or unassigned code point: the usual case, in C
             if any(unicodedata.category(c) in _UNREADABLE and c not in "\t\n\r" for c in value):
                 return False
         elif isinstance(value, dict):
@@ -230,7 +232,23 @@ class Executor:
         ``confirmed`` is the same member's "yes" in a later turn; ``pin`` the PIN (or device
         code) they gave in a later turn. Codes inside ``data`` count only for the owner's
         direct call: a code said in the same sentence as "unlock" is never a PIN.
+
+        A call on its own (the API, ``homemind call``, an automation's step) is a command
+        of its own for the store; inside a conversation it joins the conversation's.
         """
+        with self.store.command():
+            return await self._execute(actor, entity_id, service, data, confirmed=confirmed, pin=pin)
+
+    async def _execute(
+        self,
+        actor: Actor,
+        entity_id: str,
+        service: str,
+        data: dict[str, Any] | None,
+        *,
+        confirmed: bool,
+        pin: str | None,
+    ) -> ActionOutcome:
         data = dict(data or {})
         if not actor.direct:
             data = {k: v for k, v in data.items() if k not in _SECRET_FIELDS}
@@ -252,6 +270,10 @@ class Executor:
                     call = validate_call(entity, service, {**data, "code": pin}, actor.context())
             if needs_code(entity, service):
                 self._verify_code(entity, call.data.get("code"))
+            if getattr(self.backend, "waits", False):
+                # A device that answers over the network may take seconds: what the command
+                # wrote so far is committed first, so the store is never locked while it waits.
+                self.store.commit()
             await self.backend.call(call)
             outcome.result = Result.OK
             outcome.state = self.states.get(entity_id)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from homemind.core.model import Domain, Entity, Member, Role
 from homemind.core.services import SERVICES
+from homemind.core.yamltext import safe_load
 from homemind.policy.household import OPERATIONS, HouseholdRules, Who, allowed, sees_entity
 
 POLICY_FILE = "policy.yaml"
@@ -289,7 +290,7 @@ def _deg(value: float) -> str:
 
 def parse_policy(text: str, source: str) -> PolicyFile:
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         raise PolicyError(f"{source}: not valid YAML: {exc}") from None
     if raw is None:

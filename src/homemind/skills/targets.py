@@ -7,6 +7,7 @@ as ambiguous instead of silently choosing one.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -80,14 +81,27 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().replace("’", "'").split())
 
 
-def entities_named(home: Home, text: str) -> list[Entity]:
-    wanted = _fold(text)
-    found = []
+# Per home (a thousand devices with a dozen names each): folded name -> entities, in home order.
+_NAME_INDEX: dict[int, tuple[weakref.ref[Home], dict[str, list[Entity]]]] = {}
+
+
+def _name_index(home: Home) -> dict[str, list[Entity]]:
+    cached = _NAME_INDEX.get(id(home))
+    if cached is not None and cached[0]() is home:
+        return cached[1]
+    index: dict[str, list[Entity]] = {}
     for entity in home.entities.values():
-        words = [w for lang in ("en", "zh") for w in entity.names.all_for(lang)]
-        if any(_fold(w) == wanted for w in words):
-            found.append(entity)
-    return found
+        for word in {_fold(w) for lang in ("en", "zh") for w in entity.names.all_for(lang)}:
+            index.setdefault(word, []).append(entity)
+    if len(_NAME_INDEX) > 16:
+        _NAME_INDEX.clear()
+    _NAME_INDEX[id(home)] = (weakref.ref(home), index)
+    return index
+
+
+def entities_named(home: Home, text: str) -> list[Entity]:
+    """Every entity one of whose names (in any language) is ``text``, in the home file's order."""
+    return list(_name_index(home).get(_fold(text), ()))
 
 
 def resolve(

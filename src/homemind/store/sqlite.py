@@ -1,22 +1,15 @@
-"""The SQLite store.
+"""The SQLite store: what the hub keeps, over one connection with one transaction per command.
 
-WAL mode with ``synchronous=FULL``: each state change is committed before the
-hub reports it done, so ``kill -9`` can never lose a change somebody was told
-of. Several processes (the server and a CLI command) may share the file.
+How commits, durability and commands work is in :mod:`homemind.store.connection`.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
-from homemind.store.migrations import MIGRATIONS
+from homemind.store.connection import Connection
 from homemind.store.turns import TurnStore
 
 
@@ -51,104 +44,36 @@ class StoredState:
 
 def _storable(text: str | None) -> str | None:
     """Text SQLite can hold: a lone surrogate becomes a visible escape instead of an error."""
-    if text is None:
-        return None
+    if text is None or text.isprintable():
+        return text  # printable text has no lone surrogate: nothing to escape
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-class StoreError(RuntimeError):
-    pass
+class Store(Connection, TurnStore):
+    """The data each part of the hub keeps: states, confirmations, context, audit, credentials;
+    conversation turns and model-tier use come from :class:`TurnStore`."""
 
-
-def _statements(script: str) -> Iterator[str]:
-    """Split a migration into statements; a trigger's body holds semicolons of its own.
-
-    Not ``executescript``: it commits first, and a migration must be all or nothing.
-    """
-    buffer = ""
-    for piece in script.split(";"):
-        buffer += piece + ";"
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip(" \n;"):
-                yield buffer
-            buffer = ""
-
-
-class Store(TurnStore):
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            # Created owner-only: it holds PIN and password hashes. SQLite gives the WAL and
-            # shared-memory files the database file's mode.
-            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-            self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self.migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: cannot open the store: {exc}") from None
-
-    @property
-    def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
-
-    def migrate(self) -> None:
-        version = self.schema_version
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path}: schema version {version} is newer than this homemind knows"
-                f" ({len(MIGRATIONS)}); upgrade homemind"
-            )
-        for number in range(version + 1, len(MIGRATIONS) + 1):
-            with self.transaction() as db:
-                for statement in _statements(MIGRATIONS[number - 1]):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
-    def close(self) -> None:
-        self._db.close()
-
-    def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
-        """Rows as dicts, for the household skills' own tables (writes go through transaction())."""
-        cursor = self._db.execute(sql, params)
-        names = [c[0] for c in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-    def data_version(self) -> int:
-        """Changes whenever another connection (another homemind process) commits."""
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+    _context_swept = 0.0  # when this process last removed day-old conversation contexts
 
     # --- entity state -------------------------------------------------------------
 
     def save_state(self, state: StateRow) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO entity_state"
-                " (entity_id, state, attributes, last_changed, last_updated, context)"
-                " VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(entity_id) DO UPDATE SET state=excluded.state,"
-                " attributes=excluded.attributes, last_changed=excluded.last_changed,"
-                " last_updated=excluded.last_updated, context=excluded.context",
-                (
-                    state.entity_id,
-                    state.state,
-                    json.dumps(state.attributes, ensure_ascii=False),
-                    state.last_changed,
-                    state.last_updated,
-                    json.dumps(state.context) if state.context else None,
-                ),
-            )
+        self.write(
+            "INSERT INTO entity_state"
+            " (entity_id, state, attributes, last_changed, last_updated, context)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(entity_id) DO UPDATE SET state=excluded.state,"
+            " attributes=excluded.attributes, last_changed=excluded.last_changed,"
+            " last_updated=excluded.last_updated, context=excluded.context",
+            (
+                state.entity_id,
+                state.state,
+                json.dumps(state.attributes, ensure_ascii=False),
+                state.last_changed,
+                state.last_updated,
+                json.dumps(state.context) if state.context else None,
+            ),
+        )
 
     def load_states(self) -> dict[str, StoredState]:
         rows = self._db.execute(
@@ -176,7 +101,9 @@ class Store(TurnStore):
 
     def take_pending(self, conversation_id: str, member: str) -> tuple[dict[str, Any], float] | None:
         """Remove and return the member's pending confirmation: each can be answered once."""
-        with self.transaction() as db:
+        if not self.has_pending(conversation_id, member):
+            return None  # the usual turn: read, without taking the write lock
+        with self.transaction() as db:  # read again under the lock: another process may have taken it
             row = db.execute(
                 "SELECT member, payload, expires_at FROM pending_confirmation WHERE conversation_id = ?",
                 (conversation_id,),
@@ -196,12 +123,13 @@ class Store(TurnStore):
     # --- conversation context (what "it" and "the bedroom too" refer to) -----------
 
     def put_context(self, conversation_id: str, member: str, payload: dict[str, Any], now: float) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM conversation_context WHERE updated_at < ?", (now - 86400,))
-            db.execute(
-                "INSERT OR REPLACE INTO conversation_context VALUES (?, ?, ?, ?)",
-                (conversation_id, member, json.dumps(payload, ensure_ascii=False), now),
-            )
+        self.write(
+            "INSERT OR REPLACE INTO conversation_context VALUES (?, ?, ?, ?)",
+            (conversation_id, member, json.dumps(payload, ensure_ascii=False), now),
+        )
+        if now - self._context_swept > 3600:  # contexts older than a day go, looked for once an hour
+            self._context_swept = now
+            self.write("DELETE FROM conversation_context WHERE updated_at < ?", (now - 86400,))
 
     def get_context(self, conversation_id: str, member: str) -> tuple[dict[str, Any], float] | None:
         """The last turn's context, only for the member who spoke it."""
@@ -231,15 +159,19 @@ class Store(TurnStore):
         "detail",
     )
 
+    _LOG_ACTION = "INSERT INTO action_log ({}) VALUES ({})".format(
+        ", ".join(_AUDIT_COLUMNS), ", ".join("?" * len(_AUDIT_COLUMNS))
+    )
+
     def log_action(self, entry: dict[str, Any]) -> None:
         """Append one audit entry; the table's triggers refuse edits and early deletes."""
-        row = {k: entry.get(k) for k in self._AUDIT_COLUMNS}
-        row = {k: _storable(v) if isinstance(v, str) else v for k, v in row.items()}
-        row["data"] = json.dumps(entry.get("data") or {}, ensure_ascii=False)
-        columns = ", ".join(self._AUDIT_COLUMNS)
-        values = ", ".join(f":{c}" for c in self._AUDIT_COLUMNS)
-        with self.transaction() as db:
-            db.execute(f"INSERT INTO action_log ({columns}) VALUES ({values})", row)
+        row = [
+            json.dumps(entry.get("data") or {}, ensure_ascii=False)
+            if column == "data"
+            else (_storable(value) if isinstance(value := entry.get(column), str) else value)
+            for column in self._AUDIT_COLUMNS
+        ]
+        self.write(self._LOG_ACTION, row)
 
     def actions(
         self, limit: int | None = 100, *, member: str | None = None, since: str | None = None
@@ -270,14 +202,15 @@ class Store(TurnStore):
 
     def prune_actions(self, before: str) -> int:
         """Remove audit entries older than ``before`` (ISO time): the retention setting."""
+        if self._db.execute("SELECT 1 FROM action_log WHERE time < ? LIMIT 1", (before,)).fetchone() is None:
+            return 0  # the usual start: nothing to prune, and no write lock taken for it
         with self.transaction() as db:
             return db.execute("DELETE FROM action_log WHERE time < ?", (before,)).rowcount
 
     # --- credentials: argon2 hashes of passwords and PINs -------------------------
 
     def set_credential(self, member: str, kind: str, hashed: str, now: float) -> None:
-        with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO credential VALUES (?, ?, ?, ?)", (member, kind, hashed, now))
+        self.write("INSERT OR REPLACE INTO credential VALUES (?, ?, ?, ?)", (member, kind, hashed, now))
 
     def credential(self, member: str, kind: str) -> str | None:
         row = self._db.execute(
@@ -334,8 +267,7 @@ class Store(TurnStore):
             return cursor.rowcount == 1
 
     def touch_token(self, token_id: str, now: float) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE api_token SET last_used = ? WHERE id = ?", (now, token_id))
+        self.write("UPDATE api_token SET last_used = ? WHERE id = ?", (now, token_id))
 
     def has_authentication(self) -> bool:
         """Whether any way to log in exists: a live token or a password."""
@@ -380,8 +312,7 @@ class Store(TurnStore):
         return [float(r[0]) for r in rows]
 
     def clear_failures(self, key: str) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM failed_attempt WHERE key = ?", (key,))
+        self.write("DELETE FROM failed_attempt WHERE key = ?", (key,))
 
     # --- members added with `homemind member add` ----------------------------------------
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from homemind import __version__
 from homemind.core.outdoors import WeatherSettings
 from homemind.store import Store
 from homemind.weather.forecast import AIR, CURRENT, DAILY, HOURLY, Air, Forecast, ForecastError
+
+if TYPE_CHECKING:  # httpx (and the rich it brings) loads with the first fetch: `homemind ask` starts faster
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,8 @@ def air_params(settings: WeatherSettings, timezone: str) -> dict[str, str]:
 
 async def get_json(client: httpx.AsyncClient, url: str, params: dict[str, str]) -> Any:
     """One GET, bounded in time and size; every failure is a FetchError saying why."""
+    import httpx
+
     try:
         async with client.stream("GET", url, params=params) as response:
             body = bytearray()
@@ -150,6 +153,8 @@ class WeatherService:
 
     async def refresh(self) -> bool:
         """Fetch the forecast and the air quality now; True if the forecast was stored."""
+        import httpx
+
         timeout = httpx.Timeout(self.settings.timeout, connect=min(3.0, self.settings.timeout))
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         async with httpx.AsyncClient(timeout=timeout, headers=headers, follow_redirects=False) as client:
@@ -174,6 +179,7 @@ class WeatherService:
         self, client: httpx.AsyncClient, kind: str, url: str, params: dict[str, str], parse: Any
     ) -> bool:
         now = self._now()
+        self.store.commit()  # a command waiting on the network holds no lock on the store meanwhile
         try:
             data = await get_json(client, url, params)
             parse(data)  # only a readable answer replaces what we had

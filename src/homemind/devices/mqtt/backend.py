@@ -89,6 +89,8 @@ _SUBSCRIBE_BATCH = 100
 
 class MqttBackend:
     name = "mqtt"
+    # A call waits for the device's answer (up to command_timeout): see Executor._execute.
+    waits = True
 
     def __init__(
         self,

@@ -12,26 +12,30 @@ import json
 import logging
 import math
 import os
+import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
+from homemind.nlu.learned.ensemble import feeds, member_prefix
+from homemind.nlu.learned.files import (  # noqa: F401 (where the model is: re-exported for callers)
+    ENSEMBLE_FILE,
+    MODEL_DIR,
+    MODEL_FILES,
+    TOKENIZER_FILE,
+    ModelMissing,
+    member_dirs,
+    model_available,
+    model_dir,
+)
 from homemind.nlu.learned.words import Word, split_words
 
-MODEL_DIR = Path(__file__).parent / "model"
-MODEL_FILES = ("model.onnx", "tokenizer.json.gz", "labels.json")
-TOKENIZER_FILE = "tokenizer.json.gz"  # gzip: the tokenizer's JSON is 0.8 MB, a quarter of that packed
 log = logging.getLogger(__name__)
-
-
-def model_dir() -> Path:
-    """The packaged model, unless $HOMEMIND_NLU_MODEL points at one built with `homemind nlu train --out`."""
-    override = os.environ.get("HOMEMIND_NLU_MODEL")
-    return Path(override) if override else MODEL_DIR
 
 
 @dataclass(frozen=True)
@@ -63,32 +67,10 @@ class Prediction:
         return [e for e in self.entities if e.type == kind]
 
 
-class ModelMissing(RuntimeError):
-    """The model files are not there (a source checkout before ``homemind nlu train``)."""
-
-
-ENSEMBLE_FILE = "ensemble.json"  # {"members": [subdirectory, ...]}: several models voting as one
-
-
-def member_dirs(directory: Path) -> list[Path]:
-    """The model directories that make up ``directory``: itself, or the members its ensemble lists."""
-    listing = directory / ENSEMBLE_FILE
-    if not listing.is_file():
-        return [directory]
-    try:
-        names = json.loads(listing.read_text(encoding="utf-8"))["members"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ModelMissing(f"unreadable {listing}: {exc}") from None
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        raise ModelMissing(f"{listing} lists no members")
-    return [directory / name for name in names]
-
-
 class _Member:
-    """One trained network with its own tokenizer (members may differ in the Han characters they know)."""
+    """One trained network's labels and tokenizer (members may differ in the Han characters they know)."""
 
-    def __init__(self, directory: Path, threads: int) -> None:
-        import onnxruntime
+    def __init__(self, directory: Path) -> None:
         from tokenizers import Tokenizer
 
         files = [directory / name for name in MODEL_FILES]
@@ -96,24 +78,21 @@ class _Member:
         if missing:
             raise ModelMissing(f"no trained model in {directory} (missing {', '.join(missing)})")
         meta = json.loads((directory / "labels.json").read_text(encoding="utf-8"))
+        self.network = directory / "model.onnx"
         self.intents: list[str] = meta["intents"]
         self.tags: list[str] = meta["tags"]
         self.temperature = float(meta.get("temperature", 1.0))
         self.max_tokens = int(meta.get("max_tokens", 64))
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(
-            str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
         packed = (directory / TOKENIZER_FILE).read_bytes()
         self._tokenizer = Tokenizer.from_str(gzip.decompress(packed).decode("utf-8"))
 
-    def run(self, words: list[Word]) -> tuple[Any, dict[int, Any]]:
+    def inputs(self, words: list[Word]) -> tuple[dict[str, Any], list[int | None]]:
+        return network_inputs(self._tokenizer, [w.text for w in words], self.max_tokens)
+
+    def read(
+        self, intent_logits: Any, tag_logits: Any, word_ids: list[int | None]
+    ) -> tuple[Any, dict[int, Any]]:
         """Calibrated intent probabilities, and tag probabilities per word (first sub-word) it saw."""
-        feed, word_ids = network_inputs(self._tokenizer, [w.text for w in words], self.max_tokens)
-        intent_logits, tag_logits = self._session.run(None, feed)
         intents = _softmax(intent_logits[0] / self.temperature)
         tags = _softmax(tag_logits[0])
         first_token: dict[int, Any] = {}
@@ -128,22 +107,79 @@ def _softmax(logits: Any) -> Any:
     return shifted / shifted.sum(-1, keepdims=True)
 
 
+def _session(members: list[_Member], threads: int) -> Any:
+    """One onnxruntime session running every member's network (nlu/learned/ensemble.py)."""
+    import onnxruntime
+
+    from homemind.nlu.learned.ensemble import CannotCompose, compose
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # No busy-waiting between operators: on a shared box a spinning thread takes the core
+    # another process (or this one's event loop) needs.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    with _scratch_file() as (out, path):
+        try:
+            compose([m.network for m in members], out)
+        except (CannotCompose, OSError, ValueError) as exc:
+            raise ModelMissing(f"cannot load the model: {exc}") from None
+        out.flush()
+        # From a path, not bytes: onnxruntime's Python session keeps bytes it was given for ever.
+        session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    _give_back_freed_memory()
+    return session
+
+
+def _give_back_freed_memory() -> None:
+    """Hand the composition's freed buffers back to the OS (glibc keeps them otherwise: ~15 MB)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to do
+
+
+@contextmanager
+def _scratch_file() -> Iterator[tuple[BinaryIO, str]]:
+    """A file that lives as long as the block: in memory on Linux (memfd), else a temporary file."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("homemind-model")
+        with os.fdopen(fd, "wb") as out:
+            yield out, f"/proc/self/fd/{fd}"
+        return
+    with tempfile.TemporaryDirectory(prefix="homemind-model-") as tmp:
+        path = os.path.join(tmp, "model.onnx")
+        with open(path, "wb") as out:
+            yield out, path
+
+
 class LearnedModel:
     """The packaged model: one network, or an ensemble of them whose probabilities are averaged.
 
     Networks trained from different seeds make different mistakes; averaging two of
     them is the cheapest accuracy there is (twice the few milliseconds, no new data).
+    The members run as one composed graph in one session: one call per sentence.
     """
 
     def __init__(self, directory: Path | None = None, *, threads: int = 1) -> None:
         directory = directory or model_dir()
-        self._members = [_Member(d, threads) for d in member_dirs(directory)]
+        self._members = [_Member(d) for d in member_dirs(directory)]
         first = self._members[0]
         for other in self._members[1:]:
             if other.intents != first.intents or other.tags != first.tags:
                 raise ModelMissing(f"the ensemble in {directory} mixes models with different labels")
         self.intents: list[str] = first.intents
         self.tags: list[str] = first.tags
+        self._session = _session(self._members, threads)
+        self._outputs = [
+            f"{member_prefix(i)}{name}"
+            for i in range(len(self._members))
+            for name in ("intent_logits", "tag_logits")
+        ]
         self._lock = threading.Lock()
         self._allowed: Any = None
         self._start: Any = None
@@ -165,13 +201,16 @@ class LearnedModel:
 
         Public because training distils a new network from exactly what the hub would see.
         """
+        inputs = [member.inputs(words) for member in self._members]
+        feed = dict(feeds([f for f, _ in inputs]))
+        with self._lock:  # one session, used from the event loop and worker threads alike
+            logits = self._session.run(self._outputs, feed)
         probabilities = np.zeros(len(self.intents))
         per_word: list[dict[int, Any]] = []
-        with self._lock:  # one session per member, used from the event loop and worker threads alike
-            for member in self._members:
-                intents, tags = member.run(words)
-                probabilities += intents / len(self._members)
-                per_word.append(tags)
+        for index, (member, (_, word_ids)) in enumerate(zip(self._members, inputs, strict=True)):
+            intents, tags = member.read(logits[2 * index], logits[2 * index + 1], word_ids)
+            probabilities += intents / len(self._members)
+            per_word.append(tags)
         seen = sorted(set.intersection(*(set(tags) for tags in per_word)))
         return probabilities, {w: sum(tags[w] for tags in per_word) / len(per_word) for w in seen}
 
@@ -294,12 +333,3 @@ def shared_model() -> LearnedModel:
         if _shared is None:
             _shared = LearnedModel()
         return _shared
-
-
-def model_available(directory: Path | None = None) -> bool:
-    directory = directory or model_dir()
-    try:
-        members = member_dirs(directory)
-    except ModelMissing:
-        return False
-    return all((member / name).is_file() for member in members for name in MODEL_FILES)

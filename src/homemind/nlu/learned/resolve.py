@@ -15,13 +15,15 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homemind.core.model import Domain, Home
-from homemind.nlu.learned.model import LearnedModel, Prediction, shared_model
 from homemind.nlu.normalize import normalize
 from homemind.nlu.types import IntentMatch, Slot
 from homemind.nlu.vocabulary import Found, HomeVocabulary
+
+if TYPE_CHECKING:  # the model (numpy, onnxruntime) is imported when first used, not with the hub
+    from homemind.nlu.learned.model import LearnedModel, Prediction
 
 log = logging.getLogger(__name__)
 
@@ -599,6 +601,7 @@ class LearnedRecognizer:
     """Second tier: the trained model, used when no template matched."""
 
     tier = "learned"
+    blocking = True  # runs a network: the pipeline calls it from a worker thread
 
     def __init__(self, home: Home, model: LearnedModel | None = None) -> None:
         self.home = home
@@ -609,6 +612,8 @@ class LearnedRecognizer:
     @property
     def model(self) -> LearnedModel | None:
         if self._model is None and not self._broken:
+            from homemind.nlu.learned.model import shared_model
+
             try:
                 self._model = shared_model()
             except Exception as exc:  # a damaged model must cost this tier, not the hub
