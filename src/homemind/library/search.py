@@ -4,9 +4,7 @@ Why both: BM25 finds the article that shares the question's words (a Chinese
 question phrased like the law); the encoder finds it when the words differ
 (everyday speech, and every English question about a Chinese article, which shares
 no word with it). Reciprocal rank fusion needs no score calibration between the
-two. A Chinese question fuses scores instead (each list standardised, then weighted): on
-LeCoQA's real questions that ranks a gold article higher than fusing ranks does. A
-question that names a document ("劳动合同法第三十七条", "article 25 of the
+two. A question that names a document ("劳动合同法第三十七条", "article 25 of the
 consumer law") has that document, and that article, put first.
 
 Which passages a member may see is decided before ranking (``Policy.may_read_document``),
@@ -37,16 +35,9 @@ WEIGHTS = {
     "en": {"bm25": 3.0, "e5": 1.0, "use": 3.0},
 }
 CANDIDATES = 100
-# A Chinese question: each list's scores (BM25, e5's and USE's cosines over its best CANDIDATES * 3
-# passages) become z-scores and are summed with these weights; a passage missing from a list gets
-# that list's lowest z (BM25: the z of no shared word). Chosen on LeCoQA's 707 training questions
-# only (benchmarks/docs.py: any gold article in the top 5, 67.6% against 65.8% with the ranks
-# fused, better on either half of the questions; README has the figures). English questions keep
-# the ranks: there is no English development set outside the benchmark's own questions.
-Z_WEIGHTS = {"bm25": 0.5, "e5": 1.0, "use": 0.3}
-# A question that names a document: its passages get this much more, its named article more still
-# (in the fused score's units: reciprocal ranks, or z-scores for a Chinese question).
-BOOSTS = {"rrf": (0.01, 0.05), "z": (1.0, 5.0)}
+# A question that names a document: its passages get this much more, its named article more still.
+TITLE_BOOST = 0.01
+ARTICLE_BOOST = 0.05
 
 _ARTICLE_ZH = re.compile(r"第([零〇一二三四五六七八九十百千\d]+)条")
 _ARTICLE_EN = re.compile(r"\barticle\s+(\d+)\b", re.IGNORECASE)
@@ -122,21 +113,26 @@ class Retriever:
         allowed = {d for d, row in self._documents.items() if visible(row)}
         if not allowed:
             return []
+        fused: dict[int, float] = {}
+        bm25: dict[int, float] = {}
         language = question_language(question)
-        lists: dict[str, dict[int, float]] = {}  # each list: passage -> its score, best first
+        weights = WEIGHTS[language]
         if lexical:
             words = terms(question)
             ranked = self.store.lexical(fts_query(words), CANDIDATES * 3) if words else []
             # Words match only within a script: an English question shares nothing but digits
             # with a Chinese article, and those matches are noise; the encoders bridge languages.
             same = {d for d in allowed if self._documents[d].language == language}
-            lists["bm25"] = {pid: s for pid, s in ranked if self._owner.get(pid) in same}
+            ranked = [(pid, s) for pid, s in ranked if self._owner.get(pid) in same][:CANDIDATES]
+            for rank, (pid, score) in enumerate(ranked):
+                bm25[pid] = score
+                fused[pid] = fused.get(pid, 0.0) + weights["bm25"] / (RRF_K + rank + 1)
+        cosines: dict[str, dict[int, float]] = {}
         for model in ("e5", "use") if dense and len(self._ids) else ():
-            lists[model] = self._dense(question, model, allowed)
-        method = "z" if language == "zh" else "rrf"
-        fused = _z_fused(lists) if method == "z" else _rrf_fused(lists, WEIGHTS[language])
-        self._boost_named(question, fused, allowed, *BOOSTS[method])
-        bm25, cosines = lists.get("bm25", {}), lists
+            cosines[model] = self._dense(question, model, allowed)
+            for rank, pid in enumerate(sorted(cosines[model], key=lambda p: -cosines[model][p])[:CANDIDATES]):
+                fused[pid] = fused.get(pid, 0.0) + weights[model] / (RRF_K + rank + 1)
+        self._boost_named(question, fused, allowed)
         best = sorted(fused, key=lambda p: -fused[p])[:k]
         rows = self.store.passages(best)
         hits = []
@@ -157,14 +153,7 @@ class Retriever:
         top = np.argsort(-scores)[: CANDIDATES * 3]
         return {int(self._ids[i]): float(scores[i]) for i in top if mask[i]}
 
-    def _boost_named(
-        self,
-        question: str,
-        fused: dict[int, float],
-        allowed: set[int],
-        title_boost: float,
-        article_boost: float,
-    ) -> None:
+    def _boost_named(self, question: str, fused: dict[int, float], allowed: set[int]) -> None:
         """A document named in the question (by its title) first, and its named article before it."""
         named = [d for d in allowed if _names(question, self._documents[d].title)]
         if not named:
@@ -172,36 +161,11 @@ class Retriever:
         article = _article_named(question)
         for pid, doc in self._owner.items():
             if doc in named and pid in fused:
-                fused[pid] += title_boost
+                fused[pid] += TITLE_BOOST
         if article is not None:
             for doc in named:
                 for row in self.store.article(doc, article):
-                    fused[row] = fused.get(row, 0.0) + article_boost
-
-
-def _rrf_fused(lists: dict[str, dict[int, float]], weights: dict[str, float]) -> dict[int, float]:
-    """Each list adds weight / (RRF_K + rank) for its best CANDIDATES passages."""
-    fused: dict[int, float] = {}
-    for name, scores in lists.items():
-        for rank, pid in enumerate(sorted(scores, key=lambda p: -scores[p])[:CANDIDATES]):
-            fused[pid] = fused.get(pid, 0.0) + weights[name] / (RRF_K + rank + 1)
-    return fused
-
-
-def _z_fused(lists: dict[str, dict[int, float]]) -> dict[int, float]:
-    """The weighted sum of each list's z-scores, over every passage any list holds."""
-    candidates = {pid for scores in lists.values() for pid in scores}
-    fused = dict.fromkeys(candidates, 0.0)
-    for name, scores in lists.items():
-        if not scores:
-            continue
-        values = np.fromiter(scores.values(), np.float64, len(scores))
-        mean, spread = float(values.mean()), float(values.std()) or 1.0
-        floor = 0.0 if name == "bm25" else float(values.min())  # BM25: no shared word scores 0
-        weight = Z_WEIGHTS[name]
-        for pid in candidates:
-            fused[pid] += weight * (scores.get(pid, floor) - mean) / spread
-    return fused
+                    fused[row] = fused.get(row, 0.0) + ARTICLE_BOOST
 
 
 def question_language(question: str) -> str:
