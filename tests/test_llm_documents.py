@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from conftest import HubDriver
-from scripted_llm import ScriptedLLM, Step, llm_section, text, tool_call
+from homemind.llm.documents import answer
+from scripted_llm import ScriptedLLM, Step, text, tool_call
+from test_llm import _with_llm
 
 CHECKUP = (
     "# Bo's health check\n\n## Results\n\nBlood pressure 120 over 80. Cholesterol is a little high: "
@@ -34,19 +36,14 @@ NOTE = "This is information from the cited text, not legal advice."
 
 
 @pytest.fixture
-def llm() -> Iterator[ScriptedLLM]:
+def model_hub(data_dir: Path) -> Iterator[tuple[HubDriver, ScriptedLLM]]:
+    """A demo hub whose model tier talks to a scripted server, and that server."""
     server = ScriptedLLM()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hub(data_dir: Path, llm: ScriptedLLM) -> Iterator[HubDriver]:
-    home = data_dir / "home.yaml"
-    home.write_text(home.read_text("utf-8") + llm_section(llm.url), encoding="utf-8")
+    _with_llm(data_dir, server.url)
     driver = HubDriver(data_dir)
-    yield driver
+    yield driver, server
     driver.close()
+    server.stop()
 
 
 def _add_documents(hub: HubDriver, folder: Path) -> None:
@@ -72,8 +69,9 @@ def _echo_first(request: dict[str, Any]) -> Step:
 
 
 def test_the_model_answers_from_the_passages_it_cites(
-    hub: HubDriver, llm: ScriptedLLM, tmp_path: Path
+    model_hub: tuple[HubDriver, ScriptedLLM], tmp_path: Path
 ) -> None:
+    hub, llm = model_hub
     assert hub.ask(FRIED, "bo").intent is not None
     assert "search_documents" not in _offered(llm.requests[0])  # no library yet: not offered
     _add_documents(hub, tmp_path)
@@ -106,8 +104,9 @@ def test_the_model_answers_from_the_passages_it_cites(
     ids=["uncited", "names-an-article-not-given", "ref-out-of-range"],
 )
 def test_an_uncited_or_miscited_answer_is_not_spoken(
-    hub: HubDriver, llm: ScriptedLLM, tmp_path: Path, written: str
+    model_hub: tuple[HubDriver, ScriptedLLM], tmp_path: Path, written: str
 ) -> None:
+    hub, llm = model_hub
     _add_documents(hub, tmp_path)
     llm.answer(tool_call("search_documents", query="fried food"), text(written))
     result = hub.ask(FRIED, "bo")
@@ -119,16 +118,13 @@ def test_an_uncited_or_miscited_answer_is_not_spoken(
     assert result.sources == []
 
 
-def test_a_question_that_the_passage_answers_falls_back_to_the_quote(
-    hub: HubDriver, llm: ScriptedLLM, tmp_path: Path
-) -> None:
+def test_a_question_that_the_passage_answers_falls_back_to_the_quote(hub: HubDriver, tmp_path: Path) -> None:
     _add_documents(hub, tmp_path)
-    hits = hub.hub.documents.get().search(
-        "how often should the drain filter be cleaned?", hub.hub.home.members["alice"], 3
-    )  # type: ignore[union-attr]
+    library = hub.hub.documents.get() if hub.hub.documents else None
+    assert library is not None
+    hits = library.search("how often should the drain filter be cleaned?", hub.hub.home.members["alice"], 3)
     assert hits[0].passage.section == "Cleaning the filter"
-    from homemind.llm.documents import answer
-
+    # The model's text cites nothing: the passage is close enough to be quoted instead.
     reply = answer("how often should the drain filter be cleaned?", "Every week, I think.", hits, "en")
     assert reply.speech.startswith('According to "Washing machine manual", section "Cleaning the filter"')
     assert reply.speech.endswith(NOTE) and reply.sources[0]["section"] == "Cleaning the filter"
@@ -136,8 +132,9 @@ def test_a_question_that_the_passage_answers_falls_back_to_the_quote(
 
 @pytest.mark.parametrize("member", ["lily", "guest"])
 def test_a_private_document_never_reaches_another_members_model(
-    hub: HubDriver, llm: ScriptedLLM, tmp_path: Path, member: str
+    model_hub: tuple[HubDriver, ScriptedLLM], tmp_path: Path, member: str
 ) -> None:
+    hub, llm = model_hub
     _add_documents(hub, tmp_path)
     llm.answer(tool_call("search_documents", query="cholesterol blood pressure doctor", k=5), _echo_first)
     result = hub.ask(FRIED, member)
@@ -151,7 +148,10 @@ def test_a_private_document_never_reaches_another_members_model(
     assert "fried" not in result.response and all(s["title"] != "Bo's health check" for s in result.sources)
 
 
-def test_bad_search_arguments_are_answered_as_data(hub: HubDriver, llm: ScriptedLLM, tmp_path: Path) -> None:
+def test_bad_search_arguments_are_answered_as_data(
+    model_hub: tuple[HubDriver, ScriptedLLM], tmp_path: Path
+) -> None:
+    hub, llm = model_hub
     _add_documents(hub, tmp_path)
     llm.answer(
         tool_call("search_documents", query="filter", k=50),
