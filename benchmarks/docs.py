@@ -39,7 +39,7 @@ the CPU seconds are what the build costs, the wall time what this run waited.
 Each question's vectors are computed once, in the timed hybrid pass, and reused by the
 untimed passes (the encoder alone, the "couldn't find" bar): the same vectors, so the
 same figures, at half the encoding. ``--build-only`` measures the index builds alone
-(the 1,000 pages are about 3,000 passages to embed, most of a run's CPU time), so the
+(the 1,000 pages are about 4,000 passages to embed, most of a run's CPU time), so the
 quality figures and the build figures can be taken in two runs.
 
     python benchmarks/docs.py [--split all|dev|test] [--scratch] [--pages 1000] [--build-only] [--json PATH]
