@@ -243,3 +243,48 @@ def test_member_token_scopes_from_the_cli(data_dir: Path, flag: list[str]) -> No
     assert ("read-only" in listed) == (flag == ["--read-only"]) and "claude" in listed
     bad = run_cli(data_dir, "member", "token", "bo", "--expires", "-1")
     assert bad.returncode == 2 and b"a number of days" in bad.stderr
+
+
+def test_documents_search_over_mcp_reads_what_the_member_may(data_dir: Path, tmp_path: Path) -> None:
+    """search_documents is the library's search as the token's member: Bo's private note is his."""
+    hub = Hub.open(data_dir)
+    try:
+        library = hub.documents.get(create=True) if hub.documents else None
+        assert library is not None
+        note = tmp_path / "checkup.md"
+        note.write_text("# Bo's health check\n\n## Results\n\nCholesterol is a little high.\n", "utf-8")
+        manual = tmp_path / "manual.md"
+        manual.write_text(
+            "# Washing machine manual\n\n## Filter\n\nClean the drain filter monthly.\n", "utf-8"
+        )
+        library.add(note, hub.home.members["bo"], private=True)
+        library.add(manual, hub.home.members["alice"])
+    finally:
+        hub.store.close()
+        if hub.documents:
+            hub.documents.close()
+    tokens = _tokens(data_dir, bo={"member": "bo", "read_only": True}, guest={"member": "guest"})
+
+    async def search(client: Client) -> Any:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        found = await client.call_tool("search_documents", {"query": "cholesterol", "k": 5})
+        return tools, _data(found)
+
+    server = Server(data_dir)
+    try:
+        bo_tools, bo_found = _run(_http(server.url, tokens["bo"]), search)
+        guest_tools, guest_found = _run(_http(server.url, tokens["guest"]), search)
+    finally:
+        server.stop()
+    assert bo_tools["search_documents"].annotations.read_only_hint is True  # a read-only token gets it
+    assert bo_tools["search_documents"].input_schema["required"] == ["query"]
+    assert bo_found["passages"][0]["title"] == "Bo's health check"
+    assert bo_found["passages"][0]["citation"] == "《Bo's health check》“Results”"  # in Bo's language
+    assert "search_documents" in guest_tools
+    assert [p["title"] for p in guest_found["passages"]] == ["Washing machine manual"]
+    assert "holesterol" not in json.dumps(guest_found)
+    searched = {(e["member"], e["service"], e["entity_id"], e["result"]) for e in _audit(data_dir)}
+    assert {
+        ("bo", "search_documents", "cholesterol", "ok"),
+        ("guest", "search_documents", "cholesterol", "ok"),
+    } <= searched

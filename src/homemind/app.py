@@ -257,7 +257,9 @@ class Hub:
         if home.llm is not None:  # the model tier: last, and only with an endpoint in the home file
             from homemind.llm.tier import model_tier
 
-            tier = model_tier(home, home.llm, executor, handlers, household, policy, store, clock.now)
+            tier = model_tier(
+                home, home.llm, executor, handlers, household, policy, store, clock.now, documents
+            )
             conversation.history = tier.history
             conversation.fallbacks.append(tier)
         return cls(
@@ -324,7 +326,14 @@ class Hub:
         from homemind.llm.tools import ToolBox
 
         return ToolBox(
-            self.home, self.states, self.executor, self.handlers, self.household, self.policy, self.store
+            self.home,
+            self.states,
+            self.executor,
+            self.handlers,
+            self.household,
+            self.policy,
+            self.store,
+            self.documents,
         )
 
     @property

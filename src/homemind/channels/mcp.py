@@ -151,7 +151,10 @@ def build_server(caller_of: Callable[[ServerRequestContext[Any, Any]], Caller]) 
     return Server(
         "homemind",
         version=__version__,
-        instructions="A household hub: find devices with find_entities, then act on their entity_ids.",
+        instructions=(
+            "A household hub: find devices with find_entities, then act on their entity_ids;"
+            " search_documents gives the household's documents' passages, with citations."
+        ),
         on_list_tools=list_tools,
         on_call_tool=call_tool,
         on_list_resources=list_resources,

@@ -23,7 +23,7 @@ class ToolDef:
 
     name: str
     description: str
-    intent: str | None  # None: find_entities, answered by the tool box itself
+    intent: str | None  # None: find_entities or search_documents, answered by the tool box itself
     writes: bool = False
     domains: tuple[Domain, ...] = ()  # the devices it acts on (its tool is listed only if one is usable)
     services: tuple[str, ...] = ()
@@ -221,6 +221,16 @@ CATALOG: tuple[ToolDef, ...] = (
         household=("calendar", "read"),
         untrusted=True,
         questions_only=True,
+    ),
+    # Offered only when the data dir has a library; the passages are the member's to read
+    # (Library.search asks the policy), and other people's words: quoted data, never orders.
+    ToolDef(
+        "search_documents",
+        "Search the household's documents and laws: passages with their citations.",
+        None,
+        untrusted=True,
+        questions_only=True,
+        explain=True,
     ),
 )
 TOOLS = {tool.name: tool for tool in CATALOG}

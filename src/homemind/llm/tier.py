@@ -34,6 +34,8 @@ from homemind.conversation.pipeline import is_bare_answer, spoken_code
 from homemind.core import i18n
 from homemind.core.model import Home, LlmSettings
 from homemind.household import Household
+from homemind.library import LibraryHandle
+from homemind.llm import documents
 from homemind.llm.endpoint import Endpoint, EndpointError, ModelTurn, ToolCall
 from homemind.llm.prompt import (
     claims_action,
@@ -221,6 +223,12 @@ class ModelTier:
             text = turn.text.strip()
             if turn.leaked:
                 return Reply(Status.ANSWERED, t("llm.cannot_answer"))
+            searched = [r.passages for r in turn.results if r.passages is not None]
+            if searched and not any(r.tried_to_write for r in turn.results):
+                # From the documents: the model's text only if it cites what it was given.
+                return documents.answer(
+                    turn.said, "" if claims_action(text) else text, searched[-1], turn.language
+                )
             if claims_action(text) or any(r.tried_to_write for r in turn.results):
                 # Asked for a change that did not happen: whatever the model says, nothing changed.
                 return Reply(Status.ANSWERED, " ".join([*parts, t("llm.nothing_changed")]))
@@ -255,7 +263,8 @@ def model_tier(
     policy: Policy,
     store: Store,
     clock: Callable[[], float],
+    library: LibraryHandle | None = None,
 ) -> ModelTier:
     """The tier as ``Hub.open`` wires it: its own tool box and the conversation history."""
-    tools = ToolBox(home, executor.states, executor, handlers, household, policy, store)
+    tools = ToolBox(home, executor.states, executor, handlers, household, policy, store, library)
     return ModelTier(home, settings, tools, store, History(store, clock), clock)

@@ -19,18 +19,23 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from homemind.core.model import Domain, Entity, Home, Member
 from homemind.core.states import StateRegistry
 from homemind.household import Household
+from homemind.llm import documents
 from homemind.llm.catalog import CATALOG, SECURITY_DOMAINS, TOOLS, ToolDef
 from homemind.nlu.types import IntentMatch, Slot
 from homemind.policy import Actor, Executor, Policy, Result
 from homemind.skills import HandlerRegistry, IntentRequest, Reply, SlotSpec, Status
 from homemind.store import Store
+
+if TYPE_CHECKING:
+    from homemind.library import LibraryHandle
+    from homemind.library.search import Hit
 
 FIND_LIMIT = 6
 # The handlers' "name" slot is offered as "entity_id": what find_entities returns, needing no words.
@@ -47,6 +52,7 @@ class ToolResult:
     untrusted: bool = False  # the data carries text other people wrote
     wrote: bool = False  # the executor changed something (or a household write was done)
     tried_to_write: bool = False  # a tool that changes things was asked for, whatever came of it
+    passages: list[Hit] | None = None  # a documents search: what the model's answer must cite
 
     def content(self) -> str:
         """The tool message's content: JSON, so every string in it is quoted data."""
@@ -64,6 +70,7 @@ class ToolBox:
     household: Household | None
     policy: Policy
     store: Store
+    documents: LibraryHandle | None = None  # the library, for search_documents (when there is one)
     _models: dict[str, type[BaseModel]] = field(default_factory=dict, repr=False)
     _schemas: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
@@ -89,7 +96,9 @@ class ToolBox:
         tools = []
         for tool in CATALOG:
             if tool.intent is not None and self.handlers.get(tool.intent) is None:
-                continue  # a skill this hub does not have (documents search before it lands)
+                continue  # a skill this hub does not have
+            if tool.name == documents.NAME and (self.documents is None or not self.documents.exists):
+                continue  # a data dir without a library
             if tool.questions_only and not questions:
                 continue
             if tool.cue is not None and said is not None and not re.search(tool.cue, said, re.IGNORECASE):
@@ -147,6 +156,8 @@ class ToolBox:
         return self._models[tool.name]
 
     def _slots(self, tool: ToolDef) -> dict[str, SlotSpec]:
+        if tool.name == documents.NAME:
+            return documents.SLOTS
         if tool.intent is None:
             return {"query": SlotSpec(""), "area": SlotSpec(""), "domain": SlotSpec("")}
         handler = self.handlers.get(tool.intent)
@@ -221,6 +232,11 @@ class ToolBox:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "arguments"
             return ToolResult(name, {"error": f"invalid {where}: {first['msg']}"})
+        if tool.name == documents.NAME:
+            data, hits = await documents.search(
+                self.documents, actor.member, args["query"], args.get("k"), language
+            )
+            return ToolResult(name, data, untrusted=True, passages=hits if "error" not in data else None)
         if tool.intent is None:
             query = args.get("query", "")
             return self.find(actor.member, query, args.get("area"), args.get("domain"), language=language)
