@@ -287,15 +287,15 @@ class Turn:
                 "conversation.part_not_understood", self.language, part=reading.text.strip()
             )
             return Outcome(Reply(Status.NOT_UNDERSTOOD, speech))
+        if reading.doubt is not None:
+            # "给我点光吧": the lights, but which? Asked; the answer completes this same command.
+            speech = i18n.translate(reading.doubt.key, self.language)
+            reply = Reply(Status.NOT_UNDERSTOOD, speech, ask=reading.doubt.ask)
+            return Outcome(reply, self._kept_with_clause(reading, match))
         if reading.clause is not None and match.name in DEVICE_INTENTS:
             actor = replace(self.actor, intent=match.name)
             reply, _ = await self.c.schedules.propose([reading], actor, self.language, self.now, self.text)
-            if reply.ask is not None:
-                # Kept with its time or condition, so that the answer is scheduled, never done now.
-                own = reading.clause.said.casefold() in reading.text.casefold()
-                said = reading.text if own else self.text
-                match = replace(match, metadata={**match.metadata, "scheduled": said})
-            return Outcome(reply, match)
+            return Outcome(reply, self._kept_with_clause(reading, match) if reply.ask is not None else match)
         handler = self.c.handlers.get(match.name)
         if handler is None:
             reply = Reply(Status.NOT_UNDERSTOOD, i18n.translate("conversation.no_handler", self.language))
@@ -309,6 +309,15 @@ class Turn:
         if before and any(a.result is Result.OK for a in reply.actions):
             self.state.undo = undo.undo_of(self.c.home, before, reply.actions, self.language)
         return Outcome(reply, match, acted)
+
+    def _kept_with_clause(self, reading: Reading, match: IntentMatch) -> IntentMatch:
+        """A question about a command with a time or condition keeps them, so that the answer is
+        scheduled, never done now."""
+        if reading.clause is None:
+            return match
+        own = reading.clause.said.casefold() in reading.text.casefold()
+        said = reading.text if own else self.text
+        return replace(match, metadata={**match.metadata, "scheduled": said})
 
     def _request(self, match: IntentMatch) -> IntentRequest:
         actor = replace(self.actor, intent=match.name)

@@ -17,6 +17,7 @@ from datetime import datetime
 from homemind.conversation import household_followups
 from homemind.conversation.clauses import Clause, Clauses
 from homemind.conversation.context import FOLLOWABLE, HOUSEHOLD_FOLLOWABLE, Context, FollowUps
+from homemind.conversation.evidence import Doubt, Evidence, Verdict
 from homemind.core.model import Home
 from homemind.nlu.types import IntentMatch, Recognizer, Slot
 from homemind.nlu.vocabulary import HomeVocabulary
@@ -55,6 +56,8 @@ class Reading:
     text: str
     match: IntentMatch | None
     clause: Clause | None = None
+    # The learned tier's command names its kind but no room: asked about, never done as read.
+    doubt: Doubt | None = None
 
     @property
     def scheduled(self) -> bool:
@@ -68,6 +71,7 @@ class Understanding:
         self.vocabulary = HomeVocabulary(home)
         self.follow_ups = FollowUps(home)
         self.clauses = Clauses(home, self.vocabulary)
+        self.evidence = Evidence(home, self.vocabulary)
 
     async def read(
         self, text: str, language: str, context: Context | None, area: str | None, now: datetime
@@ -79,7 +83,7 @@ class Understanding:
         if clause is not None and clause.rest:
             action = await self.match(clause.rest, language, context)
             if action is not None and action.name in DEVICE_INTENTS:
-                return Reading(text, self.here(action, area), clause)
+                return self._backed(Reading(text, self.here(action, area), clause))
         match = await self.match(text, language, context)
         if match is None:
             return Reading(text, None, clause)
@@ -89,7 +93,17 @@ class Understanding:
         if clause is None and match.metadata.get("time_spans"):
             clause = self.clauses.from_spans(list(match.metadata["time_spans"]), language, now)
         # A time or condition heard on a device command is never dropped: scheduled, or asked about.
-        return Reading(text, match, clause)
+        return self._backed(Reading(text, match, clause))
+
+    def _backed(self, reading: Reading) -> Reading:
+        """A learned-tier device command stands only on words said for it (``evidence.py``)."""
+        match = reading.match
+        if match is None or match.tier != "learned":
+            return reading
+        verdict, doubt = self.evidence.judge(match, reading.text)
+        if verdict is Verdict.DROP:
+            return Reading(reading.text, None, reading.clause)
+        return replace(reading, doubt=doubt)
 
     def _fragment(self, text: str) -> bool:
         """Only targets and "the … one" / "…的" / "第二个": an answer, with no command in it."""
