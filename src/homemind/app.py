@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
+from homemind.care import Care
 from homemind.conversation import Conversation
 from homemind.conversation.fallback import Fallback
 from homemind.core.backend import DeviceBackend
@@ -50,6 +51,7 @@ from homemind.nlu.types import Recognizer
 from homemind.policy import Actor, Auth, Executor, Policy
 from homemind.policy.auth import hash_secret
 from homemind.skills import HandlerRegistry, default_registry
+from homemind.skills import care as care_skill
 from homemind.store import Store
 from homemind.weather.conditions import RainCheck
 
@@ -216,6 +218,7 @@ class Hub:
     templates: TemplateRecognizer
     policy: Policy
     household: Household
+    care: Care
     documents: LibraryHandle | None = None  # the library (homemind docs), opened on first use
     _store_version: int = field(default=0, repr=False)
 
@@ -241,12 +244,14 @@ class Hub:
         backend = make_backend(home)
         clock = clock or SystemClock()  # one clock for the hub: confirmations and schedules agree
         executor = Executor(home, states, backend, store, policy, clock=clock.now)
+        household = Household(executor, bus, clock, states)
+        care = Care(household)
         handlers = default_registry()
+        care_skill.register(handlers, care)
         templates = TemplateRecognizer(home, handlers.intent_types, cache_dir=directory / CACHE_DIR)
         recognizers: list[Recognizer] = [templates]
         if model_available():
             recognizers.append(LearnedRecognizer(home))  # the model itself loads on first use
-        household = Household(executor, bus, clock, states)
         if home.weather is not None:  # "if it will rain tomorrow, …": checked from the home's forecast
             household.automations.forecast = RainCheck(home.weather, store, home.timezone, clock.now)
         documents = LibraryHandle(directory, policy)
@@ -275,6 +280,7 @@ class Hub:
             templates,
             policy,
             household,
+            care,
             documents,
         )
 
@@ -315,6 +321,7 @@ class Hub:
 
     async def stop(self) -> None:
         await self.automations.settle()  # a run a state change started finishes before devices go
+        await self.care.close()  # signals being handled, and pushes in flight, before devices go
         await self.backend.stop()
         self.store.close()
         if self.documents is not None:

@@ -36,7 +36,15 @@ from homemind.app import (
     init_data_dir,
     settle_memory,
 )
-from homemind.channels import assistant_cli, cli_device, cli_household, docs_cli, logs, outdoors_cli
+from homemind.channels import (
+    assistant_cli,
+    cli_care,
+    cli_device,
+    cli_household,
+    docs_cli,
+    logs,
+    outdoors_cli,
+)
 from homemind.core.homefile import HomeFileError
 from homemind.datadir import make_private_dir, write_private
 from homemind.policy import AuthError, Policy, PolicyError, is_clean_text
@@ -160,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     state.add_argument("--json", action="store_true")
 
     cli_household.add_parsers(sub, common)
+    cli_care.add_parsers(sub, common)
 
     nlu = sub.add_parser("nlu", help="the trained understanding model: predict, train")
     nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True)
@@ -428,6 +437,8 @@ async def _run(args: argparse.Namespace, directory: Path) -> int:
             return 0
         if args.command in cli_household.COMMANDS:
             return cli_household.run(hub, args)
+        if args.command == "care":
+            return await cli_care.run(hub, args)
         raise AssertionError(args.command)
     finally:
         await hub.stop()

@@ -330,12 +330,15 @@ def create_app(
 
         follower = asyncio.create_task(follow_store())
         hub.automations.listen()
+        hub.care.listen()
         scheduler = asyncio.create_task(hub.scheduler.run())  # timers, alarms, reminders, time triggers
         outdoors = asyncio.create_task(outdoors_api.run(hub))  # forecast, warning feeds, energy
+        care = asyncio.create_task(hub.care.run())  # countdowns, rounds, inactivity, medicine
         try:
             async with mcp_endpoint.run():
                 yield
         finally:
+            care.cancel()
             outdoors.cancel()  # and awaited: energy is flushed before the store closes
             await asyncio.gather(outdoors, return_exceptions=True)
             scheduler.cancel()
@@ -603,6 +606,9 @@ def create_app(
 
     app.include_router(router)
     app.include_router(outdoors_api.router())  # weather, warnings, energy
+    from homemind.channels.http_care import router as care_router
+
+    app.include_router(care_router)
     _document_common_answers(app)
     return app
 

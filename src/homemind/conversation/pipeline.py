@@ -25,6 +25,7 @@ from homemind.conversation.splitting import Splitter
 from homemind.conversation.turn import Outcome, Turn
 from homemind.conversation.understanding import Understanding
 from homemind.core import i18n
+from homemind.core.events import MEMBER_SPOKE, Event
 from homemind.core.model import Home
 from homemind.core.states import StateRegistry
 from homemind.household import Household
@@ -344,6 +345,7 @@ class Conversation:
         loaded = state.payload()
         turn = Turn(self, text, actor, language, state)
         outcomes, understood = await turn.run()
+        self._spoke(actor, outcomes)
         if turn.state.payload() != loaded:
             # Unchanged state is not written again: it keeps its age (and its member).
             self.dialogues.save(conversation_id, actor.member.id, turn.state, now)
@@ -361,6 +363,13 @@ class Conversation:
         if not understood:
             return self._not_understood(text, language, conversation_id)
         return self._result(outcomes, language, conversation_id)
+
+    def _spoke(self, actor: Actor, outcomes: list[Outcome]) -> None:
+        """A member said something the hub understood: care hears that she is conscious."""
+        intents = [o.match.name for o in outcomes if o.match is not None]
+        if self.household is not None and not actor.generated and intents:
+            spoke = {"member": actor.member.id, "area": actor.area, "intent": intents[0]}
+            self.household.bus.publish(Event(MEMBER_SPOKE, spoke))
 
     @staticmethod
     async def handle(handler: IntentHandler | Confirmer, request: IntentRequest, *args: Any) -> Reply:

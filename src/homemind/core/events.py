@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 STATE_CHANGED = "state_changed"
 WEATHER_WARNING = "weather_warning"  # published by weather/alerts.py; automations react to it
+# A member said (or typed) something the hub understood: they are up and about (homemind.care).
+MEMBER_SPOKE = "member_spoke"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from homemind.core import outdoors  # the weather, warnings and energy sections
+from homemind.core.carefile import CareSection, build_care
 from homemind.core.model import (
     DOMAIN_FEATURES,
     DOMAIN_STATES,
@@ -56,6 +57,7 @@ _CAPABILITIES: dict[Domain, dict[str, type | tuple[type, ...]]] = {
     },
     Domain.WATER_HEATER: {"min_temp": (int, float), "max_temp": (int, float)},
     Domain.SENSOR: {"unit_of_measurement": str, "state_class": str},
+    Domain.EVENT: {"event_types": list},
 }
 
 
@@ -396,6 +398,7 @@ class HomeFileSpec(_Strict):
     warnings: outdoors.WarningsSection | None = None
     energy: outdoors.EnergySection | None = None
     llm: LlmSection | None = None
+    care: CareSection | None = None
 
 
 # --- line tracking -------------------------------------------------------------------
@@ -606,6 +609,7 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
     warnings = outdoors.build_warnings(spec.warnings, weather, fail)
     energy = outdoors.build_energy(spec.energy, entities, fail)
     llm = _llm_settings(spec.llm, fail)
+    care = build_care(spec.care, members, areas, entities, fail)
     if owner is None:
         return None
     return Home(
@@ -625,6 +629,7 @@ def _build(spec: HomeFileSpec, fail: Any) -> Home | None:
         weather=weather,
         warnings=warnings,
         energy=energy,
+        care=care,
         llm=llm,
     )
 
@@ -812,4 +817,6 @@ def _default_state(domain: Domain) -> str:
         Domain.WATER_HEATER: "off",
         Domain.ALARM_CONTROL_PANEL: "disarmed",
         Domain.SENSOR: "unknown",
+        Domain.EVENT: "unknown",
+        Domain.NOTIFY: "unknown",
     }.get(domain, "off")

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from homemind.core.outdoors import EnergySettings, WarningSettings, WeatherSettings
 
+from homemind.core.caremodel import CareSettings
+
 
 class Domain(StrEnum):
     """Entity domains, named as Home Assistant names them."""
@@ -30,6 +32,12 @@ class Domain(StrEnum):
     ALARM_CONTROL_PANEL = "alarm_control_panel"
     SENSOR = "sensor"
     BINARY_SENSOR = "binary_sensor"
+    # A wearable's fall or SOS button: its state is the time of the last event, its
+    # ``event_type`` attribute what happened (Home Assistant's event entity).
+    EVENT = "event"
+    # Something that shows or says a message: a watch's screen, a room's speaker
+    # (Home Assistant's notify entity; its state is when it last got one).
+    NOTIFY = "notify"
 
 
 class Role(StrEnum):
@@ -55,6 +63,8 @@ DOMAIN_FEATURES: dict[Domain, frozenset[str]] = {
     Domain.ALARM_CONTROL_PANEL: frozenset({"arm_home", "arm_away", "code"}),
     Domain.SENSOR: frozenset(),
     Domain.BINARY_SENSOR: frozenset(),
+    Domain.EVENT: frozenset(),
+    Domain.NOTIFY: frozenset(),
 }
 
 # Every state a domain can be in; anything else in a home file is an error.
@@ -71,6 +81,8 @@ DOMAIN_STATES: dict[Domain, frozenset[str]] = {
     Domain.ALARM_CONTROL_PANEL: frozenset({"disarmed", "armed_home", "armed_away", "arming", "triggered"}),
     Domain.SENSOR: frozenset(),  # any value
     Domain.BINARY_SENSOR: frozenset({"on", "off"}),
+    Domain.EVENT: frozenset(),  # a time, or "unknown" before the first event
+    Domain.NOTIFY: frozenset(),
 }
 
 UNAVAILABLE = "unavailable"
@@ -292,3 +304,5 @@ class Home:
     warnings: WarningSettings | None = None
     energy: EnergySettings | None = None
     llm: LlmSettings | None = None  # None: no model tier
+    # The home file's ``care:`` section: who is looked after, by whom, and how (homemind.care).
+    care: CareSettings = field(default_factory=CareSettings)

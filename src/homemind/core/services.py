@@ -103,6 +103,7 @@ i18n.register(
         "service.alarm_arm_away": {"en": "be armed", "zh": "布防"},
         "service.alarm_disarm": {"en": "be disarmed", "zh": "撤防"},
         "service.set_percentage": {"en": "change speed", "zh": "调风速"},
+        "service.send_message": {"en": "show a message", "zh": "显示消息"},
         "feature.brightness": {"en": "dimming", "zh": "调光"},
         "feature.color": {"en": "colours", "zh": "调色"},
         "feature.color_temp": {"en": "colour temperature", "zh": "色温"},
@@ -207,6 +208,13 @@ class MuteData(_Data):
     is_volume_muted: bool
 
 
+class MessageData(_Data):
+    """Home Assistant's ``notify.send_message``: the text a screen shows or a speaker says."""
+
+    message: str = Field(min_length=1, max_length=1000)
+    title: str | None = Field(default=None, max_length=200)
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
@@ -251,6 +259,7 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("alarm_arm_home", frozenset({Domain.ALARM_CONTROL_PANEL}), CodeData),
         ServiceSpec("alarm_arm_away", frozenset({Domain.ALARM_CONTROL_PANEL}), CodeData),
         ServiceSpec("alarm_disarm", frozenset({Domain.ALARM_CONTROL_PANEL}), CodeData, sensitive=True),
+        ServiceSpec("send_message", frozenset({Domain.NOTIFY}), MessageData),
     ]
 }
 

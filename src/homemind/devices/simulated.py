@@ -189,4 +189,8 @@ def apply_call(call: ServiceCall, state: str, attrs: dict[str, Any]) -> tuple[st
             "alarm_disarm": "disarmed",
         }[service], {}
 
+    if domain is Domain.NOTIFY and service == "send_message":
+        # As Home Assistant's notify entity: its state is when it last got a message.
+        return datetime.now(UTC).isoformat(timespec="milliseconds"), {}
+
     raise ActionError("error.service_not_for_domain", entity=entity, service=service)

@@ -95,7 +95,9 @@ class House:
     def may(self, actor: Actor, kind: str, operation: str, row: dict[str, Any] | None = None) -> bool:
         """Whether ``actor`` may do ``operation`` on ``row`` (its ``member`` and ``created_by``)."""
         owner, creator = _owner_and_creator(row)
-        return self.policy.may(actor.member, kind, operation, owner=owner, creator=creator)
+        return self.policy.may(
+            actor.member, kind, operation, owner=owner, creator=creator, generated=actor.generated
+        )
 
     def require(
         self, actor: Actor, kind: str, operation: str, row: dict[str, Any] | None = None, subject: str = ""

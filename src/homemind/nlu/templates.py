@@ -226,10 +226,15 @@ class TemplateRecognizer:
             for phrase in (*routine.phrases.get(lang, ()), *routine.names.all_for(lang))
             for said in routine_variants(phrase, lang)
         ]
+        # Members by their names ("how is grandma today?", "奶奶今天怎么样"): care asks about one.
+        members: list[tuple[str, str, dict[str, Any]]] = [
+            (word, m.id, {}) for m in home.members.values() for word in _words(m.names, languages)
+        ]
         return {
             "name": _slot_values(names),
             "area": _slot_values(areas),
             "routine": _slot_values(routines),
+            "member": _slot_values(members),
             "floor": TextSlotList(name="floor", values=[]),
         }
 

@@ -12,10 +12,11 @@ copies disagreed.
 - ``creator``: the member who set it up, for someone else (a reminder for grandma);
 - a role: ``admin``, ``adult``, ``elder``, ``child``, ``guest``.
 
-Two rules are code, not configuration, like the unsafe direction for devices: a
+Three rules are code, not configuration, like the unsafe direction for devices: a
 child or a guest never switches an automation (an automation acts for the whole
-home), and a guest never reads anybody's private data (reminders, calendar,
-notifications, orders) but their own.
+home) nor answers or closes a care incident, a guest never reads anybody's private
+data (reminders, calendar, notifications, orders, care) but their own, and text a
+program wrote (a model tier) never acknowledges, resolves or cancels an incident.
 """
 
 from __future__ import annotations
@@ -38,11 +39,26 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "orders": ("read", "approve"),
     "notifications": ("read", "broadcast"),  # broadcast: an automation that tells everyone
     "automations": ("read", "switch", "create", "remove"),
+    # homemind.care: incidents about a member (a fall, a call for help, a quiet morning).
+    "care": ("read", "report", "acknowledge", "resolve", "cancel", "away"),
 }
 # Data a guest never reads unless it is their own, whatever the file says.
-PRIVATE_TO_GUESTS = frozenset({"reminders", "calendar", "notifications", "orders", "alarms"})
+PRIVATE_TO_GUESTS = frozenset({"reminders", "calendar", "notifications", "orders", "alarms", "care"})
 # Operations no child or guest is ever given.
-NEVER_FOR_CHILDREN = frozenset({("automations", "switch"), ("automations", "remove"), ("orders", "approve")})
+NEVER_FOR_CHILDREN = frozenset(
+    {
+        ("automations", "switch"),
+        ("automations", "remove"),
+        ("orders", "approve"),
+        # A child is told that grandma needs help; answering for the family is an adult's job.
+        ("care", "acknowledge"),
+        ("care", "resolve"),
+        ("care", "cancel"),
+    }
+)
+# Operations text a program wrote (a model tier) may never do, whoever it speaks for: an
+# incident is closed or answered by a person.
+NEVER_GENERATED = frozenset({("care", "acknowledge"), ("care", "resolve"), ("care", "cancel")})
 # What a member restricted to the shared rooms never sees, even there: the home's security.
 SECURITY_DOMAINS = frozenset({Domain.LOCK, Domain.ALARM_CONTROL_PANEL})
 
@@ -59,6 +75,7 @@ class HouseholdRules(BaseModel):
     orders: dict[str, list[Who]] = Field(default_factory=dict)
     notifications: dict[str, list[Who]] = Field(default_factory=dict)
     automations: dict[str, list[Who]] = Field(default_factory=dict)
+    care: dict[str, list[Who]] = Field(default_factory=dict)
 
     @field_validator(*OPERATIONS)
     @classmethod
@@ -86,9 +103,13 @@ def allowed(
     *,
     owner: str | None = None,
     creator: str | None = None,
+    generated: bool = False,
 ) -> bool:
-    """Whether ``member`` may do ``operation`` on ``kind`` data of ``owner`` (set up by ``creator``)."""
+    """Whether ``member`` may do ``operation`` on ``kind`` data of ``owner`` (set up by ``creator``);
+    ``generated``: the request is text a program wrote for them."""
     if (kind, operation) in NEVER_FOR_CHILDREN and member.role in (Role.CHILD, Role.GUEST):
+        return False
+    if generated and (kind, operation) in NEVER_GENERATED:
         return False
     if owner is not None and owner == member.id and "self" in rules:
         return True

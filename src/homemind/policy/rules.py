@@ -240,9 +240,12 @@ class Policy:
         *,
         owner: str | None = None,
         creator: str | None = None,
+        generated: bool = False,
     ) -> bool:
-        """Whether ``member`` may do ``operation`` on ``owner``'s ``kind`` data (set up by ``creator``)."""
-        return allowed(self.household[kind][operation], member, kind, operation, owner=owner, creator=creator)
+        """Whether ``member`` may do ``operation`` on ``owner``'s ``kind`` data (set up by ``creator``);
+        ``generated`` when a program wrote the request (a model tier)."""
+        rules = self.household[kind][operation]
+        return allowed(rules, member, kind, operation, owner=owner, creator=creator, generated=generated)
 
     def sees(self, member: Member, entity: Entity) -> bool:
         """Whether ``member`` may see ``entity``'s state (a guest: shared rooms, never security)."""

@@ -122,7 +122,7 @@ _OFF = {
     Domain.VACUUM: "return_to_base",
     Domain.ALARM_CONTROL_PANEL: "alarm_disarm",
 }
-_READ_ONLY = frozenset({Domain.SENSOR, Domain.BINARY_SENSOR})
+_READ_ONLY = frozenset({Domain.SENSOR, Domain.BINARY_SENSOR, Domain.EVENT, Domain.NOTIFY})
 COLORS = (
     "red",
     "green",

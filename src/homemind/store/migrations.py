@@ -298,4 +298,130 @@ MIGRATIONS: list[str] = [
         removed     REAL
     );
     """,
+    # Care for older members (issue 23). Incidents and their timeline (evidence and every
+    # escalation step, so a restart resumes the same incident at the same stage), device signals
+    # already handled (a replayed message is not a second fall), activity per room and minute
+    # (the inactivity baselines), where each member was last seen, holidays, medication doses,
+    # vitals states and hourly ranges, the wearable's condition, outbound pushes waiting to be
+    # delivered (never dropped), and device tokens for wearables that post over HTTP.
+    """
+    CREATE TABLE care_incidents (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        member          TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        severity        TEXT NOT NULL,
+        state           TEXT NOT NULL,
+        stage           TEXT NOT NULL,
+        contact_index   INTEGER NOT NULL DEFAULT 0,
+        round           INTEGER NOT NULL DEFAULT 0,
+        next_at         REAL,
+        area            TEXT,
+        opened_at       REAL NOT NULL,
+        updated_at      REAL NOT NULL,
+        acknowledged_by TEXT,
+        acknowledged_at REAL,
+        closed_by       TEXT,
+        closed_at       REAL,
+        false_alarm     INTEGER NOT NULL DEFAULT 0,
+        trigger_key     TEXT UNIQUE,
+        detail          TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX care_incidents_due ON care_incidents(state, next_at);
+    CREATE INDEX care_incidents_member ON care_incidents(member, opened_at);
+    CREATE TABLE care_timeline (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident INTEGER NOT NULL REFERENCES care_incidents(id),
+        at       REAL NOT NULL,
+        type     TEXT NOT NULL,
+        kind     TEXT NOT NULL,
+        detail   TEXT NOT NULL
+    );
+    CREATE INDEX care_timeline_incident ON care_timeline(incident, id);
+    CREATE TABLE care_signals (
+        key TEXT PRIMARY KEY,
+        at  REAL NOT NULL
+    );
+    CREATE TABLE care_activity (
+        member TEXT NOT NULL,
+        area   TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        PRIMARY KEY (member, minute, area)
+    );
+    CREATE TABLE care_presence (
+        member     TEXT PRIMARY KEY,
+        last_at    REAL,
+        last_area  TEXT,
+        area_since REAL,
+        door_at    REAL
+    );
+    CREATE TABLE care_away (
+        member TEXT PRIMARY KEY,
+        until  REAL NOT NULL,
+        set_by TEXT NOT NULL,
+        set_at REAL NOT NULL
+    );
+    CREATE TABLE care_doses (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        member       TEXT NOT NULL,
+        notification INTEGER NOT NULL UNIQUE,
+        text         TEXT NOT NULL,
+        due          REAL NOT NULL,
+        state        TEXT NOT NULL,
+        asked        INTEGER NOT NULL DEFAULT 1,
+        family_told  INTEGER NOT NULL DEFAULT 0,
+        next_at      REAL,
+        confirmed_at REAL
+    );
+    CREATE INDEX care_doses_member ON care_doses(member, due);
+    CREATE TABLE care_vitals (
+        member        TEXT NOT NULL,
+        metric        TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        value         REAL,
+        at            REAL,
+        pending_since REAL,
+        since         REAL,
+        PRIMARY KEY (member, metric)
+    );
+    CREATE TABLE care_readings (
+        member TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        hour   INTEGER NOT NULL,
+        low    REAL NOT NULL,
+        high   REAL NOT NULL,
+        n      INTEGER NOT NULL,
+        PRIMARY KEY (member, metric, hour)
+    );
+    CREATE TABLE care_device (
+        member       TEXT PRIMARY KEY,
+        worn         INTEGER,
+        off_since    REAL,
+        battery      REAL,
+        last_reading REAL,
+        problem      TEXT,
+        reported     TEXT
+    );
+    CREATE TABLE care_outbox (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident     INTEGER,
+        target       TEXT NOT NULL,
+        recipient    TEXT NOT NULL,
+        payload      TEXT NOT NULL,
+        created      REAL NOT NULL,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        next_try     REAL NOT NULL,
+        delivered_at REAL,
+        last_error   TEXT,
+        reported     INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX care_outbox_due ON care_outbox(delivered_at, next_try);
+    CREATE TABLE care_device_tokens (
+        id         TEXT PRIMARY KEY,
+        member     TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        revoked_at REAL
+    );
+    """,
 ]

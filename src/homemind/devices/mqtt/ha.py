@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from homemind.core.model import Domain, EntityState
@@ -77,6 +78,7 @@ ABBREVIATIONS = {
     "dev": "device",
     "dev_cla": "device_class",
     "e": "encoding",
+    "evt_typ": "event_types",
     "json_attr_t": "json_attributes_topic",
     "max_kelvin": "max_kelvin",
     "max_mirs": "max_mireds",
@@ -1098,6 +1100,59 @@ class HaBinarySensor(_ReadOnly):
         return self.set_reading({on: "on", off: "off"}.get(value or ""))
 
 
+class HaEvent(_ReadOnly):
+    """Home Assistant's MQTT event (a wearable's fall or SOS button, a remote's press).
+
+    ``state_topic`` carries JSON with an ``event_type`` from the announced
+    ``event_types``; as in Home Assistant the entity's state is the time the event
+    arrived and its ``event_type`` attribute says what it was, so the same event
+    twice is two state changes.
+    """
+
+    def __init__(self, config: _Config, **identity: Any) -> None:
+        super().__init__(config, **identity)
+        types = config.strings("event_types")
+        if not types:
+            raise DiscoveryError("event_types is required")
+        self.event_types = types
+        self.limits = {"event_types": types}
+
+    def domain_of(self) -> Domain:
+        return Domain.EVENT
+
+    def decode(self, topic: str, payload: Payload) -> bool:
+        text = payload.value(self.value_template)
+        data = Payload(text).json if text is not None else None
+        kind = data.get("event_type") if isinstance(data, dict) else None
+        if kind not in self.event_types:
+            raise ValueError(f"not an event of {', '.join(self.event_types)}")
+        return self.set_reading(datetime.now(UTC).isoformat(timespec="milliseconds"), event_type=kind)
+
+
+class HaNotify(_HaEntity):
+    """Home Assistant's MQTT notify: ``send_message`` publishes the text to ``command_topic``
+    (through ``command_template`` when given). Nothing comes back, as in Home Assistant."""
+
+    def __init__(self, config: _Config, **identity: Any) -> None:
+        super().__init__(config, **identity)
+        if self.command_topic is None:
+            raise DiscoveryError("command_topic is required")
+        self.command_template = config.template("command_template")
+
+    def domain_of(self) -> Domain:
+        return Domain.NOTIFY
+
+    def decode(self, topic: str, payload: Payload) -> bool:
+        return False
+
+    def encode(self, call: ServiceCall, current: EntityState) -> list[Outgoing]:
+        if call.service != "send_message":
+            raise self.cannot(call)
+        message = call.data["message"]
+        payload = _render(self.command_template, message, value=message, title=call.data.get("title"))
+        return [self.out(self.command_topic, payload, None)]
+
+
 _COMPONENTS: dict[str, Callable[..., MqttEntity]] = {
     "light": _light,
     "switch": HaSwitch,
@@ -1111,5 +1166,7 @@ _COMPONENTS: dict[str, Callable[..., MqttEntity]] = {
     "media_player": HaMediaPlayer,
     "sensor": HaSensor,
     "binary_sensor": HaBinarySensor,
+    "event": HaEvent,
+    "notify": HaNotify,
 }
 COMPONENTS = frozenset(_COMPONENTS)

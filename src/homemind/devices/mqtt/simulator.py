@@ -11,11 +11,12 @@ separate connections with their own last will, like separate programs would.
 Devices behave as the in-process simulated home does (the same
 :func:`~homemind.devices.simulated.apply_call`): a command is decoded from the
 device's own wire format, carried out after a small delay, and the new state is
-published. A device can be taken offline and brought back, or given a new reading,
-through the control topic::
+published. A device can be taken offline and brought back, given a new reading, or
+(a wearable) made to fall or press SOS, through the control topic::
 
     {"entity_id": "light.kitchen", "online": false}
     {"entity_id": "sensor.living_room_temperature", "state": "27.5"}
+    {"entity_id": "event.nainai_watch_alert", "event_type": "fall"}
 
 This module is the device side on purpose: it shares no encoding code with the
 hub's adapter, so a mistake in one is caught by the other in the tests.
@@ -300,6 +301,10 @@ class HaDevices(_Bridge):
             config.update({"cmd_t": "~/set", "stat_t": "~/state", "sup_feat": features})
         elif domain is Domain.MEDIA_PLAYER:
             config.update({"cmd_t": "~/set", "stat_t": "~/state", "sup_feat": sorted(entity.features)})
+        elif domain is Domain.EVENT:
+            config.update({"stat_t": "~/event", "evt_typ": caps.get("event_types") or ["fall", "sos"]})
+        elif domain is Domain.NOTIFY:
+            config["cmd_t"] = "~/set"
         elif domain in (Domain.SENSOR, Domain.BINARY_SENSOR):
             config["stat_t"] = "~/state"
             if entity.device_class:
@@ -353,6 +358,8 @@ class HaDevices(_Bridge):
             )
         elif domain is Domain.BINARY_SENSOR:
             await self.publish(f"{base}/state", state.upper())
+        elif domain in (Domain.EVENT, Domain.NOTIFY):
+            return  # an event is news, not a state to keep; a screen reports nothing
         else:
             await self.publish(f"{base}/state", state)
 
@@ -376,8 +383,15 @@ class HaDevices(_Bridge):
         async def work() -> None:
             if device.apply(service, data):
                 await self.publish_state(device)
+                if service == "send_message":
+                    # What the screen or speaker shows: for people (and tests) watching the broker.
+                    await self.publish(f"{self.base(device)}/shown", data["message"], retain=False)
 
         self.later(device, work)
+
+    async def fire(self, device: SimDevice, event_type: str) -> None:
+        """A wearable's fall or SOS: one event message, never retained (it happens once)."""
+        await self.publish(f"{self.base(device)}/event", json.dumps({"event_type": event_type}), retain=False)
 
     def decode(self, device: SimDevice, part: str | None, text: str) -> tuple[str, dict[str, Any]] | None:
         """The device's own reading of a command: the wire format -> homemind service and data."""
@@ -415,6 +429,8 @@ class HaDevices(_Bridge):
         if domain is Domain.MEDIA_PLAYER:
             data = json.loads(text)
             return str(data.pop("service")), data
+        if domain is Domain.NOTIFY:
+            return "send_message", {"message": text}
         return words.get(text)
 
 
@@ -725,6 +741,13 @@ class Simulator:
         else:
             await self.ha.publish_state(device)
 
+    async def fire_event(self, entity_id: str, event_type: str) -> None:
+        """A wearable falls or its SOS button is pressed (an event entity of the home)."""
+        device = self.devices[entity_id]
+        if device.entity.domain is not Domain.EVENT:
+            raise ValueError(f"{entity_id} is not an event entity")
+        await self.ha.fire(device, event_type)
+
     async def control(self, payload: bytes) -> None:
         """A control message: take devices offline or online, or give them a new state."""
         try:
@@ -738,5 +761,7 @@ class Simulator:
                     await self.set_online(target, bool(data["online"]))
                 if "state" in data:
                     await self.set_state(target, str(data["state"]), dict(data.get("attributes") or {}))
+                if "event_type" in data:
+                    await self.fire_event(target, str(data["event_type"]))
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("simulator: ignored a control message %r: %s", payload[:200], exc)

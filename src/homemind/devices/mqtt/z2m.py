@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from homemind.core.model import Domain, EntityState
@@ -58,6 +59,9 @@ _SENSORS: dict[str, str | None] = {
     "co2": "carbon_dioxide",
     "pm25": "pm25",
     "battery": "battery",
+    # A wearable's readings (homemind.care): beats per minute, blood oxygen in %.
+    "heart_rate": None,
+    "spo2": None,
 }
 _BINARY_SENSORS: dict[str, str | None] = {
     "contact": "door",
@@ -67,6 +71,7 @@ _BINARY_SENSORS: dict[str, str | None] = {
     "smoke": "smoke",
     "vibration": "vibration",
     "tamper": "tamper",
+    "on_body": None,  # a wearable that knows whether it is worn
 }
 
 
@@ -192,6 +197,8 @@ def _entity(expose: dict[str, Any], common: dict[str, Any]) -> MqttEntity | None
         return Z2mSensor(expose=expose, object_id=f"{base_id}_{slugify(prop)}", suffix=prop, **common)
     if kind == "binary" and expose.get("name") in _BINARY_SENSORS:
         return Z2mBinarySensor(expose=expose, object_id=f"{base_id}_{slugify(prop)}", suffix=prop, **common)
+    if kind == "enum" and expose.get("name") == "action":
+        return Z2mEvent(expose=expose, object_id=f"{base_id}_{slugify(prop)}", suffix=prop, **common)
     return None
 
 
@@ -556,6 +563,31 @@ class Z2mBinarySensor(_Z2mEntity):
         value = data[prop]
         on, off = self.expose.get("value_on", True), self.expose.get("value_off", False)
         return self.set_reading("on" if value == on else "off" if value == off else None)
+
+
+class Z2mEvent(_Z2mEntity):
+    """A device's ``action`` (a button press, a wearable's fall or SOS) as an event entity, as
+    Zigbee2MQTT's Home Assistant integration makes it: the state is when it happened, the
+    ``event_type`` attribute which of the expose's values it was. Only a message that carries
+    an action is an event: the device's other readings in the same JSON are not."""
+
+    domain_value = Domain.EVENT
+
+    def setup(self) -> None:
+        values = self.expose.get("values")
+        self.event_types = [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+        if not self.event_types:
+            raise DiscoveryError("an action expose without values")
+        self.limits = {"event_types": self.event_types}
+
+    def decode(self, topic: str, payload: Payload) -> bool:
+        data = self.data(payload)
+        action = None if data is None else data.get(str(self.expose["property"]))
+        if action in (None, ""):
+            return False
+        if action not in self.event_types:
+            raise ValueError(f"action {action!r} is not one of {', '.join(self.event_types)}")
+        return self.set_reading(datetime.now(UTC).isoformat(timespec="milliseconds"), event_type=action)
 
 
 _SPECIFIC: dict[str, type[_Z2mEntity]] = {

@@ -1,0 +1,449 @@
+"""Incidents: one per member at a time, gathering every signal about her, asking her first, then
+escalating through her contacts until someone answers.
+
+The stages, as rows in the store (see records.py):
+
+``asking``      she is asked on her room's speakers and her watch; "I'm OK" within the
+                countdown cancels it (a false alarm); movement or speech after a fall
+                downgrades it to a ``check``. A call for help skips this stage.
+``escalating``  every ``repeat`` seconds a round: contact 1 first, the next contact added
+                after ``rounds`` unanswered rounds, everyone told so far reminded; on the
+                first round the children are told to fetch an adult and she hears that
+                help is coming.
+``emergency``   every contact had its rounds unanswered and the home file opts in:
+                emergency services are told, once; the rounds go on.
+``informed``    a downgraded fall: the first contact is told once, with no repeats.
+
+Acknowledging ("I'm on my way") stops the rounds; resolving or her own cancelling
+closes the incident. Each step is one transaction that moves the row and writes its
+notifications and pushes, so a restart resumes the same incident at the same stage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from homemind.care.notify import Messenger, Recipient, both, joined, names_of
+from homemind.care.outbox import Outbox
+from homemind.care.records import ACTIVE, Incident, Records
+from homemind.core.caremodel import CaredMember
+from homemind.core.events import Event
+from homemind.household import HOUSEHOLD_CHANGED, Conflict, NotFound
+from homemind.policy import Actor
+
+if TYPE_CHECKING:
+    from homemind.household import Household
+
+log = logging.getLogger(__name__)
+
+URGENT, CHECK = "urgent", "check"
+NONE_TEXT = {"en": "", "zh": ""}
+# Intents that are themselves about an incident: saying them is not "she is up and talking".
+CARE_INTENTS = frozenset({"HomemindCareHelp", "HomemindCareOk", "HomemindCareOnMyWay"})
+_NOBODY = CaredMember("", ())
+
+
+class Incidents:
+    def __init__(self, house: Household, records: Records, messenger: Messenger, outbox: Outbox) -> None:
+        self.house = house
+        self.records = records
+        self.messenger = messenger
+        self.outbox = outbox
+        self.settings = house.home.care
+
+    # --- opening an incident, and evidence for it -------------------------------------------
+
+    async def alarm(
+        self,
+        member: str,
+        kind: str,
+        at: float,
+        *,
+        area: str | None = None,
+        skip_countdown: bool = False,
+        trigger_key: str | None = None,
+        detail: dict[str, Any] | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> Incident | None:
+        """Open an incident about ``member`` (or add to the one already open); None if this
+        trigger was handled before (the same quiet morning, the same replayed message)."""
+        active = self.records.active_for(member)
+        if active is not None:
+            self.add_evidence(active, at, kind, **(evidence or {}))
+            if active.state == "acknowledged" and kind in ("fall", "sos"):
+                self._again(active, at)
+            if skip_countdown and active.stage == "asking":
+                with self.house.store.transaction() as db:
+                    Records.claim(db, active, severity=URGENT, next_at=at, updated_at=at)
+                await self.tick()
+            return self.records.get(active.id)
+        area = area or self.last_seen(member, at)
+        asking = both("care.ask")
+        with self.house.store.transaction() as db:
+            incident_id = Records.insert(
+                db,
+                member=member,
+                kind=kind,
+                severity=URGENT,
+                state="open",
+                stage="asking",
+                next_at=at if skip_countdown else at + self.settings.countdown,
+                area=area,
+                opened_at=at,
+                updated_at=at,
+                trigger_key=trigger_key,
+                detail=json.dumps(detail or {}, ensure_ascii=False),
+            )
+            if not incident_id:
+                return None
+            Records.note(db, incident_id, at, "evidence", kind, **(evidence or {}))
+            seen = self._last_motion(member, at)
+            if seen is not None:
+                Records.note(db, incident_id, seen[1], "evidence", "last_seen", area=seen[0])
+            notes = []
+            if not skip_countdown:
+                Records.note(db, incident_id, at, "step", "asked", countdown=self.settings.countdown)
+                recipient = self.messenger.member_recipient(member)
+                notes.append(
+                    self.messenger.tell(
+                        db, recipient, asking, source=f"{incident_id}:ask", incident=incident_id
+                    )
+                )
+        self._published(notes)
+        if not skip_countdown:
+            reached = await self.messenger.say(member, area, asking)
+            self._note(incident_id, "step", "prompted", devices=reached)
+        await self.tick()
+        return self.records.get(incident_id)
+
+    def add_evidence(self, incident: Incident, at: float, kind: str, **detail: Any) -> None:
+        with self.house.store.transaction() as db:
+            Records.note(db, incident.id, at, "evidence", kind, **detail)
+        self._changed()
+
+    def moved(self, member: str, area: str, at: float) -> None:
+        """Motion in one of her rooms: evidence, and after a fall it means she got up."""
+        incident = self.records.active_for(member)
+        if incident is None:
+            return
+        last = [e for e in self.records.timeline(incident.id) if e.kind in ("motion", "last_seen")]
+        if last and last[-1].detail.get("area") == area:
+            return  # the same room again adds nothing
+        self._downgrade(incident, at, "motion", area=area, moved=area != incident.area)
+
+    def spoke(self, member: str, at: float, intent: str | None, area: str | None) -> None:
+        """She said something the hub understood: she is conscious."""
+        incident = self.records.active_for(member)
+        if incident is None or intent in CARE_INTENTS:
+            return
+        self._downgrade(incident, at, "speech", area=area, intent=intent, moved=True)
+
+    def _downgrade(self, incident: Incident, at: float, kind: str, *, moved: bool, **detail: Any) -> None:
+        after_fall = incident.stage == "asking" and incident.kind == "fall" and incident.severity == URGENT
+        with self.house.store.transaction() as db:
+            Records.note(db, incident.id, at, "evidence", kind, **detail)
+            if moved and after_fall and Records.claim(db, incident, severity=CHECK, updated_at=at):
+                Records.note(db, incident.id, at, "step", "downgraded", because=kind)
+        self._changed()
+
+    # --- the clock: countdowns and rounds ------------------------------------------------------
+
+    async def tick(self) -> list[int]:
+        """Take every incident whose next step is due; returns the ids that moved."""
+        now = self.house.clock.now()
+        moved = []
+        for incident in self.records.due(now):
+            try:
+                if await self._step(incident, now):
+                    moved.append(incident.id)
+            except Exception:  # one incident's failure must not stop the others' rounds
+                log.exception("care: incident %s could not move on", incident.id)
+        return moved
+
+    async def _step(self, incident: Incident, now: float) -> bool:
+        if incident.stage == "asking" and incident.severity == CHECK:
+            return self._inform(incident, now)
+        if incident.stage == "informed":
+            return False
+        settings = self.settings
+        contacts = self.messenger.contacts(incident.member)
+        number = incident.round + 1
+        newest = min((number - 1) // settings.rounds, len(contacts) - 1)
+        emergency = settings.emergency is not None and number == len(contacts) * settings.rounds + 1
+        stage = "emergency" if emergency or incident.stage == "emergency" else "escalating"
+        base = self.alert_text(incident)
+        text = both("care.alert.act", text=base, id=incident.id)
+        told = contacts[: newest + 1]
+        notes: list[int | None] = []
+        with self.house.store.transaction() as db:
+            claimed = Records.claim(
+                db,
+                incident,
+                stage=stage,
+                round=number,
+                contact_index=max(newest, 0),
+                next_at=now + settings.repeat,
+                updated_at=now,
+            )
+            if not claimed:
+                return False  # another process took this step
+            for index, contact in enumerate(told):
+                count = number - index * settings.rounds
+                message = text if count == 1 else both("care.alert.repeat", round=count, text=text)
+                source = f"{incident.id}:round{number}:{index}"
+                notes.append(self._tell(db, contact, message, source, incident))
+            Records.note(db, incident.id, now, "step", "notified", round=number, contacts=_labels(told))
+            if number == 1:
+                notes += self._tell_children(db, incident, contacts)
+            if emergency and settings.emergency is not None:
+                e = settings.emergency
+                minutes = round((now - incident.opened_at) / 60)
+                alert = both("care.alert.emergency", home=self.house.home.name, text=base, minutes=minutes)
+                self._tell(db, Recipient(None, e.name, e.language, e.targets), alert, "emergency", incident)
+                Records.note(db, incident.id, now, "step", "emergency", targets=[t.label for t in e.targets])
+        self._published(notes)
+        if number == 1 and told:
+            coming = both("care.help_coming", contacts=joined([c.name for c in told]))
+            await self.messenger.say(incident.member, incident.area, coming)
+        self.outbox.deliver_due()
+        return True
+
+    def _inform(self, incident: Incident, now: float) -> bool:
+        """A fall she got up from without answering: her first contact is asked to check, once."""
+        contacts = self.messenger.contacts(incident.member)[:1]
+        names = self.messenger.name(incident.member)
+        check = both("care.alert.check", member=names, time=self.house.describe_time(incident.opened_at))
+        text = both("care.alert.act", text=check, id=incident.id)
+        with self.house.store.transaction() as db:
+            if not Records.claim(db, incident, stage="informed", round=1, next_at=None, updated_at=now):
+                return False
+            notes = [
+                self._tell(db, c, text, f"{incident.id}:informed", incident, urgent=False) for c in contacts
+            ]
+            Records.note(db, incident.id, now, "step", "informed", contacts=_labels(contacts))
+        self._published(notes)
+        self.outbox.deliver_due()
+        return True
+
+    def _tell_children(self, db: Any, incident: Incident, contacts: list[Recipient]) -> list[int | None]:
+        """ "Grandma needs help. Go and find Mum!": told, never asked to act."""
+        home = self.house.home
+        adults = [c for c in contacts if c.member and home.members[c.member].role.value in ("admin", "adult")]
+        adult = (adults or contacts)[0].name if (adults or contacts) else NONE_TEXT
+        text = both("care.alert.child", member=self.messenger.name(incident.member), adult=adult)
+        return [
+            self._tell(db, self.messenger.member_recipient(child.id), text, f"{incident.id}:child", incident)
+            for child in self.messenger.children()
+            if child.id != incident.member
+        ]
+
+    def _tell(
+        self,
+        db: Any,
+        to: Recipient,
+        text: dict[str, str],
+        source: str,
+        incident: Incident,
+        urgent: bool = True,
+    ) -> int | None:
+        return self.messenger.tell(
+            db,
+            to,
+            text,
+            source=source,
+            incident=incident.id,
+            urgent=urgent,
+            kind=incident.kind,
+            member=incident.member,
+        )
+
+    def _again(self, incident: Incident, at: float) -> None:
+        """She calls again after someone said they were coming: everyone told hears it at once."""
+        text = both("care.alert.act", text=self.alert_text(incident), id=incident.id)
+        with self.house.store.transaction() as db:
+            notes = self._tell_told(db, incident, text, f"again{int(at)}", skip="", include_member=False)
+            Records.note(db, incident.id, at, "step", "notified", again=True)
+        self._published(notes)
+        self.outbox.deliver_due()
+
+    async def call(self, incident: Incident, relation: str) -> bool:
+        """ "Call my son": the contact she asked for is told now, even if not yet their turn."""
+        contacts = self.messenger.contacts(incident.member)
+        told = contacts[: incident.contact_index + 1] if incident.round else []
+        wanted = [
+            c for c in self.settings.members.get(incident.member, _NOBODY).contacts if c.relation == relation
+        ]
+        if not wanted:
+            return False
+        recipient = self.messenger.recipient(wanted[0])
+        if recipient in told:
+            return True
+        now = self.house.clock.now()
+        text = both("care.alert.act", text=self.alert_text(incident), id=incident.id)
+        with self.house.store.transaction() as db:
+            notes = [self._tell(db, recipient, text, f"{incident.id}:asked_for:{relation}", incident)]
+            Records.note(
+                db, incident.id, now, "step", "notified", asked_for=relation, contacts=_labels([recipient])
+            )
+        self._published(notes)
+        self.outbox.deliver_due()
+        return True
+
+    # --- people answering: acknowledge, resolve, cancel ---------------------------------------
+
+    def target(self, actor: Actor, incident_id: int, operation: str) -> Incident:
+        """The incident, if this member may see it and do ``operation`` to it (else 404 / 403)."""
+        incident = self.records.get(incident_id)
+        if incident is None or not self.house.may(actor, "care", "read", {"member": incident.member}):
+            raise NotFound("care.no_such")
+        self.house.require(
+            actor, "care", operation, {"member": incident.member}, subject=f"incident.{incident.id}"
+        )
+        if not incident.active:
+            raise Conflict("care.closed", id=incident.id)
+        return incident
+
+    async def acknowledge(self, actor: Actor, incident_id: int) -> Incident:
+        incident = self.target(actor, incident_id, "acknowledge")
+        now = self.house.clock.now()
+        who = names_of(actor.member)
+        text = both("care.on_the_way", who=who, member=self.messenger.name(incident.member))
+        with self.house.store.transaction() as db:
+            db.execute(
+                "UPDATE care_incidents SET state = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?,"
+                " next_at = NULL, updated_at = ? WHERE id = ? AND state = 'open'",
+                (actor.member.id, now, now, incident.id),
+            )
+            Records.note(
+                db, incident.id, now, "step", "acknowledged", by=actor.member.id, channel=actor.channel
+            )
+            notes = self._tell_told(db, incident, text, "ack", skip=actor.member.id, include_member=True)
+        return await self._answered(actor, incident, "acknowledge", notes, text)
+
+    async def resolve(self, actor: Actor, incident_id: int, *, false_alarm: bool = False) -> Incident:
+        incident = self.target(actor, incident_id, "resolve")
+        return await self._close(actor, incident, "resolved", "resolve", false_alarm)
+
+    async def cancel(self, actor: Actor, incident_id: int) -> Incident:
+        """Her own false alarm ("I'm OK"): only she may, never a child, never a program."""
+        incident = self.target(actor, incident_id, "cancel")
+        return await self._close(actor, incident, "cancelled", "cancel", True)
+
+    async def _close(
+        self, actor: Actor, incident: Incident, state: str, operation: str, false_alarm: bool
+    ) -> Incident:
+        now = self.house.clock.now()
+        names = self.messenger.name(incident.member)
+        if state == "cancelled":
+            text = both("care.cancelled", member=names)
+        else:
+            text = both("care.resolved", who=names_of(actor.member), member=names)
+        with self.house.store.transaction() as db:
+            db.execute(
+                "UPDATE care_incidents SET state = ?, stage = 'closed', next_at = NULL, closed_by = ?,"
+                " closed_at = ?, false_alarm = ?, updated_at = ? WHERE id = ?",
+                (state, actor.member.id, now, int(false_alarm), now, incident.id),
+            )
+            Records.note(db, incident.id, now, "step", state, by=actor.member.id, false_alarm=false_alarm)
+            notes = self._tell_told(db, incident, text, state, skip=actor.member.id, include_member=False)
+        return await self._answered(actor, incident, operation, notes, None)
+
+    async def _answered(
+        self,
+        actor: Actor,
+        incident: Incident,
+        operation: str,
+        notes: list[int | None],
+        say: dict[str, str] | None,
+    ) -> Incident:
+        self.house.audit(actor, "care", operation, f"incident.{incident.id}", "ok", member=incident.member)
+        self._published(notes)
+        if say is not None and actor.member.id != incident.member:
+            await self.messenger.say(incident.member, incident.area, say)
+        self.outbox.deliver_due()
+        found = self.records.get(incident.id)
+        assert found is not None
+        return found
+
+    def _tell_told(
+        self, db: Any, incident: Incident, text: dict[str, str], what: str, *, skip: str, include_member: bool
+    ) -> list[int | None]:
+        """Everyone told about the incident so far (and, if asked, the member) hears how it ended."""
+        told = (
+            self.messenger.contacts(incident.member)[: incident.contact_index + 1] if incident.round else []
+        )
+        if include_member:
+            told.append(self.messenger.member_recipient(incident.member))
+        return [
+            self._tell(db, r, text, f"{incident.id}:{what}", incident, urgent=False)
+            for r in told
+            if r.member != skip
+        ]
+
+    # --- reading --------------------------------------------------------------------------
+
+    def visible(self, actor: Actor, *, active_only: bool = False, limit: int = 50) -> list[Incident]:
+        rows = self.records.all_active() if active_only else self.records.recent(limit)
+        return [i for i in rows if self.house.may(actor, "care", "read", {"member": i.member})]
+
+    def get(self, actor: Actor, incident_id: int) -> Incident:
+        incident = self.records.get(incident_id)
+        if incident is None or not self.house.may(actor, "care", "read", {"member": incident.member}):
+            raise NotFound("care.no_such")
+        return incident
+
+    def latest_answerable(self, actor: Actor) -> Incident | None:
+        """The incident "I'm on my way" is about: the newest this member may see, an open one
+        before one somebody is already on the way to."""
+        visible = [
+            i
+            for i in self.records.all_active()
+            if self.house.may(actor, "care", "read", {"member": i.member})
+        ]
+        visible.sort(key=lambda i: (i.state == "open", i.id))
+        return visible[-1] if visible else None
+
+    def alert_text(self, incident: Incident) -> dict[str, str]:
+        area = self.house.home.areas.get(incident.area or "")
+        where = both("care.where", area=dict(area.names.name)) if area else NONE_TEXT
+        params = {
+            "member": self.messenger.name(incident.member),
+            "where": where,
+            "time": self.house.describe_time(incident.opened_at),
+            **incident.detail,
+        }
+        return both(f"care.alert.{incident.kind}", **params)
+
+    def last_seen(self, member: str, at: float) -> str | None:
+        seen = self._last_motion(member, at)
+        return seen[0] if seen else None
+
+    def _last_motion(self, member: str, at: float) -> tuple[str, float] | None:
+        rows = self.house.store.read(
+            "SELECT last_area, last_at FROM care_presence WHERE member = ?", (member,)
+        )
+        if rows and rows[0]["last_area"] and rows[0]["last_at"] and at - rows[0]["last_at"] < 6 * 3600:
+            return str(rows[0]["last_area"]), float(rows[0]["last_at"])
+        return None
+
+    # --- telling the rest of the hub ----------------------------------------------------------
+
+    def _note(self, incident_id: int, type_: str, kind: str, **detail: Any) -> None:
+        with self.house.store.transaction() as db:
+            Records.note(db, incident_id, self.house.clock.now(), type_, kind, **detail)
+
+    def _published(self, notes: list[int | None]) -> None:
+        self.house.notifications.publish_stored(notes)
+        self._changed()
+
+    def _changed(self) -> None:
+        self.house.bus.publish(Event(HOUSEHOLD_CHANGED, {"kind": "care"}))
+
+
+def _labels(recipients: list[Recipient]) -> list[str]:
+    return [r.member or r.name.get("en", "") for r in recipients]
+
+
+__all__ = ["ACTIVE", "CHECK", "URGENT", "Incidents"]
