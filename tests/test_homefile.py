@@ -49,7 +49,7 @@ def test_demo_home_matches_the_brief() -> None:
         "entrance",
         "balcony",
     }
-    assert len(home.entities) == 24
+    assert len(home.entities) == 36  # 24 devices, and 12 for looking after Grandma (issue 23)
     assert {e.domain for e in home.entities.values()} == set(Domain)
     tv = home.entities["media_player.living_room_tv"]
     assert tv.names.display("zh") == "电视"

@@ -176,6 +176,7 @@ class Incidents:
         base = self.alert_text(incident)
         text = both("care.alert.act", text=base, id=incident.id)
         told = contacts[: newest + 1]
+        coming = both("care.help_coming", contacts=joined([c.name for c in told])) if told else None
         notes: list[int | None] = []
         with self.house.store.transaction() as db:
             claimed = Records.claim(
@@ -197,6 +198,9 @@ class Incidents:
             Records.note(db, incident.id, now, "step", "notified", round=number, contacts=_labels(told))
             if number == 1:
                 notes += self._tell_children(db, incident, contacts)
+                if coming is not None:
+                    her = self.messenger.member_recipient(incident.member)
+                    notes.append(self._tell(db, her, coming, f"{incident.id}:coming", incident, urgent=False))
             if emergency and settings.emergency is not None:
                 e = settings.emergency
                 minutes = round((now - incident.opened_at) / 60)
@@ -204,8 +208,7 @@ class Incidents:
                 self._tell(db, Recipient(None, e.name, e.language, e.targets), alert, "emergency", incident)
                 Records.note(db, incident.id, now, "step", "emergency", targets=[t.label for t in e.targets])
         self._published(notes)
-        if number == 1 and told:
-            coming = both("care.help_coming", contacts=joined([c.name for c in told]))
+        if number == 1 and coming is not None:
             await self.messenger.say(incident.member, incident.area, coming)
         self.outbox.deliver_due()
         return True

@@ -114,11 +114,12 @@ class Messenger:
         """
         note_id = None
         if recipient.member is not None:
+            # One notification per recipient: the store keeps one per (kind, source, time).
             note_id = self.house.notifications.add(
                 db,
                 recipient.member,
                 NOTE_KIND,
-                source,
+                f"{source}>{recipient.member}",
                 self.house.clock.now(),
                 False,
                 "care.text",

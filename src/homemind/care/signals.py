@@ -94,9 +94,10 @@ class SignalMap:
         member, what = self.wearables[entity_id]
         if what == "alert":
             kind = (new.get("attributes") or {}).get("event_type")
-            if state == before or kind not in ("fall", "sos"):
+            again = state == before and kind == (old.get("attributes") or {}).get("event_type")
+            if again or kind not in ("fall", "sos"):
                 return None
-            return Signal(member, str(kind), at, entity_id=entity_id, key=f"{entity_id}:{state}")
+            return Signal(member, str(kind), at, entity_id=entity_id, key=f"{entity_id}:{state}:{kind}")
         if what == "on_body":
             if state == before or state not in ("on", "off"):
                 return None
