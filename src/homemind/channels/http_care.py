@@ -45,6 +45,7 @@ class IncidentInfo(BaseModel):
     opened_at: str | None
     next_at: str | None
     acknowledged_by: str | None
+    acknowledged_name: dict[str, str] | None
     acknowledged_at: str | None
     closed_by: str | None
     closed_at: str | None

@@ -129,6 +129,12 @@ export const api = {
     ok(request('POST', `/api/documents?name=${encodeURIComponent(file.name)}&private=${only}`, file)),
   removeDocument: (id) => ok(request('DELETE', `/api/documents/${path(id)}`)),
   members: () => ok(request('GET', '/api/members')),
+  /** Care: open incidents (all: recent closed ones too), answering one, who is looked after, a day. */
+  careIncidents: (all = false) => ok(request('GET', `/api/care/incidents${all ? '?all=true' : ''}`)),
+  /** action: 'ack', 'resolve' (body {false_alarm}) or 'cancel'. */
+  careAct: (id, action, body) => ok(request('POST', `/api/care/incidents/${path(id, action)}`, body)),
+  careMembers: () => ok(request('GET', '/api/care/members')),
+  careSummary: (member) => ok(request('GET', `/api/care/summary/${path(member)}`)),
   audit: (limit = 100) => ok(request('GET', `/api/audit?limit=${limit}`)),
   weather: (language) => ok(request('GET', `/api/weather?lang=${encodeURIComponent(language)}`)),
   alerts: (language) => ok(request('GET', `/api/alerts?lang=${encodeURIComponent(language)}`)),

@@ -11,6 +11,7 @@ import { ListsView, TimersView, CalendarView, ApprovalsView, MembersView, AuditV
 import { AlertBanner, EnergyView, WeatherBadge } from './outdoors.js';
 import { DocumentsView } from './documents.js';
 import { AutomationsView } from './automations.js';
+import { CareBanner, CareView } from './care.js';
 
 const isAdmin = (me) => Boolean(me) && me.role === 'admin';
 const approves = (me) => Boolean(me) && (me.role === 'admin' || me.role === 'adult');
@@ -28,6 +29,7 @@ export const ROUTES = [
   { path: '/energy', label: 'nav.energy', view: EnergyView, allow: member, household: true },
   { path: '/documents', label: 'nav.documents', view: DocumentsView, allow: () => true },
   { path: '/automations', label: 'nav.automations', view: AutomationsView, allow: member, household: true },
+  { path: '/care', label: 'nav.care', view: CareView, allow: member, household: true },
   { path: '/admin/members', label: 'nav.members', view: MembersView, allow: isAdmin },
   { path: '/admin/audit', label: 'nav.audit', view: AuditView, allow: isAdmin },
 ];
@@ -254,6 +256,7 @@ function App() {
       ${me && me.channel === 'web' && html`<button type="button" class="logout" onClick=${logout}>${t('login.logout')}</button>`}
       <${LanguageSwitch} language=${language} setLanguage=${setLanguage} t=${t} />
     </header>
+    <${CareBanner} t=${t} language=${language} me=${me} version=${version} />
     <${AlertBanner} t=${t} language=${language} version=${version} />
     <${Notice} notice=${notice} t=${t} onDismiss=${() => setNotice(null)} />
     <${Toasts} toasts=${toasts} t=${t} onDismiss=${(id) => setToasts((shown) => shown.filter((n) => n.id !== id))} />
