@@ -303,7 +303,9 @@ class Care:
             "opened_at": iso(incident.opened_at),
             "next_at": iso(incident.next_at),
             "acknowledged_by": incident.acknowledged_by,
-            "acknowledged_name": self.messenger.name(incident.acknowledged_by) if incident.acknowledged_by else None,
+            "acknowledged_name": (
+                self.messenger.name(incident.acknowledged_by) if incident.acknowledged_by else None
+            ),
             "acknowledged_at": iso(incident.acknowledged_at),
             "closed_by": incident.closed_by,
             "closed_at": iso(incident.closed_at),
