@@ -381,9 +381,15 @@ HOUSEHOLD_EXPECTED = {
     "automations.create": (A, A, A, A, N),
     "automations.remove": (A, A, N, N, N),
     "devices.see_locks": (A, A, A, A, N),
+    # An incident about Grandma (the elder): she cancels her own false alarm; adults answer.
+    "care.read": (A, A, A, A, N),
+    "care.acknowledge": (A, A, N, N, N),
+    "care.resolve": (A, A, N, N, N),
+    "care.cancel": (N, N, A, N, N),
 }
 CHANGES = {"lists.add", "lists.complete", "lists.remove", "timers.cancel", "reminders.delete"}
 CHANGES |= {"orders.approve", "automations.switch", "automations.create", "automations.remove"}
+CHANGES |= {"care.acknowledge", "care.resolve", "care.cancel"}
 
 
 def _household_home(data: Path) -> dict[str, int]:
@@ -411,6 +417,17 @@ def _household_home(data: Path) -> dict[str, int]:
         at = {"at": (house.now() + timedelta(hours=2)).isoformat(), "recurrence": "FREQ=DAILY"}
         steps = [Step(service="turn_on", entity_id="light.balcony")]
         house.automations.create(mei, "turn on the balcony light every day", "en", at, steps)  # said_1
+
+        async def fall() -> int:
+            await hub.start()
+            try:
+                incident = await hub.care.report(hub.actor("nainai"), "nainai", "fall")
+                assert incident is not None
+                return incident.id
+            finally:
+                await hub.backend.stop()
+
+        ids["incident"] = asyncio.run(fall())
         return ids
     finally:
         hub.store.close()
@@ -427,6 +444,7 @@ def _owner_view(data: Path) -> dict[str, object]:
         view = hub.household.dump(hub.actor("alice"))
         view["timers"] = [(t["id"], t["state"]) for t in view["timers"]]  # time left moves on by itself
         view["automations"] = hub.household.automations.list(hub.actor("alice"))
+        view["care"] = [(i.id, i.state) for i in hub.care.records.recent()]
         return view
     finally:
         hub.store.close()
@@ -436,6 +454,7 @@ def _api_op(client: TestClient, member: str, op: str, ids: dict[str, int]) -> bo
     headers = {"Authorization": f"Bearer {client.tokens[member]}"}  # type: ignore[attr-defined]
     get, post, delete, item = client.get, client.post, client.delete, "/api/lists/shopping/items"
     switch = "/api/automations/morning_curtains"
+    incident = f"/api/care/incidents/{ids['incident']}"
 
     def household(kind: str) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = get("/api/household", headers=headers).json()[kind]
@@ -461,6 +480,10 @@ def _api_op(client: TestClient, member: str, op: str, ids: dict[str, int]) -> bo
         ][-1]["status"] == "done",
         "automations.remove": lambda: delete("/api/automations/said_1", headers=headers).is_success,
         "devices.see_locks": lambda: "lock.front_door" in get("/api/entities", headers=headers).text,
+        "care.read": lambda: '"nainai"' in get("/api/care/incidents", headers=headers).text,
+        "care.acknowledge": lambda: post(f"{incident}/ack", headers=headers).is_success,
+        "care.resolve": lambda: post(f"{incident}/resolve", headers=headers).is_success,
+        "care.cancel": lambda: post(f"{incident}/cancel", headers=headers).is_success,
     }  # fmt: skip
     return bool(calls[op]())
 
@@ -501,6 +524,10 @@ def _cli_op(
         ][-1][1].count('"status": "done"') == 1,
         "automations.remove": lambda: run("automations", "remove", "said_1", "--as", member)[0] == 0,
         "devices.see_locks": lambda: "lock.front_door" in state()["entities"],  # type: ignore[operator]
+        "care.read": lambda: '"nainai"' in run("care", "incidents", "--json", "--as", member)[1],
+        "care.acknowledge": lambda: run("care", "ack", str(ids["incident"]), "--as", member)[0] == 0,
+        "care.resolve": lambda: run("care", "resolve", str(ids["incident"]), "--as", member)[0] == 0,
+        "care.cancel": lambda: run("care", "cancel", str(ids["incident"]), "--as", member)[0] == 0,
     }  # fmt: skip
     return bool(calls[op]())
 
