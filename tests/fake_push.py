@@ -37,6 +37,7 @@ class FakePush:
                                 "json": json.loads(body or b"null"),
                                 "authorization": self.headers.get("authorization"),
                                 "at": time.monotonic(),
+                                "wall": time.time(),
                             }
                         )
                 self.send_response(500 if failing else 200)

@@ -42,6 +42,9 @@ OUT_AFTER = 600.0  # the door opened and nothing moved for this long: gone out
 DAY_STARTS = time(4, 0)  # movement after this counts as getting up
 UP_CHECK_UNTIL = time(14, 0)
 MIN_SAMPLES = 5
+# Learned limits stay within [LEARNED_FLOOR x default, 2 x default]: her history may make a rule
+# a little quicker or a lot more patient, never switch it off or turn it into a hair trigger.
+LEARNED_FLOOR = 0.75
 
 
 @dataclass(frozen=True)
@@ -250,21 +253,35 @@ class Activity:
             bathroom=rules.bathroom_minutes * 60,
         )
         days = [today - timedelta(days=n) for n in range(rules.learn_days, 0, -1)]
-        wakes = [w for d in days if (w := self.up_at(cared, d)) is not None]
-        if len(wakes) < rules.min_days:
-            return default
         start = datetime.combine(days[0], time(0), self.house.tz).timestamp()
         end = datetime.combine(today, time(0), self.house.tz).timestamp()
+        # What happened during a real incident is not her usual day: it must not teach the
+        # limits to let the next one pass (a fall in the bathroom is not a long usual stay).
+        trouble = self._incidents(cared.member, start, end)
+        bad_mornings = {self.house.local(at).date() for kind, at, _ in trouble if kind == "not_up"}
+        wakes = [w for d in days if d not in bad_mornings and (w := self.up_at(cared, d)) is not None]
+        if len(wakes) < rules.min_days:
+            return default
+        windows = [(at - 3600, until) for _, at, until in trouble]
         rows = self.minutes(cared.member, start, end)
-        gaps = self._gaps(cared, rows)
+        gaps = [g for g in self._gaps(cared, rows) if not _overlaps(g[3], g[3] + g[2], windows)]
         return Baseline(
             up_by=self._learned_up_by(wakes, default.up_by),
             quiet=self._quiet_limits(gaps, default.quiet_default, by_room=True),
             quiet_by_hour=self._quiet_limits(gaps, default.quiet_default, by_room=False),
             quiet_default=default.quiet_default,
-            bathroom=self._bathroom_limit(cared, rows, default.bathroom),
+            bathroom=self._bathroom_limit(cared, rows, default.bathroom, windows),
             learned=True,
         )
+
+    def _incidents(self, member: str, start: float, end: float) -> list[tuple[str, float, float]]:
+        """(kind, opened, closed) of the member's incidents that were not false alarms."""
+        rows = self.house.store.read(
+            "SELECT kind, opened_at, closed_at FROM care_incidents WHERE member = ? AND false_alarm = 0"
+            " AND opened_at >= ? AND opened_at < ?",
+            (member, start, end),
+        )
+        return [(r["kind"], r["opened_at"], r["closed_at"] or r["opened_at"] + 7200) for r in rows]
 
     def _learned_up_by(self, wakes: list[float], default: time) -> time:
         seconds = [self._of_day(w) for w in wakes]
@@ -278,43 +295,46 @@ class Activity:
         local = self.house.local(epoch)
         return local.hour * 3600 + local.minute * 60 + local.second
 
-    def _gaps(self, cared: CaredMember, rows: list[tuple[int, str]]) -> list[tuple[str, int, float]]:
-        """(room, hour, quiet seconds) for every daytime pause between two movements."""
+    def _gaps(self, cared: CaredMember, rows: list[tuple[int, str]]) -> list[tuple[str, int, float, float]]:
+        """(room, hour, quiet seconds, start) for every daytime pause between two movements."""
         start, end = cared.inactivity.daytime
         out = []
         for (minute, area), (following, _) in itertools.pairwise(rows):
             local, then = self.house.local(minute * 60), self.house.local(following * 60)
             same_day = local.date() == then.date() and in_window(then, start, end)
             if same_day and in_window(local, start, end) and area != cared.bathroom:
-                out.append((area, local.hour, (following - minute) * 60.0))
+                out.append((area, local.hour, (following - minute) * 60.0, minute * 60.0))
         return out
 
     @staticmethod
     def _quiet_limits(
-        gaps: list[tuple[str, int, float]], default: float, *, by_room: bool
+        gaps: list[tuple[str, int, float, float]], default: float, *, by_room: bool
     ) -> dict[Any, float]:
         buckets: dict[Any, list[float]] = {}
-        for area, hour, seconds in gaps:
+        for area, hour, seconds, _ in gaps:
             buckets.setdefault((area, hour) if by_room else hour, []).append(seconds)
         return {
-            key: _clamp(1.5 * _p(values, 0.95), 0.5 * default, 2 * default)
+            key: _clamp(1.5 * _p(values, 0.95), LEARNED_FLOOR * default, 2 * default)
             for key, values in buckets.items()
             if len(values) >= MIN_SAMPLES
         }
 
     @staticmethod
-    def _bathroom_limit(cared: CaredMember, rows: list[tuple[int, str]], default: float) -> float:
+    def _bathroom_limit(
+        cared: CaredMember, rows: list[tuple[int, str]], default: float, windows: list[tuple[float, float]]
+    ) -> float:
         """Her usual stays: from the first movement in the bathroom to the first elsewhere."""
         stays, start = [], None
         for minute, area in rows:
             if area == cared.bathroom:
                 start = minute if start is None else start
             elif start is not None:
-                stays.append((minute - start) * 60.0)
+                if not _overlaps(start * 60.0, minute * 60.0, windows):
+                    stays.append((minute - start) * 60.0)
                 start = None
         if len(stays) < 2 * MIN_SAMPLES:
             return default
-        return _clamp(1.5 * _p(stays, 0.95), default / 2, 2 * default)
+        return _clamp(1.5 * _p(stays, 0.95), LEARNED_FLOOR * default, 2 * default)
 
     def day_summary(self, member: str, start: float, end: float) -> dict[str, Any]:
         rows = self.minutes(member, start, end)
@@ -332,6 +352,10 @@ class Activity:
             if count:
                 counts.append(count)
         return statistics.mean(counts) if len(counts) >= 3 else None
+
+
+def _overlaps(start: float, end: float, windows: list[tuple[float, float]]) -> bool:
+    return any(start < w_end and w_start < end for w_start, w_end in windows)
 
 
 def _seconds(t: time) -> int:

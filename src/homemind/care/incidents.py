@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 URGENT, CHECK = "urgent", "check"
+# An acknowledged incident, or a check the family was asked to make, takes in new signals for
+# this long after its last step; after that a new trigger is an incident of its own.
+MERGE_SECONDS = 1800.0
 NONE_TEXT = {"en": "", "zh": ""}
 # Intents that are themselves about an incident: saying them is not "she is up and talking".
 CARE_INTENTS = frozenset({"HomemindCareHelp", "HomemindCareOk", "HomemindCareOnMyWay"})
@@ -69,16 +72,17 @@ class Incidents:
     ) -> Incident | None:
         """Open an incident about ``member`` (or add to the one already open); None if this
         trigger was handled before (the same quiet morning, the same replayed message)."""
+        if trigger_key is not None:
+            with self.house.store.transaction() as db:
+                if self.records.seen(db, f"trigger:{trigger_key}", at):
+                    return None
         active = self.records.active_for(member)
+        settled = active is not None and (active.state == "acknowledged" or active.stage == "informed")
+        if active is not None and settled and at - active.updated_at > MERGE_SECONDS:
+            self._supersede(active, at)  # left open and forgotten: this is news of its own
+            active = None
         if active is not None:
-            self.add_evidence(active, at, kind, **(evidence or {}))
-            if active.state == "acknowledged" and kind in ("fall", "sos"):
-                self._again(active, at)
-            if skip_countdown and active.stage == "asking":
-                with self.house.store.transaction() as db:
-                    Records.claim(db, active, severity=URGENT, next_at=at, updated_at=at)
-                await self.tick()
-            return self.records.get(active.id)
+            return await self._join(active, kind, at, skip_countdown, evidence or {})
         area = area or self.last_seen(member, at)
         asking = both("care.ask")
         with self.house.store.transaction() as db:
@@ -117,6 +121,35 @@ class Incidents:
             self._note(incident_id, "step", "prompted", devices=reached)
         await self.tick()
         return self.records.get(incident_id)
+
+    async def _join(
+        self, active: Incident, kind: str, at: float, skip_countdown: bool, evidence: dict[str, Any]
+    ) -> Incident | None:
+        """A new trigger while an incident is open: its evidence, and never a quieter incident.
+
+        Someone on the way hears of it at once; a fall that had been downgraded to a check,
+        or one still in its countdown when a call for help comes, is urgent again.
+        """
+        self.add_evidence(active, at, kind, **evidence)
+        if active.state == "acknowledged":
+            self._again(active, at)
+        elif active.stage == "informed" or (skip_countdown and active.stage == "asking"):
+            due = at if skip_countdown else at + self.settings.countdown
+            with self.house.store.transaction() as db:
+                if Records.claim(db, active, severity=URGENT, stage="asking", next_at=due, updated_at=at):
+                    Records.note(db, active.id, at, "step", "upgraded", because=kind)
+            await self.tick()
+        return self.records.get(active.id)
+
+    def _supersede(self, incident: Incident, at: float) -> None:
+        with self.house.store.transaction() as db:
+            db.execute(
+                "UPDATE care_incidents SET state = 'resolved', stage = 'closed', next_at = NULL,"
+                " closed_by = 'care', closed_at = ?, updated_at = ? WHERE id = ?",
+                (at, at, incident.id),
+            )
+            Records.note(db, incident.id, at, "step", "superseded")
+        self._changed()
 
     def add_evidence(self, incident: Incident, at: float, kind: str, **detail: Any) -> None:
         with self.house.store.transaction() as db:
