@@ -137,3 +137,13 @@ def test_the_cli(data_dir: Path) -> None:
     assert b"not enough history" in run_cli(data_dir, "care", "summary", "nainai", "--lang", "en").stdout
     token = run_cli(data_dir, "care", "token", "nainai", "--name", "watch")
     assert token.returncode == 0 and token.stdout.startswith(b"hmd_")
+
+
+def test_the_policy_file_cannot_let_a_child_answer_for_the_family() -> None:
+    from homemind.policy import PolicyError
+    from homemind.policy.rules import parse_policy
+
+    with pytest.raises(PolicyError, match=r"care\.acknowledge can never be given to a child or a guest"):
+        parse_policy("household:\n  care:\n    acknowledge: [adult, child]\n", "policy.yaml")
+    with pytest.raises(PolicyError, match="unknown operation 'approve'"):
+        parse_policy("household:\n  care:\n    approve: [adult]\n", "policy.yaml")

@@ -148,3 +148,74 @@ async def test_an_sos_over_the_broker_needs_no_countdown(broker: Mosquitto, tmp_
             assert "fall" not in kinds()
     finally:
         push.close()
+
+
+# --- the codecs, without a broker ---------------------------------------------------------
+
+
+def test_home_assistant_event_and_notify_discovery() -> None:
+    from homemind.core.events import Context
+    from homemind.core.model import EntityState
+    from homemind.core.services import validate_call
+    from homemind.devices.mqtt.entities import Payload
+    from homemind.devices.mqtt.ha import build
+
+    event = build("event", "event w alert", {"state_topic": "w/event", "event_types": ["fall", "sos"]})
+    assert event.decode("w/event", Payload(b'{"event_type": "fall", "confidence": 0.9}'))
+    assert event.attributes["event_type"] == "fall" and event.state and event.state.startswith("20")
+    with pytest.raises(ValueError, match="not an event of fall, sos"):
+        event.decode("w/event", Payload(b'{"event_type": "explode"}'))
+    with pytest.raises(ValueError):
+        event.decode("w/event", Payload(b"fall"))  # not JSON
+    screen = build(
+        "notify",
+        "notify w screen",
+        {"command_topic": "w/show", "command_template": '{"text": "{{ value }}"}'},
+    )
+    home = parse_home(demo_home_text())
+    call = validate_call(
+        home.entities["notify.nainai_watch"], "send_message", {"message": "您还好吗"}, Context("a", "t")
+    )
+    [out] = screen.encode(call, EntityState("notify.nainai_watch", "unknown", {}, "", ""))
+    assert (out.topic, json.loads(out.payload)) == ("w/show", {"text": "您还好吗"})
+    assert screen.optimistic  # nothing comes back from a screen
+
+
+def test_zigbee2mqtt_wearable_action_heart_rate_and_on_body() -> None:
+    from homemind.devices.mqtt.entities import Payload
+    from homemind.devices.mqtt.z2m import read_devices
+
+    enum = {"type": "enum", "name": "action", "property": "action", "access": 1, "values": ["fall", "sos"]}
+    numbers = [
+        {"type": "numeric", "name": name, "property": name, "unit": unit, "access": 1}
+        for name, unit in (("heart_rate", "bpm"), ("spo2", "%"))
+    ]
+    worn = {"type": "binary", "name": "on_body", "property": "on_body", "value_on": True, "value_off": False}
+    watch = {
+        "ieee_address": "0x01",
+        "type": "EndDevice",
+        "friendly_name": "nainai/watch",
+        "supported": True,
+        "definition": {"exposes": [enum, *numbers, {**worn, "access": 1}]},
+    }  # fmt: skip
+    [device], problems = read_devices("zigbee2mqtt", Payload(json.dumps([watch])))
+    assert problems == []
+    found = {e.suggested_id: e for e in device.entities}
+    assert set(found) == {
+        "event.nainai_watch_action",
+        "sensor.nainai_watch_heart_rate",
+        "sensor.nainai_watch_spo2",
+        "binary_sensor.nainai_watch_on_body",
+    }
+    message = Payload(b'{"action": "sos", "heart_rate": 88, "on_body": true}')
+    for entity in found.values():
+        entity.decode("zigbee2mqtt/nainai/watch", message)
+    assert found["event.nainai_watch_action"].attributes["event_type"] == "sos"
+    assert found["sensor.nainai_watch_heart_rate"].state == "88"
+    assert found["binary_sensor.nainai_watch_on_body"].state == "on"
+    # A report without an action is not an event.
+    before = found["event.nainai_watch_action"].state
+    assert not found["event.nainai_watch_action"].decode(
+        "zigbee2mqtt/nainai/watch", Payload(b'{"heart_rate": 90}')
+    )
+    assert found["event.nainai_watch_action"].state == before
