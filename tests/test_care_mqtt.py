@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from homemind.core.homefile import parse_home
 from homemind.devices.mqtt.simulator import CONTROL_TOPIC, HA_BASE, Simulator
 from homemind.devices.mqtt.transport import cancel
 from homemind.household import NOTIFICATION, ManualClock
+from test_mqtt import until
 
 pytestmark = pytest.mark.anyio
 
@@ -37,14 +37,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-async def until(check: Callable[[], bool], what: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        await asyncio.sleep(0.01)
 
 
 @asynccontextmanager
