@@ -25,7 +25,7 @@ def test_openapi_schema_lists_the_api(api: httpx.Client) -> None:
 
 def test_entities(api: httpx.Client) -> None:
     entities = api.get("/api/entities").json()
-    assert len(entities) == 24
+    assert len(entities) == 36  # the demo home, Grandma's watch and sensors included
     tv = api.get("/api/entities/media_player.living_room_tv").json()
     assert tv["name"] == {"en": "TV", "zh": "电视"} and tv["area"] == "living_room"
     missing = api.get("/api/entities/light.garage")

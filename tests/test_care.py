@@ -401,3 +401,19 @@ def test_a_program_never_cancels_an_incident(h: CareHub) -> None:
     with pytest.raises(NotAllowed):
         h.run(h.hub.care.acknowledge(replace(h.hub.actor("bo"), generated=True), incident.id))
     assert h.incident() is not None
+
+
+def test_the_evening_summary_reaches_her_and_the_family_once(data_dir: Path) -> None:
+    h = CareHub(data_dir, start=at(2, 19, 50))
+    try:
+        h.motion("kitchen")
+        h.busy(30 * 60)
+        assert not any(n.startswith("王奶奶，") for n in h.notes("bo"))
+        h.advance(15 * 60, step=60)  # past 20:30
+        assert [n for n in h.notes("bo") if n.startswith("王奶奶，2026-03-02：")]
+        assert [n for n in h.notes("alice") if n.startswith("Grandma Wang, 2026-03-02:")]
+        assert [n for n in h.notes("nainai") if n.startswith("王奶奶，2026-03-02：")]
+        h.advance(3600, step=60)
+        assert len([n for n in h.notes("bo") if n.startswith("王奶奶，")]) == 1
+    finally:
+        h.close()

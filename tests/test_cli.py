@@ -120,7 +120,7 @@ def test_call_errors(data_dir: Path) -> None:
 def test_state_json(data_dir: Path) -> None:
     state = json.loads(run_cli(data_dir, "state", "--json").stdout)
     entities = state["entities"]
-    assert len(entities) == 24
+    assert len(entities) == 36  # the demo home, Grandma's watch and sensors included
     assert entities["sensor.living_room_temperature"] == {
         "state": "26.5",
         "attributes": {

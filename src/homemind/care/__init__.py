@@ -218,7 +218,40 @@ class Care:
             await self.medication.ask(dose)
         await self.medication.tick(now)
         await self.incidents.tick()
+        self._evening_summaries(now)
         self.outbox.deliver_due()
+
+    def _evening_summaries(self, now: float) -> None:
+        """Once a day (``summary_at``), her day to her and to the family among her contacts."""
+        when = self.settings.summary_at
+        local = self.house.local(now)
+        if when is None or local.strftime("%H:%M") < when.zfill(5):
+            return
+        day = local.date()
+        for member, cared in self.settings.members.items():
+            key = f"summary:{member}:{day.isoformat()}"
+            if self.house.store.read("SELECT 1 FROM care_signals WHERE key = ?", (key,)):
+                continue  # sent today (by this process or another)
+            summary = self.summaries.day(cared, day)
+            text = {language: self.summaries.text(summary, language) for language in ("en", "zh")}
+            family = [c for c in self.messenger.contacts(member) if c.member is not None]
+            with self.house.store.transaction() as db:
+                if self.records.seen(db, key, now):
+                    continue
+                notes = [
+                    self.messenger.tell(
+                        db,
+                        r,
+                        text,
+                        source=f"summary:{day}",
+                        incident=None,
+                        urgent=False,
+                        kind="summary",
+                        member=member,
+                    )
+                    for r in [self.messenger.member_recipient(member), *family]
+                ]
+            self.house.notifications.publish_stored(notes)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Tick until cancelled: soon after each countdown ends, never more than a quarter second late."""

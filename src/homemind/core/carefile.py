@@ -162,6 +162,7 @@ class CareSection(_Strict):
     phones: dict[str, _Reachable] = Field(default_factory=dict)
     doors: list[str] = Field(default_factory=list)
     medication_words: dict[Language, list[str]] = Field(default_factory=dict)
+    summary_at: str | None = Field(default="20:30", pattern=_HHMM, description="null: only on request")
     members: dict[str, CaredSpec] = Field(default_factory=dict)
 
 
@@ -221,6 +222,7 @@ def build_care(
         phones=phones,
         doors=tuple(section.doors),
         medication_words={k: tuple(w.casefold() for w in v) for k, v in section.medication_words.items()},
+        summary_at=section.summary_at,
     )
 
 

@@ -114,3 +114,4 @@ class CareSettings:
     phones: dict[str, tuple[Target, ...]] = field(default_factory=dict)  # member -> their phones
     doors: tuple[str, ...] = ()  # door contacts that tell the member may have gone out
     medication_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    summary_at: str | None = "20:30"  # the day's summary to her and her family; None: only on request
