@@ -147,3 +147,9 @@ def test_the_policy_file_cannot_let_a_child_answer_for_the_family() -> None:
         parse_policy("household:\n  care:\n    acknowledge: [adult, child]\n", "policy.yaml")
     with pytest.raises(PolicyError, match="unknown operation 'approve'"):
         parse_policy("household:\n  care:\n    approve: [adult]\n", "policy.yaml")
+
+
+def test_dates_far_away_are_refused_not_crashed_on(api: Api) -> None:
+    assert api.get("/api/care/summary/nainai", "bo", date="0001-01-01").status_code == 400
+    far = api.post("/api/care/away", "bo", {"member": "nainai", "until": "9999-12-31"})
+    assert far.status_code == 400 and "9999-12-31" in far.json()["detail"]

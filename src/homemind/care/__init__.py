@@ -314,6 +314,8 @@ class Care:
         self.house.require(actor, "care", "read", {"member": member}, subject=f"member.{member}")
         if cared is None:
             raise Invalid("care.not_cared", member=self.house.home.members[member])
+        if day is not None and not 2000 <= day.year <= 2100:
+            raise Invalid("care.bad_date", date=day.isoformat())
         return self.summaries.day(cared, day or self.house.now().date())
 
     def describe(self, incident: Incident) -> dict[str, Any]:

@@ -137,6 +137,8 @@ class Activity:
                 db.execute("DELETE FROM care_away WHERE member = ?", (member,))
                 end = None
             else:
+                if not 2000 <= until.year <= 2100:
+                    raise Invalid("care.bad_until", until=until.isoformat())
                 end = datetime.combine(until + timedelta(days=1), time(0), self.house.tz).timestamp()
                 if end <= now:
                     raise Invalid("care.bad_until", until=until.isoformat())
