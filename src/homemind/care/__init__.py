@@ -214,6 +214,8 @@ class Care:
             )
         for cared in self.settings.members.values():
             await self._changes(self.vitals.check(cared, now), now)
+            held = self.vitals.held(cared, now, at_rest=self._at_rest(cared.member, now))
+            await self._changes(held, now)
         for dose in self.medication.scan(now):
             await self.medication.ask(dose)
         await self.medication.tick(now)

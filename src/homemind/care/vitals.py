@@ -45,6 +45,32 @@ class Vitals:
     ) -> list[Change]:
         self._keep_range(cared.member, metric, value, at)
         changes = self._heard(cared.member, at)
+        return changes + self._evaluate(cared, metric, value, at, at_rest=at_rest, read_at=at)
+
+    def held(self, cared: CaredMember, now: float, *, at_rest: bool) -> list[Change]:
+        """The last readings again, as time passes: a watch repeating the same value makes no
+        new state (the state registry, like Home Assistant's, reports changes only), so a
+        reading that stays beyond its limit must still become an alert when its minutes are
+        up. Not while the watch is off her wrist or silent: its last value is stale then."""
+        device = self._device(cared.member)
+        if device["worn"] == 0 or device["problem"] in ("off_body", "silent"):
+            return []
+        rows = self.house.store.read(
+            "SELECT metric, value, at FROM care_vitals WHERE member = ? AND value IS NOT NULL",
+            (cared.member,),
+        )
+        changes: list[Change] = []
+        for row in rows:
+            if now - float(row["at"]) < cared.vitals.no_data_minutes * 60:
+                value, read_at = float(row["value"]), float(row["at"])
+                changes += self._evaluate(cared, row["metric"], value, now, at_rest=at_rest, read_at=read_at)
+        return changes
+
+    def _evaluate(
+        self, cared: CaredMember, metric: str, value: float, now: float, *, at_rest: bool, read_at: float
+    ) -> list[Change]:
+        """One step of a metric's state (ok / alert): a move away from it counts only once it
+        has lasted its minutes; the alert's end needs the margin for as long."""
         beyond, clear, minutes, detail = self._limits(cared, metric, value, at_rest)
         rows = self.house.store.read(
             "SELECT * FROM care_vitals WHERE member = ? AND metric = ?", (cared.member, metric)
@@ -52,13 +78,14 @@ class Vitals:
         row = rows[0] if rows else {"state": "ok", "pending_since": None, "since": None}
         state, pending = row["state"], row["pending_since"]
         moving_away = beyond if state == "ok" else clear
-        pending = (pending or at) if moving_away else None
+        pending = (pending or now) if moving_away else None
         since = row["since"]
-        if pending is not None and at - pending >= minutes * 60:
+        changes: list[Change] = []
+        if pending is not None and now - pending >= minutes * 60:
             if state == "ok":
                 state, since = "alert", pending
                 changes.append(
-                    Change(cared.member, metric, {**detail, "minutes": round((at - pending) / 60)})
+                    Change(cared.member, metric, {**detail, "minutes": round((now - pending) / 60)})
                 )
             else:
                 state, since = "ok", pending
@@ -67,7 +94,7 @@ class Vitals:
         with self.house.store.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO care_vitals VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (cared.member, metric, state, value, at, pending, since),
+                (cared.member, metric, state, value, read_at, pending, since),
             )
         return changes
 
