@@ -153,3 +153,26 @@ def test_dates_far_away_are_refused_not_crashed_on(api: Api) -> None:
     assert api.get("/api/care/summary/nainai", "bo", date="0001-01-01").status_code == 400
     far = api.post("/api/care/away", "bo", {"member": "nainai", "until": "9999-12-31"})
     assert far.status_code == 400 and "9999-12-31" in far.json()["detail"]
+
+
+def test_a_call_for_help_over_the_api_and_the_cli_is_the_same_incident(api: Api, data_dir: Path) -> None:
+    said = api.post("/api/conversation", "nainai", {"text": "救命"})
+    assert said.status_code == 200, said.text
+    assert (said.json()["status"], said.json()["intent"]["tier"]) == ("done", "template")
+    [incident] = api.get("/api/care/incidents", "bo").json()
+    assert (incident["kind"], incident["stage"], incident["evidence"][0]["source"]) == (
+        "sos",
+        "escalating",
+        "voice",
+    )
+    typed = api.post("/api/conversation", "nainai", {"text": "I've fallen", "language": "en"})
+    assert typed.json()["status"] == "done"
+    [same] = api.get("/api/care/incidents", "bo").json()
+    assert same["id"] == incident["id"] and [e["kind"] for e in same["evidence"]] == ["sos", "fall"]
+
+
+def test_a_call_for_help_typed_on_the_command_line(data_dir: Path) -> None:
+    said = run_cli(data_dir, "ask", "--as", "nainai", "help me")
+    assert said.returncode == 0, said.stderr
+    listed = json.loads(run_cli(data_dir, "care", "incidents", "--json").stdout)
+    assert [(i["member"], i["kind"], i["stage"]) for i in listed] == [("nainai", "sos", "escalating")]
