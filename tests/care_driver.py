@@ -162,3 +162,11 @@ class CareHub:
             for e in reversed(entries)
             if e["entity_id"] == entity_id and e["service"] == "send_message" and e["result"] == "ok"
         ]
+
+
+def monday_morning(data: Path) -> CareHub:
+    """Monday 10:00, Grandma up since a few minutes ago (seen in the kitchen)."""
+    driver = CareHub(data, start=at(2, 9, 55))
+    driver.motion("kitchen")
+    driver.clock.t = at(2, 10)
+    return driver

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,13 +15,20 @@ from homemind.app import Hub
 from homemind.channels.http import create_app
 
 MEMBERS = ("alice", "bo", "lily", "nainai", "guest")
+T = TypeVar("T")
 
 
 class Api:
     def __init__(self, client: TestClient) -> None:
         self.client = client
         self.hub: Hub = client.app.state.hub  # type: ignore[attr-defined]
-        self.tokens = {m: self.hub.auth.issue_token(m).text for m in MEMBERS}
+        self.tokens = {m: self.on_loop(lambda m=m: self.hub.auth.issue_token(m).text) for m in MEMBERS}
+
+    def on_loop(self, work: Callable[[], T]) -> T:
+        """Run ``work`` on the server's own thread: its loops (care's rounds, the scheduler)
+        share the store's one connection, which two threads must not use at once."""
+        assert self.client.portal is not None
+        return self.client.portal.call(work)
 
     def as_(self, member: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[member]}"}
@@ -41,7 +48,7 @@ def api(data_dir: Path) -> Iterator[Api]:
 
 
 def test_a_device_token_reports_about_its_own_member_only(api: Api) -> None:
-    watch = api.hub.care.tokens.issue("nainai", "watch", 0).text
+    watch = api.on_loop(lambda: api.hub.care.tokens.issue("nainai", "watch", 0).text)
     done = api.post("/api/care/events", body={"member": "nainai", "kind": "sos"}, token=watch)
     assert done.status_code == 201, done.text
     incident = done.json()["incident"]
@@ -55,7 +62,7 @@ def test_a_device_token_reports_about_its_own_member_only(api: Api) -> None:
     # It is not a member's token: it opens nothing else.
     assert api.client.get("/api/entities", headers={"Authorization": f"Bearer {watch}"}).status_code == 401
     revoked_id = watch.split("_")[1]
-    assert api.hub.care.tokens.revoke(revoked_id, 1)
+    assert api.on_loop(lambda: api.hub.care.tokens.revoke(revoked_id, 1))
     gone = api.post("/api/care/events", body={"member": "nainai", "kind": "sos"}, token=watch)
     assert gone.status_code == 401
 
@@ -71,7 +78,7 @@ def test_readings_and_bad_input(api: Api) -> None:
     assert api.post("/api/care/events", "bo", {"member": "nobody", "kind": "sos"}).status_code == 404
     refused = api.post("/api/care/events", "lily", {"member": "nainai", "kind": "sos"})
     assert refused.status_code == 403  # a child reports only about herself
-    assert api.hub.care.records.recent() == []  # nothing was opened by any of that
+    assert api.on_loop(api.hub.care.records.recent) == []  # nothing was opened by any of that
 
 
 def test_who_sees_and_answers_an_incident(api: Api) -> None:

@@ -13,16 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from care_driver import TZ, CareHub, at
+from care_driver import TZ, CareHub, at, monday_morning
 from homemind.care.signals import Signal
 
 
 @pytest.fixture
 def h(data_dir: Path) -> Iterator[CareHub]:
-    """Monday 10:00, Grandma up since a few minutes ago (seen in the kitchen)."""
-    driver = CareHub(data_dir, start=at(2, 9, 55))
-    driver.motion("kitchen")
-    driver.clock.t = at(2, 10)
+    driver = monday_morning(data_dir)
     yield driver
     driver.close()
 
