@@ -332,7 +332,9 @@ class Turn:
         )
 
     def _snapshot(self) -> dict[str, Any]:
-        return {e: self.c.states.get(e) for e in self.c.home.entities}
+        """Every device's state before a command, for its undo: one copy of the table (states
+        are replaced, never changed in place), not a lookup per device of a big home."""
+        return self.c.states.all()
 
     def _remember(self, outcomes: list[Outcome]) -> None:
         """The context and the open question this turn leaves for the next."""

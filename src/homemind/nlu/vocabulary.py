@@ -7,6 +7,9 @@ Shared by the learned tier (to place what the model tagged) and by follow-ups
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+
+import ahocorasick
 
 from homemind.core.model import Home
 
@@ -21,7 +24,12 @@ class Found:
 
 
 class HomeVocabulary:
-    """Every name and alias of the home's devices and rooms, found by longest match in a sentence."""
+    """Every name and alias of the home's devices and rooms, found by longest match in a sentence.
+
+    Indexed once per home (an Aho-Corasick automaton over the folded names, pyahocorasick),
+    so a sentence is read once however many names the home has; the dialogue layer asks
+    about the same few sentences several times a turn, so recent answers are kept.
+    """
 
     def __init__(self, home: Home) -> None:
         self.home = home
@@ -32,26 +40,45 @@ class HomeVocabulary:
         for area in home.areas.values():
             for language in ("en", "zh"):
                 words += [(w, "area", area.id) for w in area.names.all_for(language)]
-        # Longest first: "living room light" is a light, not the living room.
+        # Longest first: "living room light" is a light, not the living room. Ties in a fixed order.
         self._words = sorted(
-            {(w.casefold(), kind, key) for w, kind, key in words if w.strip()}, key=lambda x: -len(x[0])
+            {(w.casefold(), kind, key) for w, kind, key in words if w.strip()}, key=lambda x: (-len(x[0]), x)
         )
+        by_word: dict[str, list[tuple[int, str, str]]] = {}
+        for rank, (word, kind, key) in enumerate(self._words):
+            by_word.setdefault(word, []).append((rank, kind, key))
+        self._automaton = ahocorasick.Automaton()
+        for word, where in by_word.items():
+            self._automaton.add_word(word, (len(word), tuple(where)))
+        if by_word:
+            self._automaton.make_automaton()
+        self._empty = not by_word
+        self._found = lru_cache(maxsize=256)(self._find)
 
     def find(self, text: str) -> list[Found]:
+        """The names in ``text``, longest first where they overlap, in the order they occur."""
+        return list(self._found(text))
+
+    def _find(self, text: str) -> tuple[Found, ...]:
+        if self._empty:
+            return ()
         folded = text.casefold()
+        # Every occurrence, then taken greedily in the order of the longest-first word list
+        # (and, for one word, left to right): the longest name wins where names overlap.
+        candidates: list[tuple[int, int, int, str, str]] = []
+        for last, (length, where) in self._automaton.iter(folded):
+            index = last - length + 1
+            candidates += [(rank, index, index + length, kind, key) for rank, kind, key in where]
+        candidates.sort()
         taken = [False] * len(folded)
         found: list[Found] = []
-        for word, kind, key in self._words:
-            start = 0
-            while (index := folded.find(word, start)) >= 0:
-                start = index + 1
-                end = index + len(word)
-                if any(taken[index:end]) or not _on_word_boundary(folded, index, end):
-                    continue
-                for i in range(index, end):
-                    taken[i] = True
-                found.append(Found(kind, key, text[index:end], index, end))
-        return sorted(found, key=lambda f: f.start)
+        for _, index, end, kind, key in candidates:
+            if any(taken[index:end]) or not _on_word_boundary(folded, index, end):
+                continue
+            for i in range(index, end):
+                taken[i] = True
+            found.append(Found(kind, key, text[index:end], index, end))
+        return tuple(sorted(found, key=lambda f: f.start))
 
 
 def _on_word_boundary(text: str, start: int, end: int) -> bool:
