@@ -7,7 +7,6 @@ Shared by the learned tier (to place what the model tagged) and by follow-ups
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import ahocorasick
 
@@ -27,8 +26,8 @@ class HomeVocabulary:
     """Every name and alias of the home's devices and rooms, found by longest match in a sentence.
 
     Indexed once per home (an Aho-Corasick automaton over the folded names, pyahocorasick),
-    so a sentence is read once however many names the home has; the dialogue layer asks
-    about the same few sentences several times a turn, so recent answers are kept.
+    so a sentence is read once however many names the home has (microseconds, even for
+    the few times a turn the dialogue layer asks about one sentence).
     """
 
     def __init__(self, home: Home) -> None:
@@ -53,15 +52,11 @@ class HomeVocabulary:
         if by_word:
             self._automaton.make_automaton()
         self._empty = not by_word
-        self._found = lru_cache(maxsize=256)(self._find)
 
     def find(self, text: str) -> list[Found]:
         """The names in ``text``, longest first where they overlap, in the order they occur."""
-        return list(self._found(text))
-
-    def _find(self, text: str) -> tuple[Found, ...]:
         if self._empty:
-            return ()
+            return []
         folded = text.casefold()
         # Every occurrence, then taken greedily in the order of the longest-first word list
         # (and, for one word, left to right): the longest name wins where names overlap.
@@ -78,7 +73,7 @@ class HomeVocabulary:
             for i in range(index, end):
                 taken[i] = True
             found.append(Found(kind, key, text[index:end], index, end))
-        return tuple(sorted(found, key=lambda f: f.start))
+        return sorted(found, key=lambda f: f.start)
 
 
 def _on_word_boundary(text: str, start: int, end: int) -> bool:
